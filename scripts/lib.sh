@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Shared helpers for scripts/run.sh and scripts/run-cluster.sh. Source it; do not execute it.
+# Sets AB_ROOT (repo root), AB_JAR, AB_JAVA and the AB_JVM_FLAGS array.
+# shellcheck disable=SC2034  # variables are used by the scripts that source this file
+
+AB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+AB_JAR="$AB_ROOT/target/agentbus.jar"
+AB_JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
+# Flags Hazelcast asks for on Java 17, plus anything in JAVA_OPTS (word-split on purpose).
+AB_JVM_FLAGS=(
+  --add-modules java.se
+  --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens java.base/java.lang=ALL-UNNAMED
+  --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens java.management/sun.management=ALL-UNNAMED
+  --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
+)
+if [[ -n "${JAVA_OPTS:-}" ]]; then
+  # shellcheck disable=SC2206
+  AB_JVM_FLAGS+=(${JAVA_OPTS})
+fi
+
+# True (0) when the jar is missing or older than pom.xml or anything under src/.
+ab_jar_stale() {
+  [[ -f "$AB_JAR" ]] || return 0
+  [[ "$AB_ROOT/pom.xml" -nt "$AB_JAR" ]] && return 0
+  [[ -d "$AB_ROOT/src" && -n "$(find "$AB_ROOT/src" -newer "$AB_JAR" -print -quit)" ]] && return 0
+  return 1
+}
+
+# Build target/agentbus.jar with the Maven wrapper if it is missing or stale.
+ab_build_if_needed() {
+  if ab_jar_stale; then
+    echo "agentbus: building $AB_JAR (./mvnw -q -B package -DskipTests)" >&2
+    (cd "$AB_ROOT" && sh ./mvnw -q -B package -DskipTests)
+    [[ -f "$AB_JAR" ]] || { echo "agentbus: build finished but $AB_JAR is missing" >&2; return 1; }
+    touch "$AB_JAR"  # so an unchanged repackage does not trigger a rebuild on every run
+  fi
+}

@@ -1,0 +1,80 @@
+package dev.agentbus;
+
+import com.hazelcast.config.Config;
+import dev.agentbus.config.AppConfig;
+import dev.agentbus.store.EmbeddedStore;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Command line entry point.
+ * <ul>
+ *   <li>no flag: one node (embedded store unless {@code MONGODB_URI} is set);</li>
+ *   <li>{@code --cluster} (or {@code CLUSTER=true}): the node joins the Hazelcast cluster of {@code cluster.xml};</li>
+ *   <li>{@code --store-only}: only the embedded store, on {@code STORE_PORT} (default 27017), for local clusters.</li>
+ * </ul>
+ */
+public final class Main {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> flags = Arrays.asList(args);
+    JsonObject config = AppConfig.load(flags, System.getenv());
+    if (flags.contains("--store-only")) {
+      runStoreOnly(config);
+      return;
+    }
+    Vertx vertx = startVertx(config);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("shutting down");
+      vertx.close().await();
+    }, "agentbus-shutdown"));
+    try {
+      vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config)).await();
+    } catch (Exception e) {
+      LOG.error("node failed to start: {}", e.getMessage(), e);
+      vertx.close().await();
+      System.exit(1);
+    }
+  }
+
+  static Vertx startVertx(JsonObject config) throws Exception {
+    JsonObject cluster = config.getJsonObject("cluster");
+    if (!cluster.getBoolean("enabled", false)) {
+      return Vertx.vertx();
+    }
+    Path file = Path.of(cluster.getString("config", "cluster.xml"));
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException("cluster config " + file.toAbsolutePath() + " not found (set CLUSTER_CONFIG)");
+    }
+    Config hazelcast = Config.loadFromFile(file.toFile());
+    VertxOptions options = new VertxOptions();
+    options.getEventBusOptions().setHost(cluster.getString("host", "127.0.0.1"));
+    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered().await();
+  }
+
+  private static void runStoreOnly(JsonObject config) throws InterruptedException {
+    JsonObject store = config.getJsonObject("store");
+    int port = store.getInteger("port", 0) == 0 ? 27017 : store.getInteger("port");
+    EmbeddedStore embedded = EmbeddedStore.start(store.getString("embedded", "h2"), store.getString("data_dir", "data"),
+        store.getString("host", "127.0.0.1"), port);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      embedded.close();
+      stopped.countDown();
+    }, "agentbus-store-shutdown"));
+    stopped.await();
+  }
+}

@@ -1,0 +1,111 @@
+package dev.agentbus.bus;
+
+/**
+ * Every event-bus address agentbus uses, defined once.
+ *
+ * <p>Each constant states its direction ({@code request}: one consumer answers, {@code publish}:
+ * every subscriber on every node receives it) and its body. Request bodies and replies are
+ * {@link io.vertx.core.json.JsonObject}s; failures come back as {@link BusError} payloads.
+ * Requests carry the {@link Headers#REQUEST_ID} header when they originate in an HTTP request.
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  private static final String PREFIX = "agentbus.";
+
+  // ---- sessions (SessionVerticle) ----
+
+  /** request: {@code {name?, metadata?, ttl_seconds?}} → session. */
+  public static final String SESSION_CREATE = PREFIX + "session.create";
+  /** request: {@code {session_id}} → session, or {@code SESSION_NOT_FOUND}. */
+  public static final String SESSION_GET = PREFIX + "session.get";
+  /**
+   * request: {@code {limit, cursor?, status?, name_prefix?, metadata: {k: v}, sort}} →
+   * {@code {data: [session], next_cursor, has_more}}.
+   */
+  public static final String SESSION_LIST = PREFIX + "session.list";
+  /** request: {@code {session_id, name?, metadata?, ttl_seconds?}} → session (metadata merges; null removes a key). */
+  public static final String SESSION_PATCH = PREFIX + "session.patch";
+  /** request: {@code {session_id}} → {@code {session_id, status: "deleted", cancelled_commands}}. */
+  public static final String SESSION_DELETE = PREFIX + "session.delete";
+  /** request: {@code {sessions: [{name?, metadata?, ttl_seconds?}]}} → {@code {results: [{index, status, session}]}}. */
+  public static final String SESSION_BULK_CREATE = PREFIX + "session.bulk-create";
+  /** request: {@code {session_ids: [id]}} → {@code {results: [{session_id, status, error?}]}}. */
+  public static final String SESSION_BULK_DELETE = PREFIX + "session.bulk-delete";
+  /**
+   * publish: {@code {session_id}} after a session and its data are gone. Every node evicts
+   * caches and drops queued work for it.
+   */
+  public static final String SESSION_DELETED = PREFIX + "session.deleted";
+
+  // ---- events (EventLogVerticle) ----
+
+  /**
+   * request, <b>local only</b> (one EventLogVerticle per node, so one producer's appends keep
+   * their order): {@code {session_id, event_type, data, metadata, source, command_id?}} → the
+   * stored event with its {@code seq}. Internal producers only: no reserved-prefix check.
+   */
+  public static final String EVENT_APPEND = PREFIX + "event.append";
+  /**
+   * request: a client's event {@code {session_id, event_type, data, metadata}} → stored event.
+   * Checks the session exists and the type is not reserved.
+   */
+  public static final String EVENT_PUBLISH = PREFIX + "event.publish";
+  /**
+   * request: {@code {session_id, after_seq, limit, offset, event_type?, command_id?}} →
+   * {@code {data: [event], has_more, next_cursor}} in {@code seq} order.
+   */
+  public static final String EVENT_LIST = PREFIX + "event.list";
+  /** request: {@code {session_id, event_id}} → event, or {@code EVENT_NOT_FOUND}. */
+  public static final String EVENT_GET = PREFIX + "event.get";
+
+  /**
+   * publish: every stored event of one session, after it is durable, in {@code seq} order per
+   * producing node. Body: the event. Subscribers de-duplicate by {@code seq} and backfill gaps
+   * from {@link #EVENT_LIST}.
+   */
+  public static String sessionEvents(String sessionId) {
+    return PREFIX + "session." + sessionId + ".events";
+  }
+
+  // ---- commands (CommandVerticle) ----
+
+  /**
+   * request: {@code {session_id, command_type, parameters, metadata: {priority, timeout},
+   * wait_seconds}} → command. With {@code wait_seconds > 0} the reply waits (up to that long)
+   * for a final status.
+   */
+  public static final String COMMAND_SUBMIT = PREFIX + "command.submit";
+  /** request: {@code {session_id, commands: [...], mode, stop_on_error}} → {@code {batch_id, mode, commands}}. */
+  public static final String COMMAND_BATCH = PREFIX + "command.batch";
+  /** request: {@code {session_id, command_id}} → command, or {@code COMMAND_NOT_FOUND}. */
+  public static final String COMMAND_GET = PREFIX + "command.get";
+  /** request: {@code {session_id, limit, cursor?, status?, command_type?}} → page of commands. */
+  public static final String COMMAND_LIST = PREFIX + "command.list";
+  /** request: {@code {session_id, command_id}} → command (idempotent: a final command is returned as is). */
+  public static final String COMMAND_CANCEL = PREFIX + "command.cancel";
+  /** request: {@code {session_id}} → {@code {cancelled: n}}; cancels every unfinished command of a session. */
+  public static final String COMMAND_CANCEL_SESSION = PREFIX + "command.cancel-session";
+  /**
+   * publish: {@code {command_id, session_id, status}} when a command was finished by someone
+   * other than its runner (cancel, timeout). The node running it stops the work.
+   */
+  public static final String COMMAND_ABORTED = PREFIX + "command.aborted";
+
+  // ---- engines (EngineVerticle) ----
+
+  /** request: {@code {engine_type, model_name?, session_id, configuration}} → engine. */
+  public static final String ENGINE_CREATE = PREFIX + "engine.create";
+  /** request: {@code {engine_id}} → engine, or {@code ENGINE_NOT_FOUND}. */
+  public static final String ENGINE_GET = PREFIX + "engine.get";
+  /**
+   * request, local only: {@code {session_id, command_id, prompt, engine_id?}} → {@code {text,
+   * engine_id, engine_type, tokens}} after streaming {@code engine.*} events into the session.
+   */
+  public static final String ENGINE_RUN = PREFIX + "engine.run";
+
+  // ---- system ----
+
+  /** request: {@code {}} → {@code {status: "UP", latency_ms}}; fails {@code DATABASE_ERROR} when the store is unreachable. */
+  public static final String STORE_PING = PREFIX + "store.ping";
+}

@@ -1,0 +1,85 @@
+package dev.agentbus.bus;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Helpers that keep every consumer and every request shaped the same way. */
+public final class Bus {
+  private static final Logger LOG = LoggerFactory.getLogger(Bus.class);
+
+  private Bus() {}
+
+  /**
+   * Registers a request consumer whose handler returns a future reply. A {@link BusError}
+   * fails the message with its code; anything else is logged with the request id and travels
+   * as {@code INTERNAL_ERROR}, or {@code DATABASE_ERROR} for store failures.
+   */
+  public static MessageConsumer<JsonObject> serve(
+      Vertx vertx, String address, BiFunction<JsonObject, MultiMap, Future<JsonObject>> handler) {
+    return vertx.eventBus().consumer(address, message -> answer(message, handler));
+  }
+
+  /** Like {@link #serve} for a local-only consumer (not announced to the cluster). */
+  public static MessageConsumer<JsonObject> serveLocal(
+      Vertx vertx, String address, BiFunction<JsonObject, MultiMap, Future<JsonObject>> handler) {
+    return vertx.eventBus().localConsumer(address, message -> answer(message, handler));
+  }
+
+  private static void answer(
+      Message<JsonObject> message, BiFunction<JsonObject, MultiMap, Future<JsonObject>> handler) {
+    Future<JsonObject> reply;
+    try {
+      JsonObject body = message.body() == null ? new JsonObject() : message.body();
+      reply = handler.apply(body, message.headers());
+    } catch (RuntimeException e) {
+      reply = Future.failedFuture(e);
+    }
+    reply.onSuccess(message::reply).onFailure(failure -> fail(message, failure));
+  }
+
+  public static void fail(Message<?> message, Throwable failure) {
+    BusError error = asBusError(failure, message.address(), message.headers().get(Headers.REQUEST_ID));
+    message.fail(error.code().httpStatus(), error.toWire());
+  }
+
+  /** Turns an unexpected failure into a stable code, logging it once where it happened. */
+  public static BusError asBusError(Throwable failure, String where, String requestId) {
+    if (failure instanceof BusError e) {
+      return e;
+    }
+    if (failure instanceof io.vertx.core.eventbus.ReplyException) {
+      return BusError.from(failure);
+    }
+    if (failure.getClass().getName().startsWith("com.mongodb")) {
+      LOG.error("store failure at {} request_id={}", where, requestId, failure);
+      return new BusError(ErrorCode.DATABASE_ERROR, "The store is unavailable");
+    }
+    LOG.error("unexpected failure at {} request_id={}", where, requestId, failure);
+    return new BusError(ErrorCode.INTERNAL_ERROR, "Internal error");
+  }
+
+  /** Sends a request and unwraps the reply body; failures arrive as {@link io.vertx.core.eventbus.ReplyException}. */
+  public static Future<JsonObject> request(Vertx vertx, String address, JsonObject body, DeliveryOptions options) {
+    return vertx.eventBus().<JsonObject>request(address, body, options).map(Message::body);
+  }
+
+  public static Future<JsonObject> request(Vertx vertx, String address, JsonObject body, String requestId) {
+    return request(vertx, address, body, withRequestId(requestId));
+  }
+
+  public static DeliveryOptions withRequestId(String requestId) {
+    DeliveryOptions options = new DeliveryOptions();
+    if (requestId != null) {
+      options.addHeader(Headers.REQUEST_ID, requestId);
+    }
+    return options;
+  }
+}

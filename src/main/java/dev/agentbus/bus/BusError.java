@@ -1,0 +1,82 @@
+package dev.agentbus.bus;
+
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A failure with a stable {@link ErrorCode}. Consumers fail a message with it; it travels as
+ * {@code failureCode = HTTP status} and {@code message = {"code", "message", "details"}} JSON,
+ * so it survives the clustered bus without a custom codec.
+ */
+public final class BusError extends RuntimeException {
+  private final ErrorCode code;
+  private final JsonObject details;
+
+  public BusError(ErrorCode code, String message, JsonObject details) {
+    super(message, null, false, false);
+    this.code = code;
+    this.details = details == null ? new JsonObject() : details;
+  }
+
+  public BusError(ErrorCode code, String message) {
+    this(code, message, null);
+  }
+
+  public static BusError notFound(ErrorCode code, String what, String field, String id) {
+    return new BusError(code, what + " '" + id + "' does not exist", new JsonObject().put(field, id));
+  }
+
+  public static BusError invalid(String field, String issue) {
+    return new BusError(
+        ErrorCode.VALIDATION_ERROR,
+        "Invalid field '" + field + "': " + issue,
+        FieldErrors.details(java.util.List.of(new FieldErrors.FieldError(field, issue))));
+  }
+
+  public ErrorCode code() {
+    return code;
+  }
+
+  public JsonObject details() {
+    return details;
+  }
+
+  /** The JSON that travels as the failure message. */
+  public String toWire() {
+    return new JsonObject().put("code", code.name()).put("message", getMessage()).put("details", details).encode();
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject().put("code", code.name()).put("message", getMessage()).put("details", details);
+  }
+
+  /**
+   * Maps any failure of a bus request to a {@link BusError}: {@code TIMEOUT}→{@code TIMEOUT},
+   * {@code NO_HANDLERS}→{@code SERVICE_UNAVAILABLE}, {@code RECIPIENT_FAILURE}→the code it carries.
+   */
+  public static BusError from(Throwable failure) {
+    if (failure instanceof BusError e) {
+      return e;
+    }
+    if (failure instanceof ReplyException reply) {
+      if (reply.failureType() == ReplyFailure.TIMEOUT) {
+        return new BusError(ErrorCode.TIMEOUT, "The operation did not complete in time");
+      }
+      if (reply.failureType() == ReplyFailure.NO_HANDLERS) {
+        return new BusError(ErrorCode.SERVICE_UNAVAILABLE, "No node is serving this operation right now");
+      }
+      String wire = reply.getMessage();
+      if (wire != null && wire.startsWith("{")) {
+        try {
+          JsonObject json = new JsonObject(wire);
+          ErrorCode code = ErrorCode.valueOf(json.getString("code"));
+          return new BusError(code, json.getString("message"), json.getJsonObject("details"));
+        } catch (RuntimeException ignored) {
+          // not one of ours: fall through
+        }
+      }
+    }
+    return new BusError(ErrorCode.INTERNAL_ERROR, "Internal error");
+  }
+}

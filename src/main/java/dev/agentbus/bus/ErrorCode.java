@@ -1,0 +1,42 @@
+package dev.agentbus.bus;
+
+/**
+ * Stable error codes, shared by HTTP error envelopes, SSE {@code error} events, WebSocket
+ * {@code error} frames and command {@code error} fields. The HTTP status is part of the contract.
+ */
+public enum ErrorCode {
+  VALIDATION_ERROR(400),
+  UNAUTHENTICATED(401),
+  FORBIDDEN(403),
+  NOT_FOUND(404),
+  SESSION_NOT_FOUND(404),
+  COMMAND_NOT_FOUND(404),
+  EVENT_NOT_FOUND(404),
+  ENGINE_NOT_FOUND(404),
+  METHOD_NOT_ALLOWED(405),
+  CONFLICT(409),
+  PAYLOAD_TOO_LARGE(413),
+  UNSUPPORTED_MEDIA_TYPE(415),
+  HANDLER_NOT_FOUND(422),
+  UNSUPPORTED(422),
+  RATE_LIMITED(429),
+  INTERNAL_ERROR(500),
+  COMMAND_EXECUTION_FAILED(500),
+  SERVICE_UNAVAILABLE(503),
+  DATABASE_ERROR(503),
+  TIMEOUT(504),
+  /** Command error only: the command was cancelled. */
+  CANCELLED(409),
+  /** Command error only: an earlier command of a sequential batch with stop_on_error failed. */
+  BATCH_ABORTED(409);
+
+  private final int httpStatus;
+
+  ErrorCode(int httpStatus) {
+    this.httpStatus = httpStatus;
+  }
+
+  public int httpStatus() {
+    return httpStatus;
+  }
+}

@@ -1,0 +1,33 @@
+package dev.agentbus.command;
+
+import dev.agentbus.bus.FieldErrors.FieldError;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/** Executes one command type. Exactly one handler answers a command (session scope, then global). */
+public interface CommandHandler {
+  /** What the command's execution may use. {@code deadline} is epoch millis. */
+  record Context(Vertx vertx, JsonObject command, String requestId, long deadline) {
+    public String commandId() {
+      return command.getString("_id");
+    }
+
+    public String sessionId() {
+      return command.getString("session_id");
+    }
+
+    public JsonObject parameters() {
+      return command.getJsonObject("parameters", new JsonObject());
+    }
+  }
+
+  /** Problems with the parameters, checked before the command is accepted; empty when valid. */
+  default List<FieldError> validate(JsonObject parameters) {
+    return List.of();
+  }
+
+  /** The command's result, or a failure (a {@link dev.agentbus.bus.BusError} keeps its code). */
+  Future<JsonObject> execute(Context context);
+}

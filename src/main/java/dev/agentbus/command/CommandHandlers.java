@@ -1,0 +1,74 @@
+package dev.agentbus.command;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.FieldErrors.FieldError;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Resolves the one handler of a command: session scope first, then global scope (the LLMGine
+ * bus rule). Built-ins live in global scope. Registered handlers (webhook, bus) plug into
+ * {@link #register} in the handlers issue.
+ */
+public final class CommandHandlers {
+  private final Map<String, CommandHandler> global = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, CommandHandler>> bySession = new ConcurrentHashMap<>();
+
+  public CommandHandlers() {
+    global.put("echo", context -> Future.succeededFuture(context.parameters()));
+    global.put("engine.prompt", new EnginePrompt());
+  }
+
+  public Optional<CommandHandler> resolve(String sessionId, String commandType) {
+    CommandHandler scoped = bySession.getOrDefault(sessionId, Map.of()).get(commandType);
+    return Optional.ofNullable(scoped != null ? scoped : global.get(commandType));
+  }
+
+  public void register(String sessionId, String commandType, CommandHandler handler) {
+    if (sessionId == null) {
+      global.put(commandType, handler);
+    } else {
+      bySession.computeIfAbsent(sessionId, k -> new ConcurrentHashMap<>()).put(commandType, handler);
+    }
+  }
+
+  public void forgetSession(String sessionId) {
+    bySession.remove(sessionId);
+  }
+
+  /** {@code engine.prompt {prompt, engine_id?}}: runs an engine of the session on this node. */
+  private static final class EnginePrompt implements CommandHandler {
+    @Override
+    public List<FieldError> validate(JsonObject parameters) {
+      List<FieldError> errors = new ArrayList<>();
+      Object prompt = parameters.getValue("prompt");
+      if (!(prompt instanceof String text) || text.isBlank()) {
+        errors.add(new FieldError("parameters.prompt", prompt == null ? "is required" : "must be a non-empty string"));
+      }
+      Object engineId = parameters.getValue("engine_id");
+      if (engineId != null && !(engineId instanceof String)) {
+        errors.add(new FieldError("parameters.engine_id", "must be a string"));
+      }
+      return errors;
+    }
+
+    @Override
+    public Future<JsonObject> execute(Context context) {
+      JsonObject run = new JsonObject()
+          .put("session_id", context.sessionId())
+          .put("command_id", context.commandId())
+          .put("prompt", context.parameters().getString("prompt"))
+          .put("engine_id", context.parameters().getString("engine_id"));
+      long timeout = Math.max(1, context.deadline() - System.currentTimeMillis()) + 1_000;
+      DeliveryOptions options = Bus.withRequestId(context.requestId()).setLocalOnly(true).setSendTimeout(timeout);
+      return Bus.request(context.vertx(), Addresses.ENGINE_RUN, run, options);
+    }
+  }
+}

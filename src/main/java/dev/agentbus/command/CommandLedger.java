@@ -1,0 +1,126 @@
+package dev.agentbus.command;
+
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.event.Events;
+import dev.agentbus.store.Collections;
+import dev.agentbus.util.Times;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.BulkOperation;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.MongoClient;
+import io.vertx.ext.mongo.UpdateOptions;
+import java.util.List;
+
+/**
+ * The durable record of commands: every status change is a conditional update in the store,
+ * then a {@code command.<status>} event. A transition that lost a race (cancel vs. completion)
+ * changes nothing and announces nothing.
+ */
+final class CommandLedger {
+  private final Vertx vertx;
+  private final MongoClient mongo;
+
+  CommandLedger(Vertx vertx, MongoClient mongo) {
+    this.vertx = vertx;
+    this.mongo = mongo;
+  }
+
+  /** Stores new pending commands, then announces {@code command.accepted} for each, in order. */
+  Future<Void> accept(List<JsonObject> docs) {
+    List<BulkOperation> inserts = docs.stream().map(BulkOperation::createInsert).toList();
+    return mongo.bulkWrite(Collections.COMMANDS, inserts)
+        .compose(written -> Future.all(docs.stream().map(doc -> announce(doc, "command.accepted")).toList()))
+        .mapEmpty();
+  }
+
+  /** {@code pending → executing}; null when the command is no longer pending. */
+  Future<JsonObject> markExecuting(String commandId) {
+    String now = Times.now();
+    return transition(commandId, List.of(CommandStatus.PENDING),
+        new JsonObject().put("status", CommandStatus.EXECUTING).put("started_at", now).put("updated_at", now),
+        "command.started");
+  }
+
+  /** Moves an unfinished command to a final status; null when it was already final. */
+  Future<JsonObject> finish(String commandId, String status, JsonObject result, JsonObject error) {
+    String now = Times.now();
+    JsonObject set = new JsonObject().put("status", status).put("result", result).put("error", error)
+        .put("completed_at", now).put("updated_at", now);
+    return transition(commandId, List.of(CommandStatus.PENDING, CommandStatus.EXECUTING), set, "command." + status);
+  }
+
+  private Future<JsonObject> transition(String commandId, List<String> from, JsonObject set, String eventType) {
+    JsonObject query = new JsonObject().put("_id", commandId)
+        .put("status", new JsonObject().put("$in", new JsonArray(from)));
+    return mongo.findOneAndUpdateWithOptions(Collections.COMMANDS, query, new JsonObject().put("$set", set),
+            new FindOptions(), new UpdateOptions().setReturningNewDocument(true))
+        .compose(doc -> doc == null ? Future.succeededFuture() : announce(doc, eventType).map(doc));
+  }
+
+  Future<JsonObject> find(String sessionId, String commandId) {
+    return mongo.findOne(Collections.COMMANDS, new JsonObject().put("_id", commandId).put("session_id", sessionId), null)
+        .compose(doc -> doc == null
+            ? Future.failedFuture(BusError.notFound(ErrorCode.COMMAND_NOT_FOUND, "Command", "command_id", commandId))
+            : Future.succeededFuture(doc));
+  }
+
+  Future<JsonObject> findById(String commandId) {
+    return mongo.findOne(Collections.COMMANDS, new JsonObject().put("_id", commandId), null);
+  }
+
+  Future<List<JsonObject>> unfinished(String sessionId) {
+    return mongo.findWithOptions(Collections.COMMANDS,
+        new JsonObject().put("session_id", sessionId).put("status",
+            new JsonObject().put("$in", new JsonArray().add(CommandStatus.PENDING).add(CommandStatus.EXECUTING))),
+        new FindOptions().setFields(new JsonObject().put("_id", 1)));
+  }
+
+  Future<List<JsonObject>> list(JsonObject body) {
+    JsonObject query = new JsonObject().put("session_id", body.getString("session_id"));
+    for (String filter : List.of("status", "command_type")) {
+      if (body.getString(filter) != null) {
+        query.put(filter, body.getString(filter));
+      }
+    }
+    if (body.getString("cursor") != null) {
+      query.put("_id", new JsonObject().put("$gt", body.getString("cursor")));
+    }
+    return mongo.findWithOptions(Collections.COMMANDS, query,
+        new FindOptions().setSort(new JsonObject().put("_id", 1)).setLimit(body.getInteger("limit") + 1));
+  }
+
+  private Future<JsonObject> announce(JsonObject doc, String eventType) {
+    JsonObject data = new JsonObject()
+        .put("command_id", doc.getString("_id"))
+        .put("command_type", doc.getString("command_type"))
+        .put("status", doc.getString("status"));
+    if (CommandStatus.isFinal(doc.getString("status"))) {
+      data.put("result", doc.getValue("result")).put("error", doc.getValue("error"));
+    }
+    return Events.append(vertx, doc.getString("session_id"), eventType, data, doc.getString("_id"));
+  }
+
+  /** The public shape of a command. */
+  static JsonObject toCommand(JsonObject doc) {
+    JsonObject command = new JsonObject()
+        .put("command_id", doc.getString("_id"))
+        .put("session_id", doc.getString("session_id"))
+        .put("command_type", doc.getString("command_type"))
+        .put("parameters", doc.getValue("parameters"))
+        .put("metadata", doc.getValue("metadata"))
+        .put("status", doc.getString("status"))
+        .put("result", doc.getValue("result"))
+        .put("error", doc.getValue("error"))
+        .put("created_at", doc.getString("created_at"))
+        .put("started_at", doc.getString("started_at"))
+        .put("completed_at", doc.getString("completed_at"));
+    if (doc.getString("batch_id") != null) {
+      command.put("batch_id", doc.getString("batch_id")).put("batch_index", doc.getInteger("batch_index"));
+    }
+    return command;
+  }
+}

@@ -1,0 +1,156 @@
+package dev.agentbus.command;
+
+import dev.agentbus.bus.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The commands this node accepted and has not seen finish: a priority queue in front of a fixed
+ * number of execution slots, one timeout timer each, sequential batch chains, and callers
+ * waiting ({@code ?wait=}) for a final status. Node-local and event-loop confined.
+ */
+final class CommandScheduler {
+  /** Starts a command; must call {@code release} once its handler has returned. */
+  interface Executor {
+    void execute(JsonObject command, Runnable release);
+  }
+
+  /** Moves a command to a final status (in the store, with its event). */
+  interface Finisher {
+    void finish(String commandId, String status, JsonObject error);
+  }
+
+  private record Tracked(JsonObject command, long timer) {}
+
+  private static final class Chain {
+    String current;
+    final ArrayDeque<String> remaining = new ArrayDeque<>();
+    boolean stopOnError;
+  }
+
+  private final Vertx vertx;
+  private final int maxConcurrent;
+  private final int maxQueued;
+  private final Executor executor;
+  private final Finisher finisher;
+  private final CommandQueue queue = new CommandQueue();
+  private final Map<String, Tracked> tracked = new HashMap<>();
+  private final Map<String, List<Promise<Void>>> waiters = new HashMap<>();
+  private final Map<String, Chain> chains = new HashMap<>();
+  private int running;
+
+  CommandScheduler(Vertx vertx, int maxConcurrent, int maxQueued, Executor executor, Finisher finisher) {
+    this.vertx = vertx;
+    this.maxConcurrent = maxConcurrent;
+    this.maxQueued = maxQueued;
+    this.executor = executor;
+    this.finisher = finisher;
+  }
+
+  boolean hasRoomFor(int commands) {
+    return tracked.size() + commands <= maxQueued;
+  }
+
+  /** Takes accepted commands: all queued at once, or one after another for a sequential batch. */
+  void admit(List<JsonObject> commands, boolean sequential, boolean stopOnError) {
+    for (JsonObject command : commands) {
+      String id = command.getString("_id");
+      long delay = Math.max(1, command.getLong("deadline_ms") - System.currentTimeMillis());
+      long timer = vertx.setTimer(delay, t -> finisher.finish(id, CommandStatus.TIMED_OUT, error(ErrorCode.TIMEOUT,
+          "Command exceeded its timeout of " + command.getJsonObject("metadata").getInteger("timeout") + " s")));
+      tracked.put(id, new Tracked(command, timer));
+    }
+    if (sequential && commands.size() > 1) {
+      Chain chain = new Chain();
+      chain.stopOnError = stopOnError;
+      commands.forEach(command -> chain.remaining.add(command.getString("_id")));
+      chains.put(commands.get(0).getString("batch_id"), chain);
+      startNext(chain);
+    } else {
+      commands.forEach(queue::offer);
+      pump();
+    }
+  }
+
+  private void pump() {
+    while (running < maxConcurrent) {
+      JsonObject next = queue.poll();
+      if (next == null) {
+        return;
+      }
+      running++;
+      executor.execute(next, () -> {
+        running--;
+        pump();
+      });
+    }
+  }
+
+  /** Called whenever this node learns that a command reached a final status. */
+  void concluded(JsonObject command) {
+    String id = command.getString("_id");
+    Tracked entry = tracked.remove(id);
+    if (entry == null) {
+      return;
+    }
+    vertx.cancelTimer(entry.timer());
+    queue.remove(id);
+    List<Promise<Void>> waiting = waiters.remove(id);
+    if (waiting != null) {
+      waiting.forEach(Promise::tryComplete);
+    }
+    Chain chain = command.getString("batch_id") == null ? null : chains.get(command.getString("batch_id"));
+    if (chain == null) {
+      return;
+    }
+    if (!id.equals(chain.current)) {
+      chain.remaining.remove(id);
+    } else if (chain.stopOnError && !CommandStatus.COMPLETED.equals(command.getString("status"))) {
+      chains.remove(command.getString("batch_id"));
+      new ArrayList<>(chain.remaining).forEach(rest -> finisher.finish(rest, CommandStatus.CANCELLED,
+          error(ErrorCode.BATCH_ABORTED, "Batch stopped: command " + id + " ended " + command.getString("status"))));
+    } else {
+      startNext(chain);
+    }
+  }
+
+  private void startNext(Chain chain) {
+    String next;
+    while ((next = chain.remaining.poll()) != null) {
+      Tracked entry = tracked.get(next);
+      if (entry != null) {
+        chain.current = next;
+        queue.offer(entry.command());
+        pump();
+        return;
+      }
+    }
+    chains.values().remove(chain);
+  }
+
+  /** Completes when the command is final here, or after {@code waitMs}, whichever comes first. */
+  Future<Void> awaitFinal(String commandId, long waitMs) {
+    if (!tracked.containsKey(commandId) || waitMs <= 0) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> promise = Promise.promise();
+    waiters.computeIfAbsent(commandId, k -> new ArrayList<>()).add(promise);
+    long timer = vertx.setTimer(waitMs, t -> promise.tryComplete());
+    return promise.future().onComplete(done -> vertx.cancelTimer(timer));
+  }
+
+  boolean isTracking(String commandId) {
+    return tracked.containsKey(commandId);
+  }
+
+  static JsonObject error(ErrorCode code, String message) {
+    return new JsonObject().put("code", code.name()).put("message", message);
+  }
+}

@@ -1,0 +1,211 @@
+package dev.agentbus.command;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.FieldErrors;
+import dev.agentbus.bus.FieldErrors.FieldError;
+import dev.agentbus.bus.Headers;
+import dev.agentbus.session.SessionDirectory;
+import dev.agentbus.store.Store;
+import dev.agentbus.util.Ids;
+import dev.agentbus.util.Pages;
+import dev.agentbus.util.Times;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Owns commands: accepts them (store, then {@code command.accepted}), runs them on this node
+ * through the {@link CommandScheduler}, and serves polls, lists and cancels for any node.
+ * Deploy one instance per node (the scheduler's queue and slots are per instance).
+ */
+public class CommandVerticle extends VerticleBase {
+  private final CommandHandlers handlers = new CommandHandlers();
+  private CommandLedger ledger;
+  private CommandScheduler scheduler;
+  private SessionDirectory sessions;
+  private JsonObject limits;
+
+  @Override
+  public Future<?> start() {
+    limits = config().getJsonObject("commands", new JsonObject());
+    var mongo = Store.client(vertx, config());
+    ledger = new CommandLedger(vertx, mongo);
+    sessions = new SessionDirectory(vertx, mongo, config());
+    scheduler = new CommandScheduler(vertx, limits.getInteger("max_concurrent", 64),
+        limits.getInteger("max_queued", 10_000), this::execute,
+        (id, status, error) -> conclude(id, status, null, error));
+    return Future.all(List.of(
+        Bus.serve(vertx, Addresses.COMMAND_SUBMIT, this::submit).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_BATCH, this::batch).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_GET, (body, h) -> ledger.find(body.getString("session_id"), body.getString("command_id")).map(CommandLedger::toCommand)).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_LIST, (body, h) -> list(body)).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_CANCEL, (body, h) -> cancel(body)).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_CANCEL_SESSION, (body, h) -> cancelSession(body.getString("session_id"))).completion(),
+        vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> aborted(message.body())).completion()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return sessions.close();
+  }
+
+  private Future<JsonObject> submit(JsonObject body, MultiMap headers) {
+    String sessionId = body.getString("session_id");
+    return prepare(sessionId, List.of(body), headers, null)
+        .compose(docs -> accept(docs, false, false))
+        .compose(docs -> {
+          String id = docs.get(0).getString("_id");
+          long waitMs = body.getLong("wait_seconds", 0L) * 1000;
+          return scheduler.awaitFinal(id, waitMs).compose(waited -> waitMs > 0 ? ledger.findById(id) : Future.succeededFuture(docs.get(0)));
+        })
+        .map(CommandLedger::toCommand);
+  }
+
+  private Future<JsonObject> batch(JsonObject body, MultiMap headers) {
+    String sessionId = body.getString("session_id");
+    String batchId = Ids.next("bat");
+    boolean sequential = "sequential".equals(body.getString("mode"));
+    List<JsonObject> items = body.getJsonArray("commands").stream().map(JsonObject.class::cast).toList();
+    return prepare(sessionId, items, headers, batchId)
+        .compose(docs -> accept(docs, sequential, body.getBoolean("stop_on_error", false)))
+        .map(docs -> new JsonObject().put("batch_id", batchId).put("mode", sequential ? "sequential" : "parallel")
+            .put("stop_on_error", body.getBoolean("stop_on_error", false))
+            .put("commands", new JsonArray(docs.stream().map(CommandLedger::toCommand).toList())));
+  }
+
+  /** Resolves every command's handler and checks its parameters; nothing is stored unless all pass. */
+  private Future<List<JsonObject>> prepare(String sessionId, List<JsonObject> items, MultiMap headers, String batchId) {
+    List<FieldError> invalid = new ArrayList<>();
+    List<JsonObject> docs = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      JsonObject item = items.get(i);
+      String prefix = batchId == null ? "" : "commands[" + i + "].";
+      String type = item.getString("command_type");
+      var handler = handlers.resolve(sessionId, type);
+      if (handler.isEmpty()) {
+        return Future.failedFuture(new BusError(ErrorCode.HANDLER_NOT_FOUND,
+            "No handler is registered for command type '" + type + "' in this session or globally",
+            new JsonObject().put("field", prefix + "command_type").put("command_type", type)));
+      }
+      JsonObject parameters = item.getJsonObject("parameters", new JsonObject());
+      handler.get().validate(parameters).forEach(e -> invalid.add(new FieldError(prefix + e.field(), e.issue())));
+      docs.add(newCommand(sessionId, item, parameters, headers.get(Headers.REQUEST_ID), batchId, i));
+    }
+    if (!invalid.isEmpty()) {
+      return Future.failedFuture(FieldErrors.toError(invalid));
+    }
+    if (!scheduler.hasRoomFor(docs.size())) {
+      return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Command queue is full, retry later"));
+    }
+    return sessions.require(sessionId).map(docs);
+  }
+
+  private JsonObject newCommand(String sessionId, JsonObject item, JsonObject parameters, String requestId, String batchId, int index) {
+    JsonObject metadata = item.getJsonObject("metadata", new JsonObject()).copy();
+    int timeout = metadata.getInteger("timeout", limits.getInteger("default_timeout_s", 300));
+    metadata.put("timeout", timeout).put("priority", metadata.getString("priority", "normal"));
+    String now = Times.now();
+    JsonObject doc = new JsonObject()
+        .put("_id", Ids.next("cmd")).put("session_id", sessionId)
+        .put("command_type", item.getString("command_type")).put("parameters", parameters)
+        .put("metadata", metadata).put("status", CommandStatus.PENDING)
+        .put("result", null).put("error", null)
+        .put("created_at", now).put("updated_at", now)
+        .put("deadline_ms", System.currentTimeMillis() + timeout * 1000L)
+        .put("request_id", requestId);
+    if (batchId != null) {
+      doc.put("batch_id", batchId).put("batch_index", index);
+    }
+    return doc;
+  }
+
+  private Future<List<JsonObject>> accept(List<JsonObject> docs, boolean sequential, boolean stopOnError) {
+    return ledger.accept(docs).map(accepted -> {
+      scheduler.admit(docs, sequential, stopOnError);
+      return docs;
+    });
+  }
+
+  private void execute(JsonObject command, Runnable release) {
+    String id = command.getString("_id");
+    ledger.markExecuting(id).onComplete(started -> {
+      if (started.failed() || started.result() == null) {
+        release.run();
+        return;
+      }
+      var handler = handlers.resolve(command.getString("session_id"), command.getString("command_type"));
+      var context = new CommandHandler.Context(vertx, started.result(), command.getString("request_id"), command.getLong("deadline_ms"));
+      Future<JsonObject> run;
+      try {
+        run = handler.isPresent() ? handler.get().execute(context)
+            : Future.failedFuture(new BusError(ErrorCode.HANDLER_NOT_FOUND, "The handler was removed"));
+      } catch (RuntimeException e) {
+        run = Future.failedFuture(e);
+      }
+      run.onComplete(outcome -> {
+        release.run();
+        if (outcome.succeeded()) {
+          conclude(id, CommandStatus.COMPLETED, outcome.result(), null);
+        } else {
+          BusError error = Bus.asBusError(outcome.cause(), "command " + id, command.getString("request_id"));
+          conclude(id, CommandStatus.FAILED, null, error.toJson());
+        }
+      });
+    });
+  }
+
+  /** Finishes a command (if still unfinished), updates local state, and stops it wherever it runs. */
+  private Future<JsonObject> conclude(String commandId, String status, JsonObject result, JsonObject error) {
+    return ledger.finish(commandId, status, result, error).compose(doc -> {
+      if (doc == null) {
+        return ledger.findById(commandId);
+      }
+      scheduler.concluded(doc);
+      if (!CommandStatus.COMPLETED.equals(status) && !CommandStatus.FAILED.equals(status)) {
+        vertx.eventBus().publish(Addresses.COMMAND_ABORTED, new JsonObject()
+            .put("command_id", commandId).put("session_id", doc.getString("session_id")).put("status", status));
+      }
+      return Future.succeededFuture(doc);
+    });
+  }
+
+  private void aborted(JsonObject notice) {
+    String id = notice.getString("command_id");
+    if (scheduler.isTracking(id)) {
+      ledger.findById(id).onSuccess(doc -> {
+        if (doc != null) {
+          scheduler.concluded(doc);
+        }
+      });
+    }
+  }
+
+  private Future<JsonObject> cancel(JsonObject body) {
+    String id = body.getString("command_id");
+    return ledger.find(body.getString("session_id"), id)
+        .compose(doc -> CommandStatus.isFinal(doc.getString("status")) ? Future.succeededFuture(doc)
+            : conclude(id, CommandStatus.CANCELLED, null, CommandScheduler.error(ErrorCode.CANCELLED, "Cancelled by request")))
+        .map(CommandLedger::toCommand);
+  }
+
+  private Future<JsonObject> cancelSession(String sessionId) {
+    JsonObject error = CommandScheduler.error(ErrorCode.CANCELLED, "Session deleted");
+    return ledger.unfinished(sessionId)
+        .compose(docs -> Future.all(docs.stream().map(doc -> conclude(doc.getString("_id"), CommandStatus.CANCELLED, null, error)).toList())
+            .map(done -> new JsonObject().put("cancelled", docs.size())));
+  }
+
+  private Future<JsonObject> list(JsonObject body) {
+    int limit = body.getInteger("limit");
+    return sessions.require(body.getString("session_id"))
+        .compose(session -> ledger.list(body))
+        .map(docs -> Pages.of(docs.stream().map(CommandLedger::toCommand).toList(), limit, last -> last.getString("command_id")));
+  }
+}

@@ -1,0 +1,101 @@
+package dev.agentbus.config;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loads the configuration in a fixed order: built-in defaults (the bundled {@code
+ * conf/config.json}), then the file named by {@code AGENTBUS_CONFIG} or {@code conf/config.json}
+ * in the working directory, then environment variables, then command-line flags. Later wins.
+ */
+public final class AppConfig {
+  /** Environment variable → config path, and how to read its value. */
+  private record EnvBinding(String variable, String path, Class<?> type) {}
+
+  private static final List<EnvBinding> ENV = List.of(
+      new EnvBinding("HTTP_HOST", "http.host", String.class),
+      new EnvBinding("HTTP_PORT", "http.port", Integer.class),
+      new EnvBinding("HTTP_INSTANCES", "http.instances", Integer.class),
+      new EnvBinding("MONGODB_URI", "mongodb.uri", String.class),
+      new EnvBinding("MONGODB_DATABASE", "mongodb.database", String.class),
+      new EnvBinding("DATA_DIR", "store.data_dir", String.class),
+      new EnvBinding("STORE_BACKEND", "store.embedded", String.class),
+      new EnvBinding("STORE_PORT", "store.port", Integer.class),
+      new EnvBinding("CLUSTER", "cluster.enabled", Boolean.class),
+      new EnvBinding("CLUSTER_CONFIG", "cluster.config", String.class),
+      new EnvBinding("CLUSTER_HOST", "cluster.host", String.class),
+      new EnvBinding("DUMMY_TOKEN_DELAY_MS", "engines.dummy.token_delay_ms", Integer.class));
+
+  private AppConfig() {}
+
+  public static JsonObject load(List<String> args, Map<String, String> env) {
+    JsonObject config = defaults();
+    String file = env.getOrDefault("AGENTBUS_CONFIG", "conf/config.json");
+    Path path = Path.of(file);
+    if (Files.isRegularFile(path)) {
+      try {
+        config.mergeIn(new JsonObject(Files.readString(path)), true);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read config " + path.toAbsolutePath(), e);
+      }
+    }
+    for (EnvBinding binding : ENV) {
+      String value = env.get(binding.variable());
+      if (value != null && !value.isBlank()) {
+        set(config, binding.path(), parse(binding, value.trim()));
+      }
+    }
+    if (args.contains("--cluster")) {
+      set(config, "cluster.enabled", true);
+    }
+    return config;
+  }
+
+  /** The bundled defaults alone: what tests start from. */
+  public static JsonObject defaults() {
+    try (InputStream in = AppConfig.class.getResourceAsStream("/config.json")) {
+      if (in == null) {
+        throw new IllegalStateException("config.json missing from the classpath");
+      }
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Sets a dotted path, creating objects on the way. */
+  public static void set(JsonObject config, String path, Object value) {
+    String[] parts = path.split("\\.");
+    JsonObject node = config;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonObject child = node.getJsonObject(parts[i]);
+      if (child == null) {
+        child = new JsonObject();
+        node.put(parts[i], child);
+      }
+      node = child;
+    }
+    node.put(parts[parts.length - 1], value);
+  }
+
+  private static Object parse(EnvBinding binding, String value) {
+    try {
+      if (binding.type() == Integer.class) {
+        return Integer.parseInt(value);
+      }
+      if (binding.type() == Boolean.class) {
+        return Boolean.parseBoolean(value);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(binding.variable() + " must be a number, got '" + value + "'");
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package dev.agentbus.engine;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.event.Events;
+import dev.agentbus.session.SessionDirectory;
+import dev.agentbus.store.Collections;
+import dev.agentbus.store.Store;
+import dev.agentbus.util.Ids;
+import dev.agentbus.util.Times;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.MongoClient;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs engines. An engine streams {@code engine.*} events into its session and answers with the
+ * final text. Today only {@code dummy} exists; other adapters plug in behind {@link Engine}.
+ */
+public class EngineVerticle extends VerticleBase {
+  public static final Set<String> ENGINE_TYPES = Set.of("dummy");
+
+  private final Map<String, Engine.Run> runs = new HashMap<>();
+  private MongoClient mongo;
+  private SessionDirectory sessions;
+  private Engine dummy;
+
+  @Override
+  public Future<?> start() {
+    mongo = Store.client(vertx, config());
+    sessions = new SessionDirectory(vertx, mongo, config());
+    long defaultDelay = config().getJsonObject("engines", new JsonObject())
+        .getJsonObject("dummy", new JsonObject()).getLong("token_delay_ms", 20L);
+    dummy = new DummyEngine(vertx, defaultDelay);
+    return Future.all(List.of(
+        Bus.serve(vertx, Addresses.ENGINE_CREATE, (body, h) -> create(body)).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_GET, (body, h) -> find(body.getString("engine_id"), null).map(EngineVerticle::toEngine)).completion(),
+        Bus.serveLocal(vertx, Addresses.ENGINE_RUN, (body, h) -> run(body)).completion(),
+        vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> {
+          Engine.Run run = runs.get(message.body().getString("command_id"));
+          if (run != null) {
+            run.abort(message.body().getString("status"));
+          }
+        }).completion()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    runs.values().forEach(run -> run.abort("cancelled"));
+    return sessions.close();
+  }
+
+  private Future<JsonObject> create(JsonObject body) {
+    String type = body.getString("engine_type");
+    if (!ENGINE_TYPES.contains(type)) {
+      return Future.failedFuture(new BusError(ErrorCode.UNSUPPORTED, "Engine type '" + type + "' is not supported; available: " + ENGINE_TYPES,
+          new JsonObject().put("field", "engine_type").put("engine_type", type)));
+    }
+    JsonObject doc = new JsonObject()
+        .put("_id", Ids.next("eng"))
+        .put("engine_type", type)
+        .put("model_name", body.getString("model_name", type))
+        .put("session_id", body.getString("session_id"))
+        .put("configuration", body.getJsonObject("configuration", new JsonObject()))
+        .put("status", "initialized")
+        .put("created_at", Times.now());
+    return sessions.require(body.getString("session_id"))
+        .compose(session -> mongo.insert(Collections.ENGINES, doc))
+        .map(id -> toEngine(doc));
+  }
+
+  /** The engine a prompt runs on: the named one, else the session's newest, else a default dummy. */
+  private Future<JsonObject> engineFor(String sessionId, String engineId) {
+    if (engineId != null) {
+      return find(engineId, sessionId);
+    }
+    return mongo.findWithOptions(Collections.ENGINES, new JsonObject().put("session_id", sessionId),
+            new FindOptions().setSort(new JsonObject().put("created_at", -1)).setLimit(1))
+        .map(docs -> docs.isEmpty()
+            ? new JsonObject().put("_id", null).put("engine_type", "dummy").put("model_name", "dummy").put("configuration", new JsonObject())
+            : docs.get(0));
+  }
+
+  private Future<JsonObject> find(String engineId, String sessionId) {
+    JsonObject query = new JsonObject().put("_id", engineId);
+    if (sessionId != null) {
+      query.put("session_id", sessionId);
+    }
+    return mongo.findOne(Collections.ENGINES, query, null).compose(doc -> doc == null
+        ? Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId))
+        : Future.succeededFuture(doc));
+  }
+
+  private Future<JsonObject> run(JsonObject body) {
+    String sessionId = body.getString("session_id");
+    String commandId = body.getString("command_id");
+    return engineFor(sessionId, body.getString("engine_id")).compose(engine -> {
+      Engine.Sink sink = (type, data) -> Events.append(vertx, sessionId, type, data, commandId);
+      Engine.Run run = dummy.start(engine, body.getString("prompt"), sink);
+      runs.put(commandId, run);
+      return run.result()
+          .onComplete(done -> runs.remove(commandId))
+          .map(result -> result.put("engine_id", engine.getString("_id"))
+              .put("engine_type", engine.getString("engine_type"))
+              .put("model_name", engine.getString("model_name")));
+    });
+  }
+
+  static JsonObject toEngine(JsonObject doc) {
+    return new JsonObject()
+        .put("engine_id", doc.getString("_id"))
+        .put("engine_type", doc.getString("engine_type"))
+        .put("model_name", doc.getString("model_name"))
+        .put("session_id", doc.getString("session_id"))
+        .put("configuration", doc.getJsonObject("configuration"))
+        .put("status", doc.getString("status"))
+        .put("created_at", doc.getString("created_at"));
+  }
+}

@@ -1,0 +1,150 @@
+package dev.agentbus.event;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.session.SessionDirectory;
+import dev.agentbus.store.Collections;
+import dev.agentbus.store.Store;
+import dev.agentbus.util.Pages;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.MongoClient;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The session event log of one node: appends (group commit through {@link SeqWriter}), client
+ * publishes, and reads. Deploy exactly one instance per node: appends are local-only requests,
+ * so one producer's events keep their order.
+ */
+public class EventLogVerticle extends VerticleBase {
+  /** Prefixes only agentbus itself may publish into. */
+  public static final Set<String> RESERVED_PREFIXES =
+      Set.of("session.", "command.", "engine.", "tool.", "handler.");
+
+  private record Pending(JsonObject draft, Promise<JsonObject> stored) {}
+
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private MongoClient mongo;
+  private SessionDirectory sessions;
+  private SeqWriter writer;
+  private int maxBatch;
+  private int maxQueued;
+  private boolean flushing;
+
+  @Override
+  public Future<?> start() {
+    JsonObject events = config().getJsonObject("events", new JsonObject());
+    maxBatch = events.getInteger("max_batch", 500);
+    maxQueued = events.getInteger("max_queued", 20_000);
+    mongo = Store.client(vertx, config());
+    sessions = new SessionDirectory(vertx, mongo, config());
+    writer = new SeqWriter(vertx, mongo, events.getLong("seq_lock_timeout_ms", 10_000L));
+    return Future.all(
+        Bus.serveLocal(vertx, Addresses.EVENT_APPEND, (body, headers) -> append(body)).completion(),
+        Bus.serve(vertx, Addresses.EVENT_PUBLISH, (body, headers) -> publish(body)).completion(),
+        Bus.serve(vertx, Addresses.EVENT_LIST, (body, headers) -> list(body)).completion(),
+        Bus.serve(vertx, Addresses.EVENT_GET, (body, headers) -> get(body)).completion(),
+        vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_DELETED,
+            message -> SeqWriter.forget(vertx, message.body().getString("session_id"))).completion());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return sessions.close();
+  }
+
+  private Future<JsonObject> publish(JsonObject body) {
+    String type = body.getString("event_type");
+    for (String prefix : RESERVED_PREFIXES) {
+      if (type.startsWith(prefix)) {
+        return Future.failedFuture(BusError.invalid("event_type", "the prefix '" + prefix + "' is reserved for agentbus"));
+      }
+    }
+    return sessions.require(body.getString("session_id"))
+        .compose(session -> append(body.copy().put("source", "client")));
+  }
+
+  /** Queues a draft for the next group commit; refuses when the bounded queue is full. */
+  private Future<JsonObject> append(JsonObject draft) {
+    if (queue.size() >= maxQueued) {
+      return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
+    }
+    Promise<JsonObject> stored = Promise.promise();
+    queue.add(new Pending(draft, stored));
+    if (!flushing) {
+      flush();
+    }
+    return stored.future();
+  }
+
+  /** Writes whatever has queued (up to max_batch) as one batch per session, then the next batch. */
+  private void flush() {
+    if (queue.isEmpty()) {
+      flushing = false;
+      return;
+    }
+    flushing = true;
+    Map<String, List<Pending>> bySession = new LinkedHashMap<>();
+    for (int i = 0; i < maxBatch && !queue.isEmpty(); i++) {
+      Pending pending = queue.poll();
+      bySession.computeIfAbsent(pending.draft().getString("session_id"), k -> new ArrayList<>()).add(pending);
+    }
+    List<Future<?>> writes = new ArrayList<>();
+    bySession.forEach((sessionId, batch) -> writes.add(write(sessionId, batch)));
+    Future.join(writes).onComplete(done -> flush());
+  }
+
+  private Future<List<JsonObject>> write(String sessionId, List<Pending> batch) {
+    List<JsonObject> drafts = batch.stream().map(Pending::draft).toList();
+    return writer.write(sessionId, drafts)
+        .onSuccess(events -> {
+          for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).stored().complete(events.get(i));
+          }
+        })
+        .onFailure(failure -> batch.forEach(p -> p.stored().fail(failure)));
+  }
+
+  private Future<JsonObject> list(JsonObject body) {
+    String sessionId = body.getString("session_id");
+    int limit = body.getInteger("limit", 50);
+    JsonObject query = new JsonObject().put("session_id", sessionId)
+        .put("seq", new JsonObject().put("$gt", body.getLong("after_seq", 0L)));
+    copyIfPresent(body, query, "event_type");
+    copyIfPresent(body, query, "command_id");
+    FindOptions options = new FindOptions().setSort(new JsonObject().put("seq", 1))
+        .setSkip(body.getInteger("offset", 0)).setLimit(limit + 1);
+    return sessions.require(sessionId)
+        .compose(session -> mongo.findWithOptions(Collections.EVENTS, query, options))
+        .map(docs -> Pages.of(docs.stream().map(SeqWriter::toEvent).toList(), limit,
+            last -> String.valueOf(last.getLong("seq"))));
+  }
+
+  private Future<JsonObject> get(JsonObject body) {
+    String sessionId = body.getString("session_id");
+    String eventId = body.getString("event_id");
+    return sessions.require(sessionId)
+        .compose(session -> mongo.findOne(Collections.EVENTS,
+            new JsonObject().put("_id", eventId).put("session_id", sessionId), null))
+        .compose(doc -> doc == null
+            ? Future.failedFuture(BusError.notFound(ErrorCode.EVENT_NOT_FOUND, "Event", "event_id", eventId))
+            : Future.succeededFuture(SeqWriter.toEvent(doc)));
+  }
+
+  private static void copyIfPresent(JsonObject from, JsonObject to, String key) {
+    if (from.getValue(key) != null) {
+      to.put(key, from.getValue(key));
+    }
+  }
+
+}

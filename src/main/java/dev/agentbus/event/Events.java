@@ -1,0 +1,25 @@
+package dev.agentbus.event;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+
+/** How agentbus's own verticles append system events to a session (local-only, order-keeping). */
+public final class Events {
+  private Events() {}
+
+  public static Future<JsonObject> append(Vertx vertx, String sessionId, String type, JsonObject data, String commandId) {
+    JsonObject draft = new JsonObject()
+        .put("session_id", sessionId)
+        .put("event_type", type)
+        .put("data", data)
+        .put("source", "system");
+    if (commandId != null) {
+      draft.put("command_id", commandId);
+    }
+    return Bus.request(vertx, Addresses.EVENT_APPEND, draft, new DeliveryOptions().setLocalOnly(true));
+  }
+}

@@ -1,0 +1,158 @@
+package dev.agentbus.http;
+
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.Headers;
+import dev.agentbus.util.Ids;
+import dev.agentbus.util.Times;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every route shares: request ids and trace context, JSON bodies, one bus request per
+ * route, and the one error mapper that turns any failure into the error envelope.
+ */
+final class Api {
+  static final String BASE = "/api/v1";
+  private static final Logger LOG = LoggerFactory.getLogger("agentbus.http");
+  private static final String REQUEST_ID_KEY = "request_id";
+  private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Vertx vertx;
+  private final long requestTimeoutMs;
+
+  Api(Vertx vertx, JsonObject config) {
+    this.vertx = vertx;
+    this.requestTimeoutMs = config.getJsonObject("http", new JsonObject()).getLong("request_timeout_ms", 30_000L);
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  /** First handler of every request: ids on the response, an access log line with the request id. */
+  void begin(RoutingContext ctx) {
+    String given = ctx.request().getHeader("X-Request-ID");
+    String requestId = given != null && SAFE_REQUEST_ID.matcher(given).matches() ? given : Ids.next("req");
+    ctx.put(REQUEST_ID_KEY, requestId);
+    var incoming = ctx.request().getHeader(Headers.TRACEPARENT);
+    var match = incoming == null ? null : TRACEPARENT.matcher(incoming);
+    String traceId = match != null && match.matches() ? match.group(1) : randomHex(16);
+    String traceparent = "00-" + traceId + "-" + randomHex(8) + "-01";
+    ctx.put(Headers.TRACEPARENT, traceparent);
+    ctx.response().putHeader("X-Request-ID", requestId).putHeader(Headers.TRACEPARENT, traceparent);
+    long started = System.nanoTime();
+    ctx.addEndHandler(done -> LOG.info("{} {} {} {}ms request_id={}", ctx.request().method(), ctx.request().path(),
+        ctx.response().getStatusCode(), (System.nanoTime() - started) / 1_000_000, requestId));
+    ctx.next();
+  }
+
+  static String requestId(RoutingContext ctx) {
+    return ctx.get(REQUEST_ID_KEY);
+  }
+
+  /** The body as a JSON object: 415 for a non-JSON content type, 400 for malformed JSON. Empty body → {}. */
+  static JsonObject body(RoutingContext ctx) {
+    Buffer raw = ctx.body().buffer();
+    if (raw == null || raw.length() == 0) {
+      return new JsonObject();
+    }
+    String type = ctx.request().getHeader("Content-Type");
+    if (type == null || !type.toLowerCase().startsWith("application/json")) {
+      throw new BusError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Request bodies must be application/json",
+          new JsonObject().put("field", "Content-Type").put("content_type", type));
+    }
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(raw);
+    } catch (DecodeException e) {
+      throw BusError.invalid("body", "is not valid JSON");
+    }
+    if (!(parsed instanceof JsonObject object)) {
+      throw BusError.invalid("body", "must be a JSON object");
+    }
+    return object;
+  }
+
+  DeliveryOptions delivery(RoutingContext ctx) {
+    return Bus.withRequestId(requestId(ctx)).addHeader(Headers.TRACEPARENT, ctx.get(Headers.TRACEPARENT))
+        .setSendTimeout(requestTimeoutMs);
+  }
+
+  /** One bus request. */
+  Future<JsonObject> send(RoutingContext ctx, String address, JsonObject body) {
+    return Bus.request(vertx, address, body, delivery(ctx));
+  }
+
+  /** One bus request, its reply written with {@code status}, failures through {@link #fail}. */
+  void forward(RoutingContext ctx, String address, JsonObject body, int status) {
+    send(ctx, address, body).onSuccess(reply -> json(ctx, status, reply)).onFailure(failure -> fail(ctx, failure));
+  }
+
+  static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  /** The one error mapper: any failure → stable code, HTTP status and the error envelope. */
+  static void fail(RoutingContext ctx, Throwable failure) {
+    BusError error = Bus.asBusError(failure, ctx.request().path(), requestId(ctx));
+    HttpServerResponse response = ctx.response();
+    if (response.ended() || response.headWritten()) {
+      if (!response.ended()) {
+        response.end();
+      }
+      return;
+    }
+    json(ctx, error.code().httpStatus(), envelope(error, requestId(ctx)));
+  }
+
+  static JsonObject envelope(BusError error, String requestId) {
+    return new JsonObject().put("error", error.toJson()).put("timestamp", Times.now()).put("request_id", requestId);
+  }
+
+  /** The router's failure handler: route failures and status-only failures (404, 405, 413, ...). */
+  static void routeFailure(RoutingContext ctx) {
+    if (ctx.failure() != null) {
+      fail(ctx, ctx.failure());
+      return;
+    }
+    int status = ctx.statusCode();
+    BusError error = switch (status) {
+      case 404 -> new BusError(ErrorCode.NOT_FOUND, "No such endpoint: " + ctx.request().method() + " " + ctx.request().path());
+      case 405 -> new BusError(ErrorCode.METHOD_NOT_ALLOWED, "Method " + ctx.request().method() + " is not allowed here");
+      case 413 -> new BusError(ErrorCode.PAYLOAD_TOO_LARGE, "Request body is larger than the limit",
+          new JsonObject().put("field", "body"));
+      case 415 -> new BusError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported content type");
+      case 400 -> BusError.invalid("body", "could not be read");
+      default -> new BusError(ErrorCode.INTERNAL_ERROR, "Internal error");
+    };
+    if (status >= 500) {
+      LOG.error("request failed with {} request_id={}", status, requestId(ctx));
+    }
+    fail(ctx, error);
+  }
+
+  private static String randomHex(int bytes) {
+    byte[] random = new byte[bytes];
+    RANDOM.nextBytes(random);
+    return HexFormat.of().formatHex(random);
+  }
+}

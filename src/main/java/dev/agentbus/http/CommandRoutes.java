@@ -1,0 +1,104 @@
+package dev.agentbus.http;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.command.CommandStatus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Set;
+
+/** {@code /sessions/{id}/commands}: submit, batch, poll, list, cancel. */
+final class CommandRoutes {
+  private static final List<String> FIELDS = List.of("command_type", "parameters", "metadata");
+  private static final Set<String> PRIORITIES = Set.of("low", "normal", "high");
+
+  private final Api api;
+  private final Limits limits;
+
+  CommandRoutes(Api api, Limits limits) {
+    this.api = api;
+    this.limits = limits;
+  }
+
+  void mount(Router router) {
+    String base = Api.BASE + "/sessions/:session_id/commands";
+    router.post(base).handler(this::submit);
+    router.get(base).handler(this::list);
+    router.post(base + "/batch").handler(this::batch);
+    router.get(base + "/:command_id").handler(ctx -> api.forward(ctx, Addresses.COMMAND_GET, commandRef(ctx), 200));
+    router.post(base + "/:command_id/cancel").handler(ctx -> api.forward(ctx, Addresses.COMMAND_CANCEL, commandRef(ctx), 200));
+  }
+
+  static JsonObject commandRef(RoutingContext ctx) {
+    return SessionRoutes.sessionRef(ctx).put("command_id", ctx.pathParam("command_id"));
+  }
+
+  private void submit(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = new Validator();
+    JsonObject command = commandFields(check, body, "", limits, List.of());
+    long wait = check.queryLong(ctx, "wait", 0, 0, limits.maxWaitSeconds());
+    check.throwIfInvalid();
+    JsonObject request = command.put("session_id", ctx.pathParam("session_id")).put("wait_seconds", wait);
+    api.send(ctx, Addresses.COMMAND_SUBMIT, request).onSuccess(accepted -> {
+      ctx.response().putHeader("Location", Api.BASE + "/sessions/" + accepted.getString("session_id")
+          + "/commands/" + accepted.getString("command_id"));
+      boolean done = wait > 0 && CommandStatus.isFinal(accepted.getString("status"));
+      Api.json(ctx, done ? 200 : 202, accepted);
+    }).onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  /** Checks one command (HTTP body, batch item or WebSocket frame); {@code extraKeys} are the frame's own keys. */
+  static JsonObject commandFields(Validator check, JsonObject body, String prefix, Limits limits, List<String> extraKeys) {
+    List<String> allowed = new java.util.ArrayList<>(FIELDS);
+    allowed.addAll(extraKeys);
+    check.onlyKeys(body, prefix, allowed);
+    JsonObject command = new JsonObject().put("command_type", check.string(body, prefix, "command_type", true, 200));
+    JsonObject parameters = check.object(body, prefix, "parameters", false);
+    command.put("parameters", parameters == null ? new JsonObject() : parameters);
+    JsonObject metadata = check.object(body, prefix, "metadata", false);
+    if (metadata != null) {
+      String metaPrefix = prefix + "metadata.";
+      check.oneOf(metadata, metaPrefix, "priority", PRIORITIES);
+      check.integer(metadata, metaPrefix, "timeout", false, 1, limits.maxTimeoutSeconds());
+      command.put("metadata", metadata);
+    }
+    return command;
+  }
+
+  private void batch(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = new Validator();
+    check.onlyKeys(body, "", List.of("commands", "mode", "stop_on_error"));
+    JsonArray items = check.array(body, "", "commands", 1, limits.maxBatch());
+    String mode = check.oneOf(body, "", "mode", Set.of("parallel", "sequential"));
+    Boolean stopOnError = check.bool(body, "", "stop_on_error");
+    JsonArray commands = new JsonArray();
+    if (items != null) {
+      for (int i = 0; i < items.size(); i++) {
+        if (items.getValue(i) instanceof JsonObject item) {
+          commands.add(commandFields(check, item, "commands[" + i + "].", limits, List.of()));
+        } else {
+          check.add("commands[" + i + "]", "must be a JSON object");
+        }
+      }
+    }
+    check.throwIfInvalid();
+    JsonObject request = SessionRoutes.sessionRef(ctx).put("commands", commands)
+        .put("mode", mode == null ? "parallel" : mode).put("stop_on_error", Boolean.TRUE.equals(stopOnError));
+    api.forward(ctx, Addresses.COMMAND_BATCH, request, 202);
+  }
+
+  private void list(RoutingContext ctx) {
+    Validator check = new Validator();
+    JsonObject query = SessionRoutes.sessionRef(ctx)
+        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
+        .put("status", check.queryOneOf(ctx, "status", CommandStatus.ALL))
+        .put("command_type", ctx.request().getParam("command_type"))
+        .put("cursor", ctx.request().getParam("cursor"));
+    check.throwIfInvalid();
+    api.forward(ctx, Addresses.COMMAND_LIST, query, 200);
+  }
+}

@@ -1,0 +1,69 @@
+package dev.agentbus.http;
+
+import dev.agentbus.bus.Addresses;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** {@code /sessions/{id}/events}: publish, list, get. (Streams: {@link StreamRoutes}.) */
+final class EventRoutes {
+  static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:\\-]{0,199}");
+
+  private final Api api;
+  private final Limits limits;
+
+  EventRoutes(Api api, Limits limits) {
+    this.api = api;
+    this.limits = limits;
+  }
+
+  /** Mount after {@link StreamRoutes}, whose {@code /events/sse} and {@code /events/stream} would otherwise read as ids. */
+  void mount(Router router) {
+    String base = Api.BASE + "/sessions/:session_id/events";
+    router.post(base).handler(this::publish);
+    router.get(base).handler(this::list);
+    router.get(base + "/:event_id").handler(ctx -> api.forward(ctx, Addresses.EVENT_GET,
+        SessionRoutes.sessionRef(ctx).put("event_id", ctx.pathParam("event_id")), 200));
+  }
+
+  /** Checks a client event (HTTP body or WebSocket frame) and shapes it for {@link Addresses#EVENT_PUBLISH}. */
+  static JsonObject clientEvent(Validator check, JsonObject body, List<String> extraKeys) {
+    List<String> allowed = new java.util.ArrayList<>(List.of("event_type", "data", "metadata"));
+    allowed.addAll(extraKeys);
+    check.onlyKeys(body, "", allowed);
+    String type = check.string(body, "", "event_type", true, 200);
+    check.pattern("event_type", type, EVENT_TYPE, "letters, digits and _ . : - (starting with a letter or digit)");
+    JsonObject event = new JsonObject().put("event_type", type);
+    JsonObject data = check.object(body, "", "data", false);
+    JsonObject metadata = check.object(body, "", "metadata", false);
+    return event.put("data", data == null ? new JsonObject() : data).put("metadata", metadata == null ? new JsonObject() : metadata);
+  }
+
+  private void publish(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = new Validator();
+    JsonObject event = clientEvent(check, body, List.of());
+    check.throwIfInvalid();
+    api.send(ctx, Addresses.EVENT_PUBLISH, event.put("session_id", ctx.pathParam("session_id"))).onSuccess(stored -> {
+      ctx.response().putHeader("Location", Api.BASE + "/sessions/" + stored.getString("session_id") + "/events/" + stored.getString("event_id"));
+      Api.json(ctx, 201, stored);
+    }).onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  private void list(RoutingContext ctx) {
+    Validator check = new Validator();
+    long afterSeq = check.queryLong(ctx, "after_seq", 0, 0, Long.MAX_VALUE);
+    if (ctx.request().getParam("cursor") != null) {
+      afterSeq = check.queryLong(ctx, "cursor", 0, 0, Long.MAX_VALUE);
+    }
+    JsonObject query = SessionRoutes.sessionRef(ctx)
+        .put("after_seq", afterSeq)
+        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
+        .put("offset", (int) check.queryLong(ctx, "offset", 0, 0, limits.maxOffset()))
+        .put("event_type", ctx.request().getParam("event_type"));
+    check.throwIfInvalid();
+    api.forward(ctx, Addresses.EVENT_LIST, query, 200);
+  }
+}

@@ -1,0 +1,80 @@
+package dev.agentbus.http;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.util.Times;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.CheckResult;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/** {@code /health} (and {@code /health/ready}): store and cluster state, 503 when not ready; {@code /health/live}. */
+final class HealthRoutes {
+  static final String VERSION = "0.1.0";
+  private static final long CHECK_TIMEOUT_MS = 3_000;
+  private static final long STARTED = System.currentTimeMillis();
+
+  private final Vertx vertx;
+  private final HealthChecks checks;
+
+  HealthRoutes(Vertx vertx) {
+    this.vertx = vertx;
+    this.checks = HealthChecks.create(vertx)
+        .register("mongodb", CHECK_TIMEOUT_MS, promise ->
+            Bus.request(vertx, Addresses.STORE_PING, new JsonObject(), new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS))
+                .onSuccess(ping -> promise.complete(Status.OK(ping)))
+                .onFailure(failure -> promise.complete(Status.KO(new JsonObject().put("error", Bus.asBusError(failure, "health", null).getMessage())))))
+        .register("cluster", CHECK_TIMEOUT_MS, promise -> promise.complete(clusterStatus()));
+  }
+
+  void mount(Router router) {
+    router.get(Api.BASE + "/health").handler(this::ready);
+    router.get(Api.BASE + "/health/ready").handler(this::ready);
+    router.get(Api.BASE + "/health/live").handler(ctx -> Api.json(ctx, 200, new JsonObject().put("status", "UP")
+        .put("timestamp", Times.now()).put("version", VERSION)));
+  }
+
+  private void ready(RoutingContext ctx) {
+    checks.checkStatus().onSuccess(result -> {
+      JsonObject dependencies = new JsonObject();
+      for (CheckResult check : result.getChecks()) {
+        JsonObject data = check.getData() == null ? new JsonObject() : check.getData().copy();
+        dependencies.put(check.getId(), data.put("status", Boolean.TRUE.equals(check.getUp()) ? "UP" : "DOWN"));
+      }
+      boolean up = CheckResult.isUp(result);
+      Api.json(ctx, up ? 200 : 503, new JsonObject()
+          .put("status", up ? "healthy" : "unhealthy")
+          .put("timestamp", Times.now())
+          .put("version", VERSION)
+          .put("uptime_seconds", (System.currentTimeMillis() - STARTED) / 1000)
+          .put("node_id", nodeId())
+          .put("dependencies", dependencies));
+    }).onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  private Status clusterStatus() {
+    if (!vertx.isClustered()) {
+      return Status.OK(new JsonObject().put("mode", "standalone").put("members", 1));
+    }
+    var manager = ((VertxInternal) vertx).clusterManager();
+    if (!manager.isActive()) {
+      return Status.KO(new JsonObject().put("mode", "clustered").put("error", "not a cluster member"));
+    }
+    return Status.OK(new JsonObject().put("mode", "clustered").put("members", manager.getNodes().size())
+        .put("nodes", new JsonArray(manager.getNodes())));
+  }
+
+  private String nodeId() {
+    if (vertx.isClustered()) {
+      return ((VertxInternal) vertx).clusterManager().getNodeId();
+    }
+    return (String) vertx.sharedData().getLocalMap("agentbus.node")
+        .computeIfAbsent("id", k -> dev.agentbus.util.Ids.next("node"));
+  }
+}

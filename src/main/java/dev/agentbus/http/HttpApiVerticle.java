@@ -1,0 +1,46 @@
+package dev.agentbus.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/**
+ * The HTTP and WebSocket edge. Every route validates its input, sends one bus request and maps
+ * the reply (or failure) through {@link Api#fail}. Deploy one instance per core; they share the port.
+ */
+public class HttpApiVerticle extends VerticleBase {
+  @Override
+  public Future<?> start() {
+    JsonObject config = config();
+    JsonObject http = config.getJsonObject("http", new JsonObject());
+    Api api = new Api(vertx, config);
+    Limits limits = Limits.from(config);
+
+    Router router = Router.router(vertx);
+    router.route().handler(api::begin);
+    router.route().method(HttpMethod.POST).method(HttpMethod.PATCH).method(HttpMethod.PUT)
+        .handler(BodyHandler.create(false).setBodyLimit(http.getLong("max_body_bytes", 1_048_576L)));
+    new HealthRoutes(vertx).mount(router);
+    new SessionRoutes(api, limits).mount(router);
+    new StreamRoutes(api, config, limits).mount(router);
+    new CommandRoutes(api, limits).mount(router);
+    new EventRoutes(api, limits).mount(router);
+    new EngineRoutes(api).mount(router);
+    router.route().failureHandler(Api::routeFailure);
+    router.errorHandler(404, Api::routeFailure);
+    router.errorHandler(405, Api::routeFailure);
+    router.errorHandler(500, Api::routeFailure);
+
+    int frameLimit = http.getInteger("max_ws_frame_bytes", 65_536);
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(http.getString("host", "0.0.0.0"))
+        .setPort(http.getInteger("port", 8080))
+        .setMaxWebSocketFrameSize(frameLimit)
+        .setMaxWebSocketMessageSize(frameLimit);
+    return vertx.createHttpServer(options).requestHandler(router).listen();
+  }
+}

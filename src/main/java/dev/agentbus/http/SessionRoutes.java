@@ -1,0 +1,144 @@
+package dev.agentbus.http;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.session.SessionCursor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code /sessions}: create, list, get, patch, delete, bulk create, bulk delete. */
+final class SessionRoutes {
+  private static final List<String> FIELDS = List.of("name", "metadata", "ttl_seconds");
+  private static final int MAX_TTL_SECONDS = 365 * 24 * 3600;
+
+  private final Api api;
+  private final Limits limits;
+
+  SessionRoutes(Api api, Limits limits) {
+    this.api = api;
+    this.limits = limits;
+  }
+
+  void mount(Router router) {
+    String base = Api.BASE + "/sessions";
+    router.post(base).handler(this::create);
+    router.get(base).handler(this::list);
+    router.post(base + "/bulk-create").handler(this::bulkCreate);
+    router.post(base + "/bulk-delete").handler(this::bulkDelete);
+    router.get(base + "/:session_id").handler(ctx -> api.forward(ctx, Addresses.SESSION_GET, sessionRef(ctx), 200));
+    router.patch(base + "/:session_id").handler(this::patch);
+    router.delete(base + "/:session_id").handler(ctx -> api.forward(ctx, Addresses.SESSION_DELETE, sessionRef(ctx), 200));
+  }
+
+  static JsonObject sessionRef(RoutingContext ctx) {
+    return new JsonObject().put("session_id", ctx.pathParam("session_id"));
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = new Validator();
+    JsonObject session = sessionFields(check, body, "");
+    check.throwIfInvalid();
+    api.send(ctx, Addresses.SESSION_CREATE, session).onSuccess(created -> {
+      ctx.response().putHeader("Location", Api.BASE + "/sessions/" + created.getString("session_id"));
+      Api.json(ctx, 201, created);
+    }).onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  private static JsonObject sessionFields(Validator check, JsonObject body, String prefix) {
+    check.onlyKeys(body, prefix, FIELDS);
+    JsonObject session = new JsonObject();
+    session.put("name", check.string(body, prefix, "name", false, 200));
+    JsonObject metadata = check.object(body, prefix, "metadata", false);
+    if (metadata != null) {
+      session.put("metadata", metadata);
+    }
+    session.put("ttl_seconds", check.integer(body, prefix, "ttl_seconds", false, 1, MAX_TTL_SECONDS));
+    return session;
+  }
+
+  private void list(RoutingContext ctx) {
+    Validator check = new Validator();
+    JsonObject query = new JsonObject()
+        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
+        .put("status", ctx.request().getParam("status"))
+        .put("name_prefix", ctx.request().getParam("name_prefix"))
+        .put("sort", check.queryOneOf(ctx, "sort", Set.of("created_at", "-created_at")));
+    String cursor = ctx.request().getParam("cursor");
+    if (cursor != null) {
+      JsonObject decoded = SessionCursor.decode(cursor);
+      if (decoded == null) {
+        check.add("cursor", "is not a cursor returned by this API");
+      }
+      query.put("cursor", decoded);
+    }
+    JsonObject metadata = new JsonObject();
+    for (Map.Entry<String, String> param : ctx.queryParams()) {
+      if (param.getKey().startsWith("metadata.")) {
+        String key = param.getKey().substring("metadata.".length());
+        if (key.isEmpty() || key.startsWith("$") || key.contains(".")) {
+          check.add(param.getKey(), "must name one metadata key");
+        }
+        metadata.put(key, param.getValue());
+      }
+    }
+    check.throwIfInvalid();
+    api.forward(ctx, Addresses.SESSION_LIST, query.put("metadata", metadata), 200);
+  }
+
+  private void patch(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = new Validator();
+    JsonObject patch = sessionFields(check, body, "");
+    if (body.isEmpty()) {
+      check.add("body", "must contain at least one of " + String.join(", ", FIELDS));
+    }
+    check.throwIfInvalid();
+    JsonObject request = sessionRef(ctx);
+    for (String field : FIELDS) {
+      if (body.containsKey(field)) {
+        request.put(field, field.equals("metadata") ? patch.getValue(field) : body.getValue(field));
+      }
+    }
+    api.forward(ctx, Addresses.SESSION_PATCH, request, 200);
+  }
+
+  private void bulkCreate(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = new Validator();
+    check.onlyKeys(body, "", List.of("sessions"));
+    JsonArray items = check.array(body, "", "sessions", 1, limits.maxBulk());
+    JsonArray sessions = new JsonArray();
+    if (items != null) {
+      for (int i = 0; i < items.size(); i++) {
+        if (items.getValue(i) instanceof JsonObject item) {
+          sessions.add(sessionFields(check, item, "sessions[" + i + "]."));
+        } else {
+          check.add("sessions[" + i + "]", "must be a JSON object");
+        }
+      }
+    }
+    check.throwIfInvalid();
+    api.forward(ctx, Addresses.SESSION_BULK_CREATE, new JsonObject().put("sessions", sessions), 200);
+  }
+
+  private void bulkDelete(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = new Validator();
+    check.onlyKeys(body, "", List.of("session_ids"));
+    JsonArray ids = check.array(body, "", "session_ids", 1, limits.maxBulk());
+    if (ids != null) {
+      for (int i = 0; i < ids.size(); i++) {
+        if (!(ids.getValue(i) instanceof String)) {
+          check.add("session_ids[" + i + "]", "must be a string");
+        }
+      }
+    }
+    check.throwIfInvalid();
+    api.forward(ctx, Addresses.SESSION_BULK_DELETE, new JsonObject().put("session_ids", ids), 200);
+  }
+}

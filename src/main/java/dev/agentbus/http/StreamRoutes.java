@@ -1,0 +1,166 @@
+package dev.agentbus.http;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.BusError;
+import dev.agentbus.command.CommandStatus;
+import dev.agentbus.stream.BoundedWriter;
+import dev.agentbus.stream.EventFeed;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Streams of session events: SSE ({@code /events/sse}), WebSocket ({@code /events/stream}, see
+ * {@link WebSocketChannel}) and one command's events as SSE ({@code /commands/{cid}/stream}).
+ */
+final class StreamRoutes {
+  private final Api api;
+  private final JsonObject streams;
+  private final Limits limits;
+
+  StreamRoutes(Api api, JsonObject config, Limits limits) {
+    this.api = api;
+    this.streams = config.getJsonObject("streams", new JsonObject());
+    this.limits = limits;
+  }
+
+  void mount(Router router) {
+    String session = Api.BASE + "/sessions/:session_id";
+    router.get(session + "/events/sse").handler(this::sse);
+    router.get(session + "/events/stream").handler(this::webSocket);
+    router.get(session + "/commands/:command_id/stream").handler(this::commandStream);
+  }
+
+  int maxQueuedFrames() {
+    return streams.getInteger("max_queued_frames", 1000);
+  }
+
+  int writeQueueMaxBytes() {
+    return streams.getInteger("write_queue_max_bytes", 262_144);
+  }
+
+  EventFeed feed(RoutingContext ctx, long afterSeq, Predicate<JsonObject> filter, Predicate<JsonObject> endAfter,
+                 EventFeed.Subscriber subscriber) {
+    return new EventFeed(api.vertx(), ctx.pathParam("session_id"), afterSeq, filter, endAfter,
+        streams.getInteger("replay_page", 500), maxQueuedFrames(), subscriber);
+  }
+
+  private void sse(RoutingContext ctx) {
+    Validator check = new Validator();
+    long afterSeq = check.queryLong(ctx, "after_seq", 0, 0, Long.MAX_VALUE);
+    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    if (lastEventId != null) {
+      try {
+        afterSeq = Long.parseLong(lastEventId.trim());
+        if (afterSeq < 0) {
+          check.add("Last-Event-ID", "must be a non-negative integer (the seq of the last event seen)");
+        }
+      } catch (NumberFormatException e) {
+        check.add("Last-Event-ID", "must be a non-negative integer (the seq of the last event seen)");
+      }
+    }
+    Predicate<JsonObject> filter = typeFilter(check, ctx.request().getParam("types"));
+    check.throwIfInvalid();
+    long from = afterSeq;
+    api.send(ctx, Addresses.SESSION_GET, SessionRoutes.sessionRef(ctx))
+        .onSuccess(session -> streamSse(ctx, from, filter, event -> false))
+        .onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  private void commandStream(RoutingContext ctx) {
+    String commandId = ctx.pathParam("command_id");
+    api.send(ctx, Addresses.COMMAND_GET, CommandRoutes.commandRef(ctx))
+        .onSuccess(command -> streamSse(ctx, 0,
+            event -> commandId.equals(event.getString("command_id")),
+            event -> commandId.equals(event.getString("command_id"))
+                && event.getString("event_type").startsWith("command.")
+                && CommandStatus.isFinal(event.getJsonObject("data", new JsonObject()).getString("status"))))
+        .onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  private void streamSse(RoutingContext ctx, long afterSeq, Predicate<JsonObject> filter, Predicate<JsonObject> endAfter) {
+    HttpServerResponse response = ctx.response();
+    response.setChunked(true).setStatusCode(200)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no")
+        .setWriteQueueMaxSize(writeQueueMaxBytes());
+    response.write("retry: 2000\n\n");
+    BoundedWriter writer = new BoundedWriter(response, response::write, maxQueuedFrames());
+    EventFeed feed = feed(ctx, afterSeq, filter, endAfter, new EventFeed.Subscriber() {
+      @Override
+      public boolean deliver(JsonObject event) {
+        return writer.write("id: " + event.getLong("seq") + "\nevent: " + event.getString("event_type")
+            + "\ndata: " + event.encode() + "\n\n");
+      }
+
+      @Override
+      public void whenWritable(Runnable next) {
+        writer.whenWritable(next);
+      }
+
+      @Override
+      public void end(String reason, long lastSeq) {
+        if ("overflow".equals(reason)) {
+          ctx.request().connection().close();
+        } else if (!response.ended() && !response.closed()) {
+          if ("error".equals(reason)) {
+            response.write("event: error\ndata: " + new JsonObject().put("error", new BusError(
+                dev.agentbus.bus.ErrorCode.SERVICE_UNAVAILABLE, "Stream interrupted; resume with Last-Event-ID").toJson()
+                .put("last_seq", lastSeq)).encode() + "\n\n");
+          }
+          response.end();
+        }
+      }
+    });
+    long keepAlive = api.vertx().setPeriodic(streams.getLong("keepalive_ms", 15_000L), t -> {
+      if (!writer.write(": keep-alive\n\n")) {
+        ctx.request().connection().close();
+      }
+    });
+    response.closeHandler(closed -> {
+      api.vertx().cancelTimer(keepAlive);
+      feed.close();
+    });
+    response.endHandler(ended -> api.vertx().cancelTimer(keepAlive));
+    feed.start();
+  }
+
+  private void webSocket(RoutingContext ctx) {
+    Validator check = new Validator();
+    long afterSeq = check.queryLong(ctx, "after_seq", 0, 0, Long.MAX_VALUE);
+    Predicate<JsonObject> filter = typeFilter(check, ctx.request().getParam("types"));
+    if (!ctx.request().canUpgradeToWebSocket()) {
+      check.add("Upgrade", "this endpoint needs a WebSocket upgrade request");
+    }
+    check.throwIfInvalid();
+    api.send(ctx, Addresses.SESSION_GET, SessionRoutes.sessionRef(ctx))
+        .compose(session -> ctx.request().toWebSocket())
+        .onSuccess(socket -> new WebSocketChannel(api, this, limits, ctx, socket).open(afterSeq, filter))
+        .onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  /** {@code types=a,b,command.*}: exact types, or prefixes ending in {@code *}. Absent: everything. */
+  static Predicate<JsonObject> typeFilter(Validator check, String types) {
+    if (types == null || types.isBlank()) {
+      return event -> true;
+    }
+    List<String> wanted = Arrays.stream(types.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+    if (wanted.size() > 50 || wanted.stream().anyMatch(t -> t.length() > 200)) {
+      check.add("types", "must list at most 50 event types of at most 200 characters");
+    }
+    return event -> {
+      String type = event.getString("event_type");
+      for (String pattern : wanted) {
+        if (pattern.endsWith("*") ? type.startsWith(pattern.substring(0, pattern.length() - 1)) : type.equals(pattern)) {
+          return true;
+        }
+      }
+      return false;
+    };
+  }
+}

@@ -1,0 +1,190 @@
+package dev.agentbus.http;
+
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.FieldErrors;
+import dev.agentbus.bus.FieldErrors.FieldError;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Collects every problem of a request body or query string before failing, so one 400 names all
+ * bad fields. Checks shape only (types, ranges, sizes); business rules live in the verticles.
+ */
+final class Validator {
+  private static final int MAX_DEPTH = 32;
+  private final List<FieldError> errors = new ArrayList<>();
+
+  void add(String field, String issue) {
+    errors.add(new FieldError(field, issue));
+  }
+
+  /** Fails with {@code VALIDATION_ERROR} listing every bad field, if there is any. */
+  void throwIfInvalid() {
+    if (!errors.isEmpty()) {
+      throw FieldErrors.toError(errors);
+    }
+  }
+
+  boolean valid() {
+    return errors.isEmpty();
+  }
+
+  // ---- body fields ----
+
+  void onlyKeys(JsonObject body, String prefix, Collection<String> allowed) {
+    for (String key : body.fieldNames()) {
+      if (!allowed.contains(key)) {
+        add(prefix + key, "is not a known field; allowed: " + String.join(", ", allowed));
+      }
+    }
+  }
+
+  String string(JsonObject body, String prefix, String key, boolean required, int maxLength) {
+    Object value = body.getValue(key);
+    if (value == null) {
+      if (required) {
+        add(prefix + key, "is required");
+      }
+      return null;
+    }
+    if (!(value instanceof String text)) {
+      add(prefix + key, "must be a string");
+      return null;
+    }
+    if (required && text.isBlank()) {
+      add(prefix + key, "must not be empty");
+    } else if (text.length() > maxLength) {
+      add(prefix + key, "must be at most " + maxLength + " characters");
+    }
+    return text;
+  }
+
+  void pattern(String field, String value, Pattern pattern, String description) {
+    if (value != null && !value.isBlank() && !pattern.matcher(value).matches()) {
+      add(field, "must be " + description);
+    }
+  }
+
+  Integer integer(JsonObject body, String prefix, String key, boolean required, long min, long max) {
+    Object value = body.getValue(key);
+    if (value == null) {
+      if (required) {
+        add(prefix + key, "is required");
+      }
+      return null;
+    }
+    if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min || ((Number) value).longValue() > max) {
+      add(prefix + key, "must be an integer from " + min + " to " + max);
+      return null;
+    }
+    return ((Number) value).intValue();
+  }
+
+  Boolean bool(JsonObject body, String prefix, String key) {
+    Object value = body.getValue(key);
+    if (value != null && !(value instanceof Boolean)) {
+      add(prefix + key, "must be true or false");
+      return null;
+    }
+    return (Boolean) value;
+  }
+
+  String oneOf(JsonObject body, String prefix, String key, Set<String> allowed) {
+    String value = string(body, prefix, key, false, 100);
+    if (value != null && !allowed.contains(value)) {
+      add(prefix + key, "must be one of " + String.join(", ", allowed.stream().sorted().toList()));
+      return null;
+    }
+    return value;
+  }
+
+  /** An optional JSON object whose keys are safe to store (no {@code $} prefix, no dots). */
+  JsonObject object(JsonObject body, String prefix, String key, boolean required) {
+    Object value = body.getValue(key);
+    if (value == null) {
+      if (required) {
+        add(prefix + key, "is required");
+      }
+      return null;
+    }
+    if (!(value instanceof JsonObject object)) {
+      add(prefix + key, "must be a JSON object");
+      return null;
+    }
+    storableKeys(prefix + key, object, 0);
+    return object;
+  }
+
+  JsonArray array(JsonObject body, String prefix, String key, int minSize, int maxSize) {
+    Object value = body.getValue(key);
+    if (!(value instanceof JsonArray array)) {
+      add(prefix + key, value == null ? "is required" : "must be an array");
+      return null;
+    }
+    if (array.size() < minSize || array.size() > maxSize) {
+      add(prefix + key, "must have from " + minSize + " to " + maxSize + " items");
+      return null;
+    }
+    return array;
+  }
+
+  private void storableKeys(String path, Object value, int depth) {
+    if (depth > MAX_DEPTH) {
+      add(path, "is nested deeper than " + MAX_DEPTH + " levels");
+      return;
+    }
+    if (value instanceof JsonObject object) {
+      for (Map.Entry<String, Object> entry : object) {
+        String key = entry.getKey();
+        if (key.isEmpty() || key.startsWith("$") || key.contains(".") || key.indexOf('\0') >= 0) {
+          add(path + "." + key, "keys must be non-empty and must not start with '$' or contain '.'");
+        } else {
+          storableKeys(path + "." + key, entry.getValue(), depth + 1);
+        }
+      }
+    } else if (value instanceof JsonArray array) {
+      for (int i = 0; i < array.size(); i++) {
+        storableKeys(path + "[" + i + "]", array.getValue(i), depth + 1);
+      }
+    }
+  }
+
+  // ---- query parameters ----
+
+  long queryLong(RoutingContext ctx, String name, long defaultValue, long min, long max) {
+    String raw = ctx.request().getParam(name);
+    if (raw == null || raw.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      long value = Long.parseLong(raw);
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    add(name, "must be an integer from " + min + " to " + max);
+    return defaultValue;
+  }
+
+  String queryOneOf(RoutingContext ctx, String name, Set<String> allowed) {
+    String raw = ctx.request().getParam(name);
+    if (raw != null && !allowed.contains(raw)) {
+      add(name, "must be one of " + String.join(", ", allowed.stream().sorted().toList()));
+      return null;
+    }
+    return raw;
+  }
+
+  static BusError invalid(String field, String issue) {
+    return BusError.invalid(field, issue);
+  }
+}

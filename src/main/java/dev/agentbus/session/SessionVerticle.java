@@ -1,0 +1,226 @@
+package dev.agentbus.session;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
+import dev.agentbus.event.Events;
+import dev.agentbus.store.Collections;
+import dev.agentbus.store.Store;
+import dev.agentbus.util.Ids;
+import dev.agentbus.util.Pages;
+import dev.agentbus.util.Times;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.MongoClient;
+import io.vertx.ext.mongo.UpdateOptions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Owns sessions: create, read, list, patch, delete (with everything that hangs off a session), expiry. */
+public class SessionVerticle extends VerticleBase {
+  private MongoClient mongo;
+  private SessionDirectory directory;
+  private long sweepTimer;
+
+  @Override
+  public Future<?> start() {
+    mongo = Store.client(vertx, config());
+    directory = new SessionDirectory(vertx, mongo, config());
+    long sweepMs = config().getJsonObject("sessions", new JsonObject()).getLong("expiry_sweep_ms", 30_000L);
+    sweepTimer = vertx.setPeriodic(sweepMs, id -> sweepExpired());
+    return Future.all(List.of(
+        Bus.serve(vertx, Addresses.SESSION_CREATE, (body, h) -> create(body, h)).completion(),
+        Bus.serve(vertx, Addresses.SESSION_GET, (body, h) -> directory.require(body.getString("session_id")).map(SessionVerticle::toSession)).completion(),
+        Bus.serve(vertx, Addresses.SESSION_LIST, (body, h) -> list(body)).completion(),
+        Bus.serve(vertx, Addresses.SESSION_PATCH, (body, h) -> patch(body)).completion(),
+        Bus.serve(vertx, Addresses.SESSION_DELETE, (body, h) -> delete(body.getString("session_id"), h)).completion(),
+        Bus.serve(vertx, Addresses.SESSION_BULK_CREATE, (body, h) -> bulkCreate(body, h)).completion(),
+        Bus.serve(vertx, Addresses.SESSION_BULK_DELETE, (body, h) -> bulkDelete(body, h)).completion(),
+        Bus.serve(vertx, Addresses.STORE_PING, (body, h) -> ping()).completion()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(sweepTimer);
+    return directory.close();
+  }
+
+  private Future<JsonObject> create(JsonObject body, MultiMap headers) {
+    String now = Times.now();
+    JsonObject doc = new JsonObject()
+        .put("_id", Ids.next("ses"))
+        .put("name", body.getString("name"))
+        .put("status", "active")
+        .put("metadata", body.getJsonObject("metadata", new JsonObject()))
+        .put("created_at", now)
+        .put("updated_at", now);
+    applyTtl(doc, body.getInteger("ttl_seconds"));
+    String sessionId = doc.getString("_id");
+    return mongo.insert(Collections.SESSIONS, doc)
+        .compose(id -> Events.append(vertx, sessionId, "session.created", toSession(doc), null)
+            .recover(failure -> mongo.removeDocument(Collections.SESSIONS, new JsonObject().put("_id", sessionId))
+                .transform(undone -> Future.failedFuture(failure))))
+        .map(event -> {
+          directory.remember(doc);
+          return toSession(doc);
+        });
+  }
+
+  private Future<JsonObject> list(JsonObject body) {
+    int limit = body.getInteger("limit");
+    boolean descending = "-created_at".equals(body.getString("sort"));
+    JsonObject query = new JsonObject();
+    if (body.getString("status") != null) {
+      query.put("status", body.getString("status"));
+    }
+    if (body.getString("name_prefix") != null) {
+      query.put("name", new JsonObject().put("$regex", "^" + java.util.regex.Pattern.quote(body.getString("name_prefix"))));
+    }
+    for (Map.Entry<String, Object> filter : body.getJsonObject("metadata", new JsonObject())) {
+      query.put("metadata." + filter.getKey(), filter.getValue());
+    }
+    JsonObject cursor = body.getJsonObject("cursor");
+    if (cursor != null) {
+      String op = descending ? "$lt" : "$gt";
+      query.put("$or", new JsonArray()
+          .add(new JsonObject().put("created_at", new JsonObject().put(op, cursor.getString("c"))))
+          .add(new JsonObject().put("created_at", cursor.getString("c")).put("_id", new JsonObject().put(op, cursor.getString("i")))));
+    }
+    int direction = descending ? -1 : 1;
+    FindOptions options = new FindOptions()
+        .setSort(new JsonObject().put("created_at", direction).put("_id", direction))
+        .setLimit(limit + 1);
+    return mongo.findWithOptions(Collections.SESSIONS, query, options)
+        .map(docs -> docs.stream().filter(doc -> !SessionDirectory.expired(doc)).map(SessionVerticle::toSession).toList())
+        .map(sessions -> Pages.of(sessions, limit, last -> SessionCursor.encode(last)));
+  }
+
+  private Future<JsonObject> patch(JsonObject body) {
+    String sessionId = body.getString("session_id");
+    JsonObject set = new JsonObject().put("updated_at", Times.now());
+    JsonObject unset = new JsonObject();
+    if (body.containsKey("name")) {
+      set.put("name", body.getString("name"));
+    }
+    for (Map.Entry<String, Object> entry : body.getJsonObject("metadata", new JsonObject())) {
+      if (entry.getValue() == null) {
+        unset.put("metadata." + entry.getKey(), "");
+      } else {
+        set.put("metadata." + entry.getKey(), entry.getValue());
+      }
+    }
+    if (body.containsKey("ttl_seconds")) {
+      Integer ttl = body.getInteger("ttl_seconds");
+      if (ttl == null) {
+        unset.put("expires_at", "").put("ttl_seconds", "");
+      } else {
+        applyTtl(set, ttl);
+      }
+    }
+    JsonObject update = new JsonObject().put("$set", set);
+    if (!unset.isEmpty()) {
+      update.put("$unset", unset);
+    }
+    return directory.require(sessionId)
+        .compose(existing -> mongo.findOneAndUpdateWithOptions(Collections.SESSIONS,
+            new JsonObject().put("_id", sessionId), update, new FindOptions(),
+            new UpdateOptions().setReturningNewDocument(true)))
+        .compose(doc -> {
+          if (doc == null) {
+            return directory.require(sessionId).map(SessionVerticle::toSession);
+          }
+          directory.remember(doc);
+          JsonObject session = toSession(doc);
+          return Events.append(vertx, sessionId, "session.updated", session, null).map(session);
+        });
+  }
+
+  /**
+   * Cancels the session's unfinished commands, announces {@code session.deleted} (streams end on
+   * it), removes the session and everything stored under it, then tells every node.
+   */
+  private Future<JsonObject> delete(String sessionId, MultiMap headers) {
+    JsonObject bySession = new JsonObject().put("session_id", sessionId);
+    String requestId = headers.get(dev.agentbus.bus.Headers.REQUEST_ID);
+    return directory.require(sessionId)
+        .compose(session -> Bus.request(vertx, Addresses.COMMAND_CANCEL_SESSION, bySession, requestId))
+        .compose(cancelled -> Events.append(vertx, sessionId, "session.deleted", bySession, null)
+            .compose(event -> mongo.removeDocument(Collections.SESSIONS, new JsonObject().put("_id", sessionId)))
+            .compose(removed -> Future.all(
+                mongo.removeDocuments(Collections.COMMANDS, bySession),
+                mongo.removeDocuments(Collections.ENGINES, bySession),
+                mongo.removeDocuments(Collections.EVENTS, bySession)))
+            .map(removed -> {
+              vertx.eventBus().publish(Addresses.SESSION_DELETED, bySession);
+              return new JsonObject().put("session_id", sessionId).put("status", "deleted")
+                  .put("cancelled_commands", cancelled.getInteger("cancelled", 0));
+            }));
+  }
+
+  private Future<JsonObject> bulkCreate(JsonObject body, MultiMap headers) {
+    JsonArray items = body.getJsonArray("sessions");
+    List<Future<JsonObject>> results = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      int index = i;
+      results.add(create(items.getJsonObject(i), headers)
+          .map(session -> new JsonObject().put("index", index).put("status", 201).put("session", session))
+          .otherwise(failure -> itemFailure(new JsonObject().put("index", index), failure)));
+    }
+    return Future.all(results).map(done -> new JsonObject().put("results", new JsonArray(results.stream().map(Future::result).toList())));
+  }
+
+  private Future<JsonObject> bulkDelete(JsonObject body, MultiMap headers) {
+    List<Future<JsonObject>> results = new ArrayList<>();
+    for (Object id : body.getJsonArray("session_ids")) {
+      String sessionId = (String) id;
+      results.add(delete(sessionId, headers)
+          .map(deleted -> new JsonObject().put("session_id", sessionId).put("status", 200).put("result", "deleted"))
+          .otherwise(failure -> itemFailure(new JsonObject().put("session_id", sessionId), failure)));
+    }
+    return Future.all(results).map(done -> new JsonObject().put("results", new JsonArray(results.stream().map(Future::result).toList())));
+  }
+
+  private static JsonObject itemFailure(JsonObject item, Throwable failure) {
+    BusError error = Bus.asBusError(failure, "session bulk", null);
+    return item.put("status", error.code().httpStatus()).put("error", error.toJson());
+  }
+
+  private Future<JsonObject> ping() {
+    long started = System.nanoTime();
+    return mongo.runCommand("ping", new JsonObject().put("ping", 1))
+        .map(reply -> new JsonObject().put("status", "UP").put("latency_ms", (System.nanoTime() - started) / 1_000_000));
+  }
+
+  private void sweepExpired() {
+    mongo.findWithOptions(Collections.SESSIONS,
+            new JsonObject().put("expires_at", new JsonObject().put("$lte", Times.now())),
+            new FindOptions().setLimit(100).setFields(new JsonObject().put("_id", 1)))
+        .onSuccess(docs -> docs.forEach(doc -> delete(doc.getString("_id"), MultiMap.caseInsensitiveMultiMap())));
+  }
+
+  private static void applyTtl(JsonObject target, Integer ttlSeconds) {
+    if (ttlSeconds != null) {
+      target.put("ttl_seconds", ttlSeconds).put("expires_at", Times.format(Instant.now().plusSeconds(ttlSeconds)));
+    }
+  }
+
+  static JsonObject toSession(JsonObject doc) {
+    JsonObject session = new JsonObject()
+        .put("session_id", doc.getString("_id"))
+        .put("name", doc.getString("name"))
+        .put("status", doc.getString("status"))
+        .put("metadata", doc.getJsonObject("metadata", new JsonObject()))
+        .put("created_at", doc.getString("created_at"))
+        .put("updated_at", doc.getString("updated_at"));
+    if (doc.getString("expires_at") != null) {
+      session.put("ttl_seconds", doc.getInteger("ttl_seconds")).put("expires_at", doc.getString("expires_at"));
+    }
+    return session;
+  }
+}

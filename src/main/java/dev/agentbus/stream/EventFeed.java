@@ -1,0 +1,174 @@
+package dev.agentbus.stream;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.Comparator;
+import java.util.PriorityQueue;
+import java.util.function.Predicate;
+
+/**
+ * One subscriber's view of a session's events: replay from the store after a cursor, then live
+ * from the bus, with no gap and no duplicate across the handover.
+ *
+ * <p>It subscribes first and buffers live events while replaying. Events are delivered strictly
+ * in {@code seq} order: an old {@code seq} is dropped, the next one is delivered, and a gap makes
+ * it read the store again (every {@code seq} below an announced one is durable, see the event
+ * log). The live buffer is bounded; a subscriber that falls too far behind is ended with a reason
+ * and resumes from its last {@code seq}.
+ */
+public final class EventFeed {
+  /** Where the feed delivers. */
+  public interface Subscriber {
+    /** Delivers one event; false means the subscriber could not keep up and the feed must stop. */
+    boolean deliver(JsonObject event);
+
+    /** Runs {@code next} once the subscriber can take more (used to pace the replay). */
+    void whenWritable(Runnable next);
+
+    /** The feed is over: {@code session_deleted}, {@code finished}, {@code overflow} or {@code error}. */
+    void end(String reason, long lastSeq);
+  }
+
+  private final Vertx vertx;
+  private final String sessionId;
+  private final Predicate<JsonObject> filter;
+  private final Predicate<JsonObject> endAfter;
+  private final int pageSize;
+  private final int maxBuffered;
+  private final Subscriber subscriber;
+  private final PriorityQueue<JsonObject> live = new PriorityQueue<>(Comparator.comparingLong(e -> e.getLong("seq")));
+  private MessageConsumer<JsonObject> consumer;
+  private long cursor;
+  private boolean fetching;
+  private boolean gapFill;
+  private boolean closed;
+
+  public EventFeed(Vertx vertx, String sessionId, long afterSeq, Predicate<JsonObject> filter,
+                   Predicate<JsonObject> endAfter, int pageSize, int maxBuffered, Subscriber subscriber) {
+    this.vertx = vertx;
+    this.sessionId = sessionId;
+    this.cursor = afterSeq;
+    this.filter = filter;
+    this.endAfter = endAfter;
+    this.pageSize = pageSize;
+    this.maxBuffered = maxBuffered;
+    this.subscriber = subscriber;
+  }
+
+  public void start() {
+    consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), message -> onLive(message.body()));
+    fetching = true;
+    consumer.completion().onSuccess(registered -> fetch()).onFailure(failure -> finish("error"));
+  }
+
+  public long cursor() {
+    return cursor;
+  }
+
+  public void close() {
+    if (!closed) {
+      closed = true;
+      if (consumer != null) {
+        consumer.unregister();
+      }
+    }
+  }
+
+  private void onLive(JsonObject event) {
+    if (closed) {
+      return;
+    }
+    live.add(event);
+    if (live.size() > maxBuffered) {
+      finish("overflow");
+    } else if (!fetching) {
+      drainLive();
+    }
+  }
+
+  private void fetch() {
+    fetching = true;
+    JsonObject query = new JsonObject().put("session_id", sessionId).put("after_seq", cursor).put("limit", pageSize);
+    Bus.request(vertx, Addresses.EVENT_LIST, query, new DeliveryOptions()).onComplete(page -> {
+      if (closed) {
+        return;
+      }
+      if (page.failed()) {
+        BusError error = BusError.from(page.cause());
+        finish(error.code() == dev.agentbus.bus.ErrorCode.SESSION_NOT_FOUND ? "session_deleted" : "error");
+        return;
+      }
+      long before = cursor;
+      for (Object item : page.result().getJsonArray("data")) {
+        if (!deliver((JsonObject) item) || closed) {
+          return;
+        }
+      }
+      if (page.result().getBoolean("has_more")) {
+        subscriber.whenWritable(() -> {
+          if (!closed) {
+            fetch();
+          }
+        });
+        return;
+      }
+      // A gap the store cannot fill (it never can, by the event log's invariant) must not stall the feed.
+      gapFill = gapFill && cursor == before;
+      fetching = false;
+      drainLive();
+    });
+  }
+
+  private void drainLive() {
+    while (!closed && !live.isEmpty()) {
+      JsonObject next = live.peek();
+      long seq = next.getLong("seq");
+      if (seq <= cursor) {
+        live.poll();
+      } else if (seq == cursor + 1 || gapFill) {
+        gapFill = false;
+        live.poll();
+        if (!deliver(next)) {
+          return;
+        }
+      } else {
+        gapFill = true;
+        fetch();
+        return;
+      }
+    }
+  }
+
+  private boolean deliver(JsonObject event) {
+    long seq = event.getLong("seq");
+    if (seq <= cursor) {
+      return true;
+    }
+    cursor = seq;
+    if (filter.test(event) && !subscriber.deliver(event)) {
+      finish("overflow");
+      return false;
+    }
+    if ("session.deleted".equals(event.getString("event_type"))) {
+      finish("session_deleted");
+      return false;
+    }
+    if (endAfter.test(event)) {
+      finish("finished");
+      return false;
+    }
+    return true;
+  }
+
+  private void finish(String reason) {
+    if (!closed) {
+      close();
+      subscriber.end(reason, cursor);
+    }
+  }
+}
