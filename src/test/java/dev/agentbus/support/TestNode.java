@@ -1,0 +1,142 @@
+package dev.agentbus.support;
+
+import dev.agentbus.MainVerticle;
+import dev.agentbus.config.AppConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+
+/**
+ * A real agentbus node for tests: its own Vert.x (or a given, possibly clustered, one), the
+ * embedded store in memory unless a MongoDB URI is given, real HTTP and WebSocket clients.
+ * Blocking helpers ({@code await}) are for the JUnit thread only.
+ */
+public final class TestNode implements AutoCloseable {
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final int port;
+  private final String deploymentId;
+  private final WebClient client;
+  private final HttpClient http;
+  private final WebSocketClient webSockets;
+
+  private TestNode(Vertx vertx, boolean ownsVertx, int port, String deploymentId) {
+    this.vertx = vertx;
+    this.ownsVertx = ownsVertx;
+    this.port = port;
+    this.deploymentId = deploymentId;
+    this.client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    this.http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+    this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(port).setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 22));
+  }
+
+  /** A standalone node with an in-memory embedded store; {@code overrides} merge into the defaults. */
+  public static TestNode start(JsonObject overrides) {
+    return start(Vertx.vertx(), true, overrides);
+  }
+
+  public static TestNode start() {
+    return start(new JsonObject());
+  }
+
+  /** A node on the given Vert.x (e.g. a clustered one); the caller keeps ownership of it. */
+  public static TestNode start(Vertx vertx, boolean ownsVertx, JsonObject overrides) {
+    int port = freePort();
+    JsonObject config = AppConfig.defaults();
+    config.getJsonObject("store").put("embedded", "memory");
+    config.getJsonObject("http").put("port", port).put("host", "127.0.0.1").put("instances", 2);
+    config.getJsonObject("engines").getJsonObject("dummy").put("token_delay_ms", 1);
+    config.getJsonObject("sessions").put("cache_ttl_ms", 1000);
+    config.mergeIn(overrides, true);
+    String id = vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config))
+        .await();
+    return new TestNode(vertx, ownsVertx, port, id);
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public WebClient client() {
+    return client;
+  }
+
+  public HttpClient http() {
+    return http;
+  }
+
+  /** Opens a WebSocket to an API path (with query), e.g. {@code /sessions/x/events/stream?after_seq=0}. */
+  public WebSocket webSocket(String apiPath) {
+    return webSockets.connect(port, "127.0.0.1", "/api/v1" + apiPath).await();
+  }
+
+  public Future<WebSocket> connectWebSocket(String apiPath) {
+    return webSockets.connect(port, "127.0.0.1", "/api/v1" + apiPath);
+  }
+
+  // ---- blocking JSON helpers for the test thread ----
+
+  public HttpResponse<Buffer> post(String apiPath, JsonObject body) {
+    return client.request(HttpMethod.POST, "/api/v1" + apiPath).sendJsonObject(body).await();
+  }
+
+  public HttpResponse<Buffer> patch(String apiPath, JsonObject body) {
+    return client.request(HttpMethod.PATCH, "/api/v1" + apiPath).sendJsonObject(body).await();
+  }
+
+  public HttpResponse<Buffer> get(String apiPath) {
+    return client.request(HttpMethod.GET, "/api/v1" + apiPath).send().await();
+  }
+
+  public HttpResponse<Buffer> delete(String apiPath) {
+    return client.request(HttpMethod.DELETE, "/api/v1" + apiPath).send().await();
+  }
+
+  /** Creates a session and returns its id. */
+  public String createSession() {
+    HttpResponse<Buffer> created = post("/sessions", new JsonObject().put("name", "test"));
+    if (created.statusCode() != 201) {
+      throw new IllegalStateException("session create failed: " + created.statusCode() + " " + created.bodyAsString());
+    }
+    return created.bodyAsJsonObject().getString("session_id");
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    http.close().await();
+    webSockets.close().await();
+    if (ownsVertx) {
+      vertx.close().await();
+    } else {
+      vertx.undeploy(deploymentId).await();
+    }
+  }
+}
