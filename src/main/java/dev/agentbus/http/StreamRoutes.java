@@ -138,6 +138,8 @@ final class StreamRoutes {
       check.add("Upgrade", "this endpoint needs a WebSocket upgrade request");
     }
     check.throwIfInvalid();
+    // The upgrade happens after an async check: keep the request unread until then.
+    ctx.request().pause();
     api.send(ctx, Addresses.SESSION_GET, SessionRoutes.sessionRef(ctx))
         .compose(session -> ctx.request().toWebSocket())
         .onSuccess(socket -> new WebSocketChannel(api, this, limits, ctx, socket).open(afterSeq, filter))
