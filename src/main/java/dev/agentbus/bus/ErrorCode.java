@@ -25,6 +25,8 @@ public enum ErrorCode {
   SERVICE_UNAVAILABLE(503),
   DATABASE_ERROR(503),
   TIMEOUT(504),
+  /** Command error only: the node running the command left the cluster or restarted. */
+  NODE_LOST(503),
   /** Command error only: the command was cancelled. */
   CANCELLED(409),
   /** Command error only: an earlier command of a sequential batch with stop_on_error failed. */

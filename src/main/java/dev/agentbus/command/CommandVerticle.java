@@ -10,6 +10,7 @@ import dev.agentbus.bus.Headers;
 import dev.agentbus.session.SessionDirectory;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
+import dev.agentbus.util.Nodes;
 import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
@@ -31,6 +32,7 @@ public class CommandVerticle extends VerticleBase {
   private CommandScheduler scheduler;
   private SessionDirectory sessions;
   private JsonObject limits;
+  private long reaperTimer;
 
   @Override
   public Future<?> start() {
@@ -41,6 +43,8 @@ public class CommandVerticle extends VerticleBase {
     scheduler = new CommandScheduler(vertx, limits.getInteger("max_concurrent", 64),
         limits.getInteger("max_queued", 10_000), this::execute,
         (id, status, error) -> conclude(id, status, null, error));
+    reaperTimer = new CommandReaper(vertx, mongo, (id, status, error) -> conclude(id, status, null, error))
+        .schedule(limits.getLong("reaper_period_ms", 10_000L));
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.COMMAND_SUBMIT, this::submit).completion(),
         Bus.serve(vertx, Addresses.COMMAND_BATCH, this::batch).completion(),
@@ -53,6 +57,7 @@ public class CommandVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(reaperTimer);
     return sessions.close();
   }
 
@@ -119,7 +124,8 @@ public class CommandVerticle extends VerticleBase {
         .put("result", null).put("error", null)
         .put("created_at", now).put("updated_at", now)
         .put("deadline_ms", System.currentTimeMillis() + timeout * 1000L)
-        .put("request_id", requestId);
+        .put("request_id", requestId)
+        .put("node_id", Nodes.self(vertx));
     if (batchId != null) {
       doc.put("batch_id", batchId).put("batch_index", index);
     }

@@ -53,7 +53,7 @@ public class EngineVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    runs.values().forEach(run -> run.abort("cancelled"));
+    List.copyOf(runs.values()).forEach(run -> run.abort("cancelled"));
     return sessions.close();
   }
 

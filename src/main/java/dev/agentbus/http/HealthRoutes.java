@@ -53,7 +53,7 @@ final class HealthRoutes {
           .put("timestamp", Times.now())
           .put("version", VERSION)
           .put("uptime_seconds", (System.currentTimeMillis() - STARTED) / 1000)
-          .put("node_id", nodeId())
+          .put("node_id", dev.agentbus.util.Nodes.self(vertx))
           .put("dependencies", dependencies));
     }).onFailure(failure -> Api.fail(ctx, failure));
   }
@@ -70,11 +70,4 @@ final class HealthRoutes {
         .put("nodes", new JsonArray(manager.getNodes())));
   }
 
-  private String nodeId() {
-    if (vertx.isClustered()) {
-      return ((VertxInternal) vertx).clusterManager().getNodeId();
-    }
-    return (String) vertx.sharedData().getLocalMap("agentbus.node")
-        .computeIfAbsent("id", k -> dev.agentbus.util.Ids.next("node"));
-  }
 }
