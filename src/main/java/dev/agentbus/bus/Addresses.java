@@ -7,6 +7,8 @@ package dev.agentbus.bus;
  * every subscriber on every node receives it) and its body. Request bodies and replies are
  * {@link io.vertx.core.json.JsonObject}s; failures come back as {@link BusError} payloads.
  * Requests carry the {@link Headers#REQUEST_ID} header when they originate in an HTTP request.
+ * agentbus sends its own requests local-only (see {@link Bus#withRequestId}); every node has a
+ * consumer for every request address, and services joining the cluster may send to them too.
  */
 public final class Addresses {
   private Addresses() {}

@@ -75,8 +75,14 @@ public final class Bus {
     return request(vertx, address, body, withRequestId(requestId));
   }
 
+  /**
+   * Options for a request from agentbus's own code. Requests are <b>local only</b>: every node
+   * runs every verticle, so the node that took the HTTP request serves it — no extra network hop,
+   * and the load balancer's spread is the work's spread. Shared state lives in the store and in
+   * Hazelcast; publishes (session events, aborts, deletions) still reach every node.
+   */
   public static DeliveryOptions withRequestId(String requestId) {
-    DeliveryOptions options = new DeliveryOptions();
+    DeliveryOptions options = new DeliveryOptions().setLocalOnly(true);
     if (requestId != null) {
       options.addHeader(Headers.REQUEST_ID, requestId);
     }

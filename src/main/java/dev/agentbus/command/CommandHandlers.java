@@ -67,7 +67,7 @@ public final class CommandHandlers {
           .put("prompt", context.parameters().getString("prompt"))
           .put("engine_id", context.parameters().getString("engine_id"));
       long timeout = Math.max(1, context.deadline() - System.currentTimeMillis()) + 1_000;
-      DeliveryOptions options = Bus.withRequestId(context.requestId()).setLocalOnly(true).setSendTimeout(timeout);
+      DeliveryOptions options = Bus.withRequestId(context.requestId()).setSendTimeout(timeout);
       return Bus.request(context.vertx(), Addresses.ENGINE_RUN, run, options);
     }
   }

@@ -4,7 +4,6 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 
 /** How agentbus's own verticles append system events to a session (local-only, order-keeping). */
@@ -20,6 +19,6 @@ public final class Events {
     if (commandId != null) {
       draft.put("command_id", commandId);
     }
-    return Bus.request(vertx, Addresses.EVENT_APPEND, draft, new DeliveryOptions().setLocalOnly(true));
+    return Bus.request(vertx, Addresses.EVENT_APPEND, draft, Bus.withRequestId(null));
   }
 }

@@ -4,7 +4,6 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.util.Times;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +26,7 @@ final class HealthRoutes {
     this.vertx = vertx;
     this.checks = HealthChecks.create(vertx)
         .register("mongodb", CHECK_TIMEOUT_MS, promise ->
-            Bus.request(vertx, Addresses.STORE_PING, new JsonObject(), new DeliveryOptions().setSendTimeout(CHECK_TIMEOUT_MS))
+            Bus.request(vertx, Addresses.STORE_PING, new JsonObject(), Bus.withRequestId(null).setSendTimeout(CHECK_TIMEOUT_MS))
                 .onSuccess(ping -> promise.complete(Status.OK(ping)))
                 .onFailure(failure -> promise.complete(Status.KO(new JsonObject().put("error", Bus.asBusError(failure, "health", null).getMessage())))))
         .register("cluster", CHECK_TIMEOUT_MS, promise -> promise.complete(clusterStatus()));

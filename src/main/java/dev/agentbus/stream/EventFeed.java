@@ -4,7 +4,6 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.Comparator;
@@ -94,7 +93,7 @@ public final class EventFeed {
   private void fetch() {
     fetching = true;
     JsonObject query = new JsonObject().put("session_id", sessionId).put("after_seq", cursor).put("limit", pageSize);
-    Bus.request(vertx, Addresses.EVENT_LIST, query, new DeliveryOptions()).onComplete(page -> {
+    Bus.request(vertx, Addresses.EVENT_LIST, query, Bus.withRequestId(null)).onComplete(page -> {
       if (closed) {
         return;
       }
