@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * measures a baseline (GET /health/live, no bus or store work) and the real workloads in the same
  * run, so results are reported as ratios to the baseline as well as absolute rates.
  *
- * <p>Usage: {@code LoadBench <base-url> <seconds> <concurrency>}; prints one JSON line per workload.
+ * <p>Usage: {@code LoadBench <base-url>[,<base-url>…] <seconds> <concurrency>}; with several nodes the
+ * clients are spread over them round-robin (all into the same session). Prints one JSON line per workload.
  */
 public final class LoadBench {
   private LoadBench() {}
@@ -29,10 +30,16 @@ public final class LoadBench {
     String base = args.length > 0 ? args[0] : "http://127.0.0.1:8080";
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 32;
-    java.net.URI uri = java.net.URI.create(base);
     Vertx vertx = Vertx.vertx();
-    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost(uri.getHost())
-        .setDefaultPort(uri.getPort()).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(concurrency));
+    List<WebClient> clients = new ArrayList<>();
+    for (String url : base.split(",")) {
+      java.net.URI uri = java.net.URI.create(url.trim());
+      clients.add(WebClient.create(vertx, new WebClientOptions().setDefaultHost(uri.getHost())
+          .setDefaultPort(uri.getPort()).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(concurrency)));
+    }
+    AtomicLong turn = new AtomicLong();
+    Supplier<WebClient> next = () -> clients.get((int) (turn.getAndIncrement() % clients.size()));
+    WebClient client = clients.get(0);
     try {
       String session = client.request(HttpMethod.POST, "/api/v1/sessions")
           .sendJsonObject(new JsonObject().put("name", "bench")).await().bodyAsJsonObject().getString("session_id");
@@ -40,11 +47,11 @@ public final class LoadBench {
       JsonObject command = new JsonObject().put("command_type", "echo").put("parameters", new JsonObject().put("n", 1));
 
       JsonObject baseline = run(vertx, "baseline_health_live", seconds, concurrency,
-          () -> client.request(HttpMethod.GET, "/api/v1/health/live").send(), 200);
+          () -> next.get().request(HttpMethod.GET, "/api/v1/health/live").send(), 200);
       JsonObject events = run(vertx, "events_one_session", seconds, concurrency,
-          () -> client.request(HttpMethod.POST, "/api/v1/sessions/" + session + "/events").sendJsonObject(event), 201);
+          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + session + "/events").sendJsonObject(event), 201);
       JsonObject commands = run(vertx, "commands_submitted_and_completed", seconds, concurrency,
-          () -> client.request(HttpMethod.POST, "/api/v1/sessions/" + session + "/commands?wait=30").sendJsonObject(command), 200);
+          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + session + "/commands?wait=30").sendJsonObject(command), 200);
       for (JsonObject result : List.of(baseline, events, commands)) {
         result.put("ratio_to_baseline", Math.round(1000.0 * result.getDouble("per_second") / baseline.getDouble("per_second")) / 1000.0);
         System.out.println(result.encode());
