@@ -236,10 +236,10 @@ class EventApiTest {
     try {
       List<Future<HttpResponse<Buffer>>> sent = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        sent.add(client.post("/api/v1/sessions/" + sessionId + "/events").timeout(HttpCalls.TIMEOUT_MS)
+        sent.add(client.post("/api/v1/sessions/" + sessionId + "/events").timeout(30_000)
             .sendJsonObject(new JsonObject().put("event_type", "load").put("data", new JsonObject().put("i", i))));
       }
-      HttpCalls.await(Future.join(sent));
+      HttpCalls.await(Future.join(sent), 40_000);
 
       List<Long> published = new ArrayList<>();
       for (Future<HttpResponse<Buffer>> future : sent) {

@@ -160,6 +160,23 @@ class SessionApiTest {
   }
 
   @Test
+  @DisplayName("pagination skips sessions that have expired without losing the live ones after them")
+  void paginationAroundExpiredSessions() {
+    String prefix = uniquePrefix();
+    String expiring = http.createSession(new JsonObject().put("name", prefix + "0").put("ttl_seconds", 1)).getString("session_id");
+    List<String> live = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      live.add(http.createSession(new JsonObject().put("name", prefix + i)).getString("session_id"));
+    }
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+        .until(() -> http.get("/sessions/" + expiring).statusCode() == 404);
+
+    assertThat(listAll("name_prefix=" + prefix, 2)).containsExactlyElementsOf(live);
+    assertThat(listAll("name_prefix=" + prefix, 1)).containsExactlyElementsOf(live);
+    assertThat(listAll("name_prefix=" + prefix + "&sort=-created_at", 2)).containsExactlyElementsOf(reversed(live));
+  }
+
+  @Test
   @DisplayName("sort=-created_at lists the newest session first")
   void sortNewestFirst() {
     String prefix = uniquePrefix();
@@ -215,11 +232,12 @@ class SessionApiTest {
   }
 
   @Test
-  @DisplayName("a cursor the API did not issue is a 400 naming cursor; an unknown sort is a 400 naming sort")
+  @DisplayName("a cursor the API did not issue, an unknown sort or an unusable metadata key is a 400 naming that parameter")
   void badCursorAndSort() {
     assertThat(assertInvalid(http.get("/sessions?cursor=not-a-cursor"))).containsExactly("cursor");
     assertThat(assertInvalid(http.get("/sessions?cursor=%7B%7D"))).containsExactly("cursor");
     assertThat(assertInvalid(http.get("/sessions?sort=name"))).containsExactly("sort");
+    assertThat(assertInvalid(http.get("/sessions?metadata.%24where=1"))).containsExactly("metadata.$where");
   }
 
   @Test
@@ -331,6 +349,7 @@ class SessionApiTest {
     assertError(http.get("/sessions/" + id), 404, "SESSION_NOT_FOUND");
     assertError(http.delete("/sessions/" + id), 404, "SESSION_NOT_FOUND");
     assertError(http.get("/sessions/" + id + "/events"), 404, "SESSION_NOT_FOUND");
+    assertError(http.post("/sessions/" + id + "/events", new JsonObject().put("event_type", "late")), 404, "SESSION_NOT_FOUND");
     assertThat(count("name_prefix=" + prefix)).isZero();
   }
 

@@ -43,7 +43,7 @@ class PersistenceTest {
     HttpCalls http = new HttpCalls(node);
 
     JsonObject session = http.createSession(new JsonObject().put("name", "durable")
-        .put("metadata", new JsonObject().put("owner", "alice")));
+        .put("metadata", new JsonObject().put("owner", "alice")).put("ttl_seconds", 3600));
     String sessionId = session.getString("session_id");
     for (int i = 0; i < 3; i++) {
       HttpResponse<Buffer> published = http.post("/sessions/" + sessionId + "/events",
@@ -74,7 +74,8 @@ class PersistenceTest {
     HttpResponse<Buffer> sessionAfter = http.get("/sessions/" + sessionId);
     assertThat(sessionAfter.statusCode()).as(sessionAfter.bodyAsString()).isEqualTo(200);
     assertThat(sessionAfter.bodyAsJsonObject()).isEqualTo(sessionBefore);
-    assertThat(http.get("/sessions?name_prefix=durable").bodyAsJsonObject().getJsonArray("data")).hasSize(1);
+    assertThat(http.get("/sessions?name_prefix=durable&metadata.owner=alice").bodyAsJsonObject().getJsonArray("data"))
+        .containsExactly(sessionBefore);
 
     assertThat(http.allEvents(sessionId)).isEqualTo(eventsBefore);
 

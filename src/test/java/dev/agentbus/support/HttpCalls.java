@@ -80,12 +80,16 @@ public final class HttpCalls {
   }
 
   public static <T> T await(Future<T> future) {
+    return await(future, TIMEOUT_MS);
+  }
+
+  public static <T> T await(Future<T> future, long timeoutMs) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      return future.toCompletionStage().toCompletableFuture().get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new AssertionError("request failed: " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
-      throw new AssertionError("no answer within " + TIMEOUT_MS + " ms", e);
+      throw new AssertionError("no answer within " + timeoutMs + " ms", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
