@@ -402,11 +402,19 @@ class SessionApiTest {
   }
 
   @Test
-  @DisplayName("bulk-create without sessions is a 400 naming sessions")
+  @DisplayName("bulk-create with no sessions, or more than 100, is a 400 naming sessions and creates nothing")
   void bulkCreateEmpty() {
     assertThat(assertInvalid(http.post("/sessions/bulk-create", new JsonObject().put("sessions", new JsonArray()))))
         .containsExactly("sessions");
     assertThat(assertInvalid(http.post("/sessions/bulk-create", new JsonObject()))).containsExactly("sessions");
+    String prefix = uniquePrefix();
+    JsonArray tooMany = new JsonArray();
+    for (int i = 0; i < 101; i++) {
+      tooMany.add(new JsonObject().put("name", prefix + i));
+    }
+    assertThat(assertInvalid(http.post("/sessions/bulk-create", new JsonObject().put("sessions", tooMany))))
+        .containsExactly("sessions");
+    assertThat(count("name_prefix=" + prefix)).isZero();
   }
 
   @Test
