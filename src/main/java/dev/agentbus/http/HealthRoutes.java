@@ -27,8 +27,8 @@ final class HealthRoutes {
     this.checks = HealthChecks.create(vertx)
         .register("mongodb", CHECK_TIMEOUT_MS, promise ->
             Bus.request(vertx, Addresses.STORE_PING, new JsonObject(), Bus.withRequestId(null).setSendTimeout(CHECK_TIMEOUT_MS))
-                .onSuccess(ping -> promise.complete(Status.OK(ping)))
-                .onFailure(failure -> promise.complete(Status.KO(new JsonObject().put("error", Bus.asBusError(failure, "health", null).getMessage())))))
+                .onSuccess(ping -> promise.tryComplete(Status.OK(ping)))
+                .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", Bus.asBusError(failure, "health", null).getMessage())))))
         .register("cluster", CHECK_TIMEOUT_MS, promise -> promise.complete(clusterStatus()));
   }
 

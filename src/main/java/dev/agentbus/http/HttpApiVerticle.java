@@ -22,8 +22,17 @@ public class HttpApiVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     router.route().handler(api::begin);
-    router.route().method(HttpMethod.POST).method(HttpMethod.PATCH).method(HttpMethod.PUT)
-        .handler(BodyHandler.create(false).setBodyLimit(http.getLong("max_body_bytes", 1_048_576L)));
+    // Not a method-restricted route: a route that matches every path but only some methods makes
+    // the router answer 405 (not 404) for any unknown GET or DELETE path.
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(http.getLong("max_body_bytes", 1_048_576L));
+    router.route().handler(ctx -> {
+      HttpMethod method = ctx.request().method();
+      if (method == HttpMethod.POST || method == HttpMethod.PATCH || method == HttpMethod.PUT) {
+        bodies.handle(ctx);
+      } else {
+        ctx.next();
+      }
+    });
     new HealthRoutes(vertx).mount(router);
     new SessionRoutes(api, limits).mount(router);
     new StreamRoutes(api, config, limits).mount(router);

@@ -97,6 +97,9 @@ final class SessionRoutes {
     if (body.isEmpty()) {
       check.add("body", "must contain at least one of " + String.join(", ", FIELDS));
     }
+    if (body.containsKey("metadata") && body.getValue("metadata") == null) {
+      check.add("metadata", "must be a JSON object; a null value inside it removes that key");
+    }
     check.throwIfInvalid();
     JsonObject request = sessionRef(ctx);
     for (String field : FIELDS) {

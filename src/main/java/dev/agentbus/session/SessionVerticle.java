@@ -75,7 +75,10 @@ public class SessionVerticle extends VerticleBase {
   private Future<JsonObject> list(JsonObject body) {
     int limit = body.getInteger("limit");
     boolean descending = "-created_at".equals(body.getString("sort"));
-    JsonObject query = new JsonObject();
+    // Expired sessions (not yet swept) are left out by the query itself: filtering them after the
+    // limit + 1 fetch would shorten the page and report has_more = false while more remain.
+    JsonObject query = new JsonObject()
+        .put("expires_at", new JsonObject().put("$not", new JsonObject().put("$lte", Times.now())));
     if (body.getString("status") != null) {
       query.put("status", body.getString("status"));
     }
