@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One real Server-Sent Events connection to a node, parsed as it arrives. Only complete blocks
@@ -36,11 +37,13 @@ public final class SseClient {
   private final List<String> retries = new CopyOnWriteArrayList<>();
   private final CompletableFuture<String> finished = new CompletableFuture<>();
   private final Context context;
+  private final Consumer<Event> onEvent;
   private Buffer pending = Buffer.buffer();
   private volatile HttpClientResponse response;
 
-  private SseClient(Context context) {
+  private SseClient(Context context, Consumer<Event> onEvent) {
     this.context = context;
+    this.onEvent = onEvent;
   }
 
   /**
@@ -48,8 +51,13 @@ public final class SseClient {
    * status is not 200. Handlers are installed on the connection's context before any body chunk.
    */
   public static SseClient open(TestNode node, String apiPath, Map<String, String> headers) {
+    return open(node, apiPath, headers, event -> { });
+  }
+
+  /** Like {@link #open(TestNode, String, Map)}; {@code onEvent} sees each event as it is parsed. */
+  public static SseClient open(TestNode node, String apiPath, Map<String, String> headers, Consumer<Event> onEvent) {
     Context context = node.vertx().getOrCreateContext();
-    SseClient client = new SseClient(context);
+    SseClient client = new SseClient(context, onEvent);
     Promise<SseClient> opened = Promise.promise();
     context.runOnContext(v -> node.http().request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/api/v1" + apiPath))
         .compose(request -> {
@@ -116,7 +124,9 @@ public final class SseClient {
       }
     }
     if (data != null) {
-      events.add(new Event(id, type, data.toString()));
+      Event event = new Event(id, type, data.toString());
+      events.add(event);
+      onEvent.accept(event);
     }
   }
 

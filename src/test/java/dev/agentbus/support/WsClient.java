@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
 
@@ -36,14 +37,23 @@ public final class WsClient implements AutoCloseable {
 
   /** Starts the upgrade of {@code /api/v1 + apiPath}; fails like the upgrade does (e.g. UpgradeRejectedException). */
   public static Future<WsClient> connect(WebSocketClient client, TestNode node, String apiPath) {
+    return connect(client, node, apiPath, frame -> { });
+  }
+
+  /** Like {@link #connect(WebSocketClient, TestNode, String)}; {@code onFrame} sees each JSON frame as it arrives. */
+  public static Future<WsClient> connect(WebSocketClient client, TestNode node, String apiPath, Consumer<JsonObject> onFrame) {
     ClientWebSocket socket = client.webSocket();
     WsClient ws = new WsClient(socket);
     socket.textMessageHandler(text -> {
+      JsonObject frame;
       try {
-        ws.frames.add(new JsonObject(text));
+        frame = new JsonObject(text);
       } catch (RuntimeException e) {
         ws.unparsable.add(text);
+        return;
       }
+      ws.frames.add(frame);
+      onFrame.accept(frame);
     });
     socket.closeHandler(v -> ws.closed.complete(null));
     socket.exceptionHandler(failure -> { });
