@@ -149,11 +149,12 @@ public final class EventFeed {
     if (seq <= cursor) {
       return true;
     }
-    cursor = seq;
     if (filter.test(event) && !subscriber.deliver(event)) {
+      // Not delivered: the cursor (the resume point handed to the subscriber) stays on the last event it took.
       finish("overflow");
       return false;
     }
+    cursor = seq;
     if ("session.deleted".equals(event.getString("event_type"))) {
       finish("session_deleted");
       return false;
