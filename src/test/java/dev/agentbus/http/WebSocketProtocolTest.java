@@ -151,7 +151,7 @@ class WebSocketProtocolTest {
     JsonObject ack = ofType("ack", "c-1", socket);
     String commandId = ack.getString("command_id");
     assertThat(commandId).startsWith("cmd_");
-    assertThat(ack.getString("status")).isNotBlank();
+    assertThat(ack.getString("status")).isIn("pending", "executing", "completed");
 
     JsonObject completed = socket.awaitFrame(f -> "event".equals(f.getString("type"))
         && "command.completed".equals(f.getJsonObject("event").getString("event_type")), WAIT).getJsonObject("event");
@@ -175,6 +175,35 @@ class WebSocketProtocolTest {
     socket.send(new JsonObject().put("type", "ping"));
     socket.awaitFrame(f -> "pong".equals(f.getString("type")), WAIT);
     assertThat(socket.closed()).isNotDone();
+  }
+
+  @Test
+  @DisplayName("an ack frame (delivery confirmation) is accepted silently: no error, the socket keeps working")
+  void ackFrameAccepted() {
+    String sid = node.createSession();
+    WsClient socket = stream(sid);
+    socket.awaitSeq(1, WAIT);
+    socket.send(new JsonObject().put("type", "ack").put("seq", 1));
+    socket.send(new JsonObject().put("type", "ping"));
+
+    socket.awaitFrame(f -> "pong".equals(f.getString("type")), WAIT);
+    assertThat(socket.frames()).extracting(f -> f.getString("type")).containsExactly("event", "pong");
+  }
+
+  @Test
+  @DisplayName("a publish naming another session is refused with an error frame and is not stored anywhere")
+  void publishToOtherSessionRefused() {
+    String sid = node.createSession();
+    String other = node.createSession();
+    WsClient socket = ws("/sessions/" + sid + "/events/stream?after_seq=1");
+    socket.send(new JsonObject().put("type", "publish").put("request_id", "x-1").put("session_id", other)
+        .put("event_type", "demo.sneaky"));
+
+    JsonObject error = ofType("error", "x-1", socket);
+    assertThat(error.getJsonObject("error").getString("code")).isEqualTo("VALIDATION_ERROR");
+    assertThat(error.getJsonObject("error").getJsonObject("details").getString("field")).isEqualTo("session_id");
+    assertThat(node.get("/sessions/" + other + "/events?event_type=demo.sneaky").bodyAsJsonObject().getJsonArray("data")).isEmpty();
+    assertThat(node.get("/sessions/" + sid + "/events?event_type=demo.sneaky").bodyAsJsonObject().getJsonArray("data")).isEmpty();
   }
 
   @Test
