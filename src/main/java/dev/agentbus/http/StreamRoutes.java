@@ -138,12 +138,16 @@ final class StreamRoutes {
       check.add("Upgrade", "this endpoint needs a WebSocket upgrade request");
     }
     check.throwIfInvalid();
-    // The upgrade happens after an async check: keep the request unread until then.
+    // The upgrade happens after an async session lookup: keep the request unread until then, or
+    // Vert.x has already consumed its end and toWebSocket() fails ("Request has already been read").
     ctx.request().pause();
     api.send(ctx, Addresses.SESSION_GET, SessionRoutes.sessionRef(ctx))
         .compose(session -> ctx.request().toWebSocket())
         .onSuccess(socket -> new WebSocketChannel(api, this, limits, ctx, socket).open(afterSeq, filter))
-        .onFailure(failure -> Api.fail(ctx, failure));
+        .onFailure(failure -> {
+          ctx.request().resume();
+          Api.fail(ctx, failure);
+        });
   }
 
   /** {@code types=a,b,command.*}: exact types, or prefixes ending in {@code *}. Absent: everything. */

@@ -5,6 +5,7 @@ import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Comparator;
 import java.util.PriorityQueue;
@@ -102,25 +103,52 @@ public final class EventFeed {
         finish(error.code() == dev.agentbus.bus.ErrorCode.SESSION_NOT_FOUND ? "session_deleted" : "error");
         return;
       }
-      long before = cursor;
-      for (Object item : page.result().getJsonArray("data")) {
-        if (!deliver((JsonObject) item) || closed) {
-          return;
-        }
-      }
-      if (page.result().getBoolean("has_more")) {
-        subscriber.whenWritable(() -> {
-          if (!closed) {
-            fetch();
-          }
-        });
+      deliverPage(page.result(), 0, cursor);
+    });
+  }
+
+  /**
+   * Delivers a replayed page from {@code from} on, pausing whenever the subscriber's socket is full
+   * and going on once it drained: replay is paced by the reader, so a reader that keeps reading is
+   * never cut off for a page larger than its write backlog.
+   */
+  private void deliverPage(JsonObject page, int from, long before) {
+    JsonArray items = page.getJsonArray("data");
+    for (int i = from; i < items.size(); i++) {
+      if (!deliver(items.getJsonObject(i)) || closed) {
         return;
       }
-      // A gap the store cannot fill (it never can, by the event log's invariant) must not stall the feed.
-      gapFill = gapFill && cursor == before;
-      fetching = false;
-      drainLive();
+      if (i + 1 < items.size() && !writableNow(i + 1, next -> deliverPage(page, next, before))) {
+        return;
+      }
+    }
+    if (page.getBoolean("has_more")) {
+      subscriber.whenWritable(() -> {
+        if (!closed) {
+          fetch();
+        }
+      });
+      return;
+    }
+    // A gap the store cannot fill (it never can, by the event log's invariant) must not stall the feed.
+    gapFill = gapFill && cursor == before;
+    fetching = false;
+    drainLive();
+  }
+
+  /** True when the subscriber can take more right now; otherwise {@code later} runs with {@code next} once it can. */
+  private boolean writableNow(int next, java.util.function.IntConsumer later) {
+    boolean[] asking = {true};
+    boolean[] ranInline = {false};
+    subscriber.whenWritable(() -> {
+      if (asking[0]) {
+        ranInline[0] = true;
+      } else if (!closed) {
+        later.accept(next);
+      }
     });
+    asking[0] = false;
+    return ranInline[0];
   }
 
   private void drainLive() {
@@ -148,11 +176,12 @@ public final class EventFeed {
     if (seq <= cursor) {
       return true;
     }
-    cursor = seq;
     if (filter.test(event) && !subscriber.deliver(event)) {
+      // Not delivered: the cursor (the resume point handed to the subscriber) stays on the last event it took.
       finish("overflow");
       return false;
     }
+    cursor = seq;
     if ("session.deleted".equals(event.getString("event_type"))) {
       finish("session_deleted");
       return false;
