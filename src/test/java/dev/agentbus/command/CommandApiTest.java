@@ -159,15 +159,17 @@ class CommandApiTest {
   }
 
   @Test
-  @DisplayName("commands of an unknown session are 404 SESSION_NOT_FOUND for submit, list, get and cancel")
+  @DisplayName("commands of an unknown session are 404 SESSION_NOT_FOUND for submit, batch, list, get and cancel")
   void unknownSession() {
     String missing = "ses_doesnotexist";
 
     HttpResponse<Buffer> submit = commands.submit(missing, echo("x", 1));
     HttpResponse<Buffer> list = commands.list(missing, "");
     HttpResponse<Buffer> batch = commands.batch(missing, new JsonObject().put("commands", new JsonArray().add(echo("x", 1))));
+    HttpResponse<Buffer> get = commands.getResponse(missing, "cmd_doesnotexist");
+    HttpResponse<Buffer> cancel = commands.cancelResponse(missing, "cmd_doesnotexist");
 
-    for (HttpResponse<Buffer> response : List.of(submit, list, batch)) {
+    for (HttpResponse<Buffer> response : List.of(submit, list, batch, get, cancel)) {
       assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(404);
       assertThat(errorCode(response)).isEqualTo("SESSION_NOT_FOUND");
       assertThat(response.bodyAsJsonObject().getJsonObject("error").getJsonObject("details").getString("session_id"))
