@@ -1,5 +1,6 @@
 package dev.agentbus.command;
 
+import static dev.agentbus.command.CommandClient.PATIENCE;
 import static dev.agentbus.command.CommandClient.command;
 import static dev.agentbus.command.CommandClient.echo;
 import static dev.agentbus.command.CommandClient.prompt;
@@ -13,7 +14,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -120,6 +123,41 @@ class CommandLifecycleTest {
         .isEqualTo("cancelled");
     assertThat(commands.events(session, id)).extracting(e -> e.getString("event_type"))
         .doesNotContain("command.completed", "command.failed", "engine.message");
+  }
+
+  @Test
+  @DisplayName("a command cancelled right after it was accepted never runs its engine on, and started comes before cancelled")
+  void cancelRightAfterAcceptStopsTheRun() {
+    String session = node.createSession();
+    String engine = commands.dummyEngine(session, 100, words(20));
+    List<String> ids = new ArrayList<>();
+    // The cancel races the start of the engine run; repeat so that every moment of the start-up is hit.
+    for (int i = 0; i < 50; i++) {
+      String id = commands.start(session, prompt("x", engine));
+      assertThat(commands.cancel(session, id).getString("status")).isEqualTo("cancelled");
+      ids.add(id);
+    }
+
+    // Let any run that was not stopped show itself: wait until no new engine event appears for 600 ms
+    // (six token intervals).
+    AtomicLong previous = new AtomicLong(-1);
+    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(100)).during(Duration.ofMillis(600))
+        .until(() -> commands.events(session).stream().filter(e -> e.getString("event_type").startsWith("engine.")).count(),
+            count -> count == previous.getAndSet(count));
+    List<JsonObject> events = commands.events(session);
+    for (String id : ids) {
+      List<JsonObject> own = events.stream().filter(e -> id.equals(e.getString("command_id"))).toList();
+      long cancelledAt = own.stream().filter(e -> e.getString("event_type").equals("command.cancelled"))
+          .mapToLong(e -> e.getLong("seq")).findFirst().orElseThrow();
+      assertThat(own).extracting(e -> e.getString("event_type")).as("events of %s", id)
+          .doesNotContain("engine.message", "command.completed");
+      assertThat(own).filteredOn(e -> e.getString("event_type").equals("command.started"))
+          .as("command.started of %s comes before command.cancelled", id)
+          .allSatisfy(started -> assertThat(started.getLong("seq")).isLessThan(cancelledAt));
+      assertThat(own).filteredOn(e -> e.getLong("seq") > cancelledAt).as("events of %s after its cancellation", id)
+          .hasSizeLessThanOrEqualTo(1) // a token already on its way may land just after
+          .allSatisfy(e -> assertThat(e.getString("event_type")).isEqualTo("engine.token"));
+    }
   }
 
   @Test
