@@ -108,6 +108,23 @@ class CommandApiTest {
   }
 
   @Test
+  @DisplayName("?wait is honoured up to its end even when it is longer than the node's request timeout")
+  void waitLongerThanRequestTimeout() {
+    // A node whose internal request timeout (2 s) is shorter than the wait the client asks for (3 s).
+    try (TestNode shortTimeout = TestNode.start(new JsonObject().put("http", new JsonObject().put("request_timeout_ms", 2_000)))) {
+      CommandClient client = new CommandClient(shortTimeout);
+      String session = shortTimeout.createSession();
+      String engine = client.dummyEngine(session, 500, CommandClient.words(20));
+
+      HttpResponse<Buffer> response = client.submit(session, CommandClient.prompt("slow", engine), "wait=3");
+
+      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+      assertThat(response.bodyAsJsonObject().getString("status")).isEqualTo("executing");
+      client.cancel(session, response.bodyAsJsonObject().getString("command_id"));
+    }
+  }
+
+  @Test
   @DisplayName("?wait above 60 seconds is refused with 400 naming the wait parameter")
   void waitAboveMaximum() {
     String session = node.createSession();
