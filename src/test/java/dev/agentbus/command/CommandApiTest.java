@@ -246,6 +246,18 @@ class CommandApiTest {
   }
 
   @Test
+  @DisplayName("a list limit outside 1..500 is refused with 400 naming limit")
+  void listBadLimit() {
+    String session = node.createSession();
+
+    for (String limit : List.of("0", "501", "ten")) {
+      HttpResponse<Buffer> response = commands.list(session, "limit=" + limit);
+      assertThat(response.statusCode()).as("limit=%s", limit).isEqualTo(400);
+      assertThat(badFields(response)).containsExactly("limit");
+    }
+  }
+
+  @Test
   @DisplayName("cursor pagination walks every command once, in creation order")
   void listPagination() {
     String session = node.createSession();

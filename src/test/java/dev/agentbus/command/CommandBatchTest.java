@@ -176,7 +176,7 @@ class CommandBatchTest {
   @DisplayName("cancelling a waiting command of a sequential batch skips it and the batch goes on")
   void cancelInsideSequentialBatch() {
     String session = node.createSession();
-    String engine = commands.dummyEngine(session, 100, words(6));
+    String engine = commands.dummyEngine(session, 100, words(20));
 
     List<String> ids = ids(accepted(session, batch("sequential", true,
         prompt("first", engine), echo("i", 1), echo("i", 2))));
