@@ -13,7 +13,9 @@ import io.vertx.ext.mongo.BulkOperation;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.MongoClient;
 import io.vertx.ext.mongo.UpdateOptions;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The durable record of commands: every status change is a conditional update in the store,
@@ -23,6 +25,8 @@ import java.util.List;
 final class CommandLedger {
   private final Vertx vertx;
   private final MongoClient mongo;
+  /** The last transition of each command still in progress here; the next one waits for it. */
+  private final Map<String, Future<JsonObject>> inProgress = new HashMap<>();
 
   CommandLedger(Vertx vertx, MongoClient mongo) {
     this.vertx = vertx;
@@ -53,7 +57,20 @@ final class CommandLedger {
     return transition(commandId, List.of(CommandStatus.PENDING, CommandStatus.EXECUTING), set, "command." + status);
   }
 
+  /**
+   * Runs one command's transitions one after another (update, then its event), so their events
+   * are announced in the order the store applied them: a cancel racing the start cannot put
+   * {@code command.cancelled} before {@code command.started}. Event-loop confined.
+   */
   private Future<JsonObject> transition(String commandId, List<String> from, JsonObject set, String eventType) {
+    Future<JsonObject> previous = inProgress.getOrDefault(commandId, Future.succeededFuture());
+    Future<JsonObject> next = previous.transform(done -> update(commandId, from, set, eventType));
+    inProgress.put(commandId, next);
+    next.onComplete(done -> inProgress.remove(commandId, next));
+    return next;
+  }
+
+  private Future<JsonObject> update(String commandId, List<String> from, JsonObject set, String eventType) {
     JsonObject query = new JsonObject().put("_id", commandId)
         .put("status", new JsonObject().put("$in", new JsonArray(from)));
     return mongo.findOneAndUpdateWithOptions(Collections.COMMANDS, query, new JsonObject().put("$set", set),

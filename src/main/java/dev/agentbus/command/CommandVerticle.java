@@ -48,7 +48,7 @@ public class CommandVerticle extends VerticleBase {
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.COMMAND_SUBMIT, this::submit).completion(),
         Bus.serve(vertx, Addresses.COMMAND_BATCH, this::batch).completion(),
-        Bus.serve(vertx, Addresses.COMMAND_GET, (body, h) -> ledger.find(body.getString("session_id"), body.getString("command_id")).map(CommandLedger::toCommand)).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_GET, (body, h) -> find(body.getString("session_id"), body.getString("command_id")).map(CommandLedger::toCommand)).completion(),
         Bus.serve(vertx, Addresses.COMMAND_LIST, (body, h) -> list(body)).completion(),
         Bus.serve(vertx, Addresses.COMMAND_CANCEL, (body, h) -> cancel(body)).completion(),
         Bus.serve(vertx, Addresses.COMMAND_CANCEL_SESSION, (body, h) -> cancelSession(body.getString("session_id"))).completion(),
@@ -193,9 +193,17 @@ public class CommandVerticle extends VerticleBase {
     }
   }
 
+  /** The command, or {@code SESSION_NOT_FOUND} when its session does not exist, else {@code COMMAND_NOT_FOUND}. */
+  private Future<JsonObject> find(String sessionId, String commandId) {
+    return ledger.find(sessionId, commandId).recover(failure ->
+        failure instanceof BusError e && e.code() == ErrorCode.COMMAND_NOT_FOUND
+            ? sessions.require(sessionId).compose(session -> Future.failedFuture(failure))
+            : Future.failedFuture(failure));
+  }
+
   private Future<JsonObject> cancel(JsonObject body) {
     String id = body.getString("command_id");
-    return ledger.find(body.getString("session_id"), id)
+    return find(body.getString("session_id"), id)
         .compose(doc -> CommandStatus.isFinal(doc.getString("status")) ? Future.succeededFuture(doc)
             : conclude(id, CommandStatus.CANCELLED, null, CommandScheduler.error(ErrorCode.CANCELLED, "Cancelled by request")))
         .map(CommandLedger::toCommand);

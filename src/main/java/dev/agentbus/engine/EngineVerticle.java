@@ -28,6 +28,8 @@ public class EngineVerticle extends VerticleBase {
   public static final Set<String> ENGINE_TYPES = Set.of("dummy");
 
   private final Map<String, Engine.Run> runs = new HashMap<>();
+  /** Runs still looking up their engine: "" or, if stopped meanwhile, the status that stopped them. */
+  private final Map<String, String> starting = new HashMap<>();
   private MongoClient mongo;
   private SessionDirectory sessions;
   private Engine dummy;
@@ -44,9 +46,12 @@ public class EngineVerticle extends VerticleBase {
         Bus.serve(vertx, Addresses.ENGINE_GET, (body, h) -> find(body.getString("engine_id"), null).map(EngineVerticle::toEngine)).completion(),
         Bus.serveLocal(vertx, Addresses.ENGINE_RUN, (body, h) -> run(body)).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> {
-          Engine.Run run = runs.get(message.body().getString("command_id"));
+          String commandId = message.body().getString("command_id");
+          Engine.Run run = runs.get(commandId);
           if (run != null) {
             run.abort(message.body().getString("status"));
+          } else if (starting.containsKey(commandId)) {
+            starting.put(commandId, message.body().getString("status"));
           }
         }).completion()));
   }
@@ -101,7 +106,17 @@ public class EngineVerticle extends VerticleBase {
   private Future<JsonObject> run(JsonObject body) {
     String sessionId = body.getString("session_id");
     String commandId = body.getString("command_id");
-    return engineFor(sessionId, body.getString("engine_id")).compose(engine -> {
+    starting.put(commandId, "");
+    return engineFor(sessionId, body.getString("engine_id")).transform(looked -> {
+      String stoppedAs = starting.remove(commandId);
+      if (looked.failed()) {
+        return Future.failedFuture(looked.cause());
+      }
+      if (stoppedAs != null && !stoppedAs.isEmpty()) {
+        ErrorCode code = "timed_out".equals(stoppedAs) ? ErrorCode.TIMEOUT : ErrorCode.CANCELLED;
+        return Future.failedFuture(new BusError(code, "Engine run stopped before it started: " + stoppedAs));
+      }
+      JsonObject engine = looked.result();
       Engine.Sink sink = (type, data) -> Events.append(vertx, sessionId, type, data, commandId);
       Engine.Run run = dummy.start(engine, body.getString("prompt"), sink);
       runs.put(commandId, run);

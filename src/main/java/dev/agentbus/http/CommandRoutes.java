@@ -1,6 +1,7 @@
 package dev.agentbus.http;
 
 import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
 import dev.agentbus.command.CommandStatus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -42,7 +43,10 @@ final class CommandRoutes {
     long wait = check.queryLong(ctx, "wait", 0, 0, limits.maxWaitSeconds());
     check.throwIfInvalid();
     JsonObject request = command.put("session_id", ctx.pathParam("session_id")).put("wait_seconds", wait);
-    api.send(ctx, Addresses.COMMAND_SUBMIT, request).onSuccess(accepted -> {
+    // The reply may take the whole wait: the bus request must outlive it, whatever request_timeout_ms is.
+    var delivery = api.delivery(ctx);
+    delivery.setSendTimeout(Math.max(delivery.getSendTimeout(), wait * 1000 + 10_000));
+    Bus.request(api.vertx(), Addresses.COMMAND_SUBMIT, request, delivery).onSuccess(accepted -> {
       ctx.response().putHeader("Location", Api.BASE + "/sessions/" + accepted.getString("session_id")
           + "/commands/" + accepted.getString("command_id"));
       boolean done = wait > 0 && CommandStatus.isFinal(accepted.getString("status"));
