@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 public class MainVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(MainVerticle.class);
+  private final java.util.List<String> deployed = new java.util.ArrayList<>();
   private EmbeddedStore embedded;
 
   @Override
@@ -39,16 +40,21 @@ public class MainVerticle extends VerticleBase {
             config.getJsonObject("http").getInteger("port"), vertx.isClustered()));
   }
 
+  /**
+   * Undeploys in reverse order — HTTP first, the event log last — so that work finishing during
+   * shutdown can still record its events; the embedded store goes after everything.
+   */
   @Override
   public Future<?> stop() {
-    if (embedded == null) {
-      return Future.succeededFuture();
+    Future<?> undeployed = Future.succeededFuture();
+    for (int i = deployed.size() - 1; i >= 0; i--) {
+      String id = deployed.get(i);
+      undeployed = undeployed.transform(previous -> vertx.undeploy(id));
     }
-    // The store goes after every child verticle (and its clients) has been undeployed.
-    return vertx.executeBlocking(() -> {
+    return undeployed.transform(done -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       embedded.close();
       return null;
-    });
+    }));
   }
 
   private Future<String> resolveStore(JsonObject config) {
@@ -65,7 +71,8 @@ public class MainVerticle extends VerticleBase {
   }
 
   private Future<String> deploy(Class<? extends VerticleBase> verticle, JsonObject config, int instances) {
-    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances));
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances))
+        .onSuccess(deployed::add);
   }
 
   private static int httpInstances(JsonObject config) {

@@ -1,7 +1,6 @@
 package dev.agentbus.engine;
 
 import dev.agentbus.bus.BusError;
-import dev.agentbus.bus.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -89,10 +88,9 @@ final class DummyEngine implements Engine {
     }
 
     @Override
-    public void abort(String reason) {
+    public void abort(BusError why) {
       vertx.cancelTimer(timer);
-      ErrorCode code = "timed_out".equals(reason) ? ErrorCode.TIMEOUT : ErrorCode.CANCELLED;
-      result.tryFail(new BusError(code, "Engine run stopped: " + reason));
+      result.tryFail(why);
     }
   }
 }

@@ -15,8 +15,8 @@ public interface Engine {
     /** {@code {text, tokens}} once the run has ended and all its events are stored. */
     Future<JsonObject> result();
 
-    /** Stops the run; its result fails with {@code CANCELLED} or {@code TIMEOUT}. */
-    void abort(String reason);
+    /** Stops the run; its result fails with {@code why}. */
+    void abort(dev.agentbus.bus.BusError why);
   }
 
   Run start(JsonObject engine, String prompt, Sink sink);

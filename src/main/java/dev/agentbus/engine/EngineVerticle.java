@@ -49,7 +49,7 @@ public class EngineVerticle extends VerticleBase {
           String commandId = message.body().getString("command_id");
           Engine.Run run = runs.get(commandId);
           if (run != null) {
-            run.abort(message.body().getString("status"));
+            run.abort(stopped(message.body().getString("status")));
           } else if (starting.containsKey(commandId)) {
             starting.put(commandId, message.body().getString("status"));
           }
@@ -58,7 +58,9 @@ public class EngineVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    List.copyOf(runs.values()).forEach(run -> run.abort("cancelled"));
+    // Runs die with this verticle's timers. Their commands are not failed here (the event log may
+    // already be gone): the CommandReaper of a live node fails them with NODE_LOST, event included.
+    runs.clear();
     return sessions.close();
   }
 
@@ -113,8 +115,7 @@ public class EngineVerticle extends VerticleBase {
         return Future.failedFuture(looked.cause());
       }
       if (stoppedAs != null && !stoppedAs.isEmpty()) {
-        ErrorCode code = "timed_out".equals(stoppedAs) ? ErrorCode.TIMEOUT : ErrorCode.CANCELLED;
-        return Future.failedFuture(new BusError(code, "Engine run stopped before it started: " + stoppedAs));
+        return Future.failedFuture(stopped(stoppedAs));
       }
       JsonObject engine = looked.result();
       Engine.Sink sink = (type, data) -> Events.append(vertx, sessionId, type, data, commandId);
@@ -126,6 +127,13 @@ public class EngineVerticle extends VerticleBase {
               .put("engine_type", engine.getString("engine_type"))
               .put("model_name", engine.getString("model_name")));
     });
+  }
+
+  /** Why a run stopped, from the status its command was finished with elsewhere. */
+  private static BusError stopped(String commandStatus) {
+    return "timed_out".equals(commandStatus)
+        ? new BusError(ErrorCode.TIMEOUT, "Engine run stopped: the command timed out")
+        : new BusError(ErrorCode.CANCELLED, "Engine run stopped: the command was " + commandStatus);
   }
 
   static JsonObject toEngine(JsonObject doc) {

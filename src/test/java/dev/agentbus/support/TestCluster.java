@@ -16,6 +16,7 @@ public final class TestCluster {
     Config hazelcast = new Config().setClusterName(name);
     hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
     hazelcast.setProperty("hazelcast.logging.type", "slf4j");
+    hazelcast.setProperty("hazelcast.shutdownhook.enabled", "false");
     hazelcast.setProperty("hazelcast.wait.seconds.before.join", "0");
     hazelcast.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
     hazelcast.setProperty("hazelcast.heartbeat.interval.seconds", "1");
