@@ -4,6 +4,7 @@ import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.event.Events;
 import dev.agentbus.store.Collections;
+import dev.agentbus.util.Retry;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,6 +24,7 @@ import java.util.Map;
  * changes nothing and announces nothing.
  */
 final class CommandLedger {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CommandLedger.class);
   private final Vertx vertx;
   private final MongoClient mongo;
   /** The last transition of each command still in progress here; the next one waits for it. */
@@ -33,11 +35,17 @@ final class CommandLedger {
     this.mongo = mongo;
   }
 
-  /** Stores new pending commands, then announces {@code command.accepted} for each, in order. */
+  /**
+   * Stores new pending commands, then announces {@code command.accepted} for each, in order. If
+   * the announcement cannot be stored, the commands are removed again: nothing half-accepted stays.
+   */
   Future<Void> accept(List<JsonObject> docs) {
     List<BulkOperation> inserts = docs.stream().map(BulkOperation::createInsert).toList();
+    JsonArray ids = new JsonArray(docs.stream().map(doc -> doc.getString("_id")).toList());
     return mongo.bulkWrite(Collections.COMMANDS, inserts)
-        .compose(written -> Future.all(docs.stream().map(doc -> announce(doc, "command.accepted")).toList()))
+        .compose(written -> Future.all(docs.stream().map(doc -> announce(doc, "command.accepted")).toList())
+            .recover(failure -> mongo.removeDocuments(Collections.COMMANDS, new JsonObject().put("_id", new JsonObject().put("$in", ids)))
+                .transform(undone -> Future.failedFuture(failure))))
         .mapEmpty();
   }
 
@@ -75,7 +83,14 @@ final class CommandLedger {
         .put("status", new JsonObject().put("$in", new JsonArray(from)));
     return mongo.findOneAndUpdateWithOptions(Collections.COMMANDS, query, new JsonObject().put("$set", set),
             new FindOptions(), new UpdateOptions().setReturningNewDocument(true))
-        .compose(doc -> doc == null ? Future.succeededFuture() : announce(doc, eventType).map(doc));
+        .compose(doc -> doc == null ? Future.succeededFuture() : announce(doc, eventType)
+            .otherwise(failure -> {
+              // The transition is durable; only its event is missing. Say so rather than fail the command.
+              LOG.error("command {} is {} but its {} event could not be stored request_id={}",
+                  commandId, doc.getString("status"), eventType, doc.getString("request_id"), failure);
+              return null;
+            })
+            .map(doc));
   }
 
   Future<JsonObject> find(String sessionId, String commandId) {
@@ -118,7 +133,8 @@ final class CommandLedger {
     if (CommandStatus.isFinal(doc.getString("status"))) {
       data.put("result", doc.getValue("result")).put("error", doc.getValue("error"));
     }
-    return Events.append(vertx, doc.getString("session_id"), eventType, data, doc.getString("_id"));
+    return Retry.withBackoff(vertx, 3, 100,
+        () -> Events.append(vertx, doc.getString("session_id"), eventType, data, doc.getString("_id")));
   }
 
   /** The public shape of a command. */

@@ -27,6 +27,7 @@ import java.util.List;
  * Deploy one instance per node (the scheduler's queue and slots are per instance).
  */
 public class CommandVerticle extends VerticleBase {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CommandVerticle.class);
   private final CommandHandlers handlers = new CommandHandlers();
   private CommandLedger ledger;
   private CommandScheduler scheduler;
@@ -174,6 +175,8 @@ public class CommandVerticle extends VerticleBase {
         return ledger.findById(commandId);
       }
       scheduler.concluded(doc);
+      LOG.info("command {} ({}) {} error={} request_id={}", commandId, doc.getString("command_type"), status,
+          error == null ? null : error.getString("code"), doc.getString("request_id"));
       if (!CommandStatus.COMPLETED.equals(status) && !CommandStatus.FAILED.equals(status)) {
         vertx.eventBus().publish(Addresses.COMMAND_ABORTED, new JsonObject()
             .put("command_id", commandId).put("session_id", doc.getString("session_id")).put("status", status));
