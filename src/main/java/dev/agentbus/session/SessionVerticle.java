@@ -7,6 +7,7 @@ import dev.agentbus.event.Events;
 import dev.agentbus.store.Collections;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
+import dev.agentbus.util.Nodes;
 import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
@@ -200,7 +201,11 @@ public class SessionVerticle extends VerticleBase {
         .map(reply -> new JsonObject().put("status", "UP").put("latency_ms", (System.nanoTime() - started) / 1_000_000));
   }
 
+  /** Deletes expired sessions. One node sweeps (the first live member by id), so a deletion is announced once. */
   private void sweepExpired() {
+    if (!Nodes.self(vertx).equals(Nodes.live(vertx).stream().sorted().findFirst().orElse(null))) {
+      return;
+    }
     mongo.findWithOptions(Collections.SESSIONS,
             new JsonObject().put("expires_at", new JsonObject().put("$lte", Times.now())),
             new FindOptions().setLimit(100).setFields(new JsonObject().put("_id", 1)))
