@@ -4,6 +4,7 @@ import dev.agentbus.command.CommandVerticle;
 import dev.agentbus.engine.EngineVerticle;
 import dev.agentbus.event.EventLogVerticle;
 import dev.agentbus.http.HttpApiVerticle;
+import dev.agentbus.idempotency.IdempotencyVerticle;
 import dev.agentbus.session.SessionVerticle;
 import dev.agentbus.store.EmbeddedStore;
 import dev.agentbus.store.Store;
@@ -35,6 +36,7 @@ public class MainVerticle extends VerticleBase {
         .compose(done -> deploy(SessionVerticle.class, config, 1))
         .compose(done -> deploy(CommandVerticle.class, config, 1))
         .compose(done -> deploy(EngineVerticle.class, config, 1))
+        .compose(done -> deploy(IdempotencyVerticle.class, config, 1))
         .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(config)))
         .onSuccess(done -> LOG.info("agentbus node ready on port {} (clustered: {})",
             config.getJsonObject("http").getInteger("port"), vertx.isClustered()));

@@ -106,6 +106,19 @@ public final class Addresses {
    */
   public static final String ENGINE_RUN = PREFIX + "engine.run";
 
+  // ---- idempotency keys (IdempotencyVerticle) ----
+
+  /**
+   * request: {@code {key_id, fingerprint}} → {@code {outcome: "claimed"}} (go ahead, then
+   * complete or release) or {@code {outcome: "replay", status, body, location}}; fails {@code
+   * IDEMPOTENCY_IN_PROGRESS} or {@code IDEMPOTENCY_KEY_REUSED}.
+   */
+  public static final String IDEMPOTENCY_CLAIM = PREFIX + "idempotency.claim";
+  /** request: {@code {key_id, status, body, location?}} → {@code {}}; stores the first response for replays. */
+  public static final String IDEMPOTENCY_COMPLETE = PREFIX + "idempotency.complete";
+  /** request: {@code {key_id}} → {@code {}}; forgets a claim whose request did not succeed, so a retry runs again. */
+  public static final String IDEMPOTENCY_RELEASE = PREFIX + "idempotency.release";
+
   // ---- system ----
 
   /** request: {@code {}} → {@code {status: "UP", latency_ms}}; fails {@code DATABASE_ERROR} when the store is unreachable. */

@@ -108,7 +108,12 @@ final class Api {
     if (ctx.response().ended()) {
       return;
     }
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    // A claimed Idempotency-Key is settled before the client sees the response, so its retry finds it settled.
+    Idempotency.settle(ctx, status, body).onComplete(settled -> {
+      if (!ctx.response().ended() && !ctx.response().closed()) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+      }
+    });
   }
 
   /** The one error mapper: any failure → stable code, HTTP status and the error envelope. */

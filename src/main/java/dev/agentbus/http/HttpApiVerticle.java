@@ -33,6 +33,14 @@ public class HttpApiVerticle extends VerticleBase {
         ctx.next();
       }
     });
+    Idempotency idempotency = new Idempotency(api);
+    router.route().handler(ctx -> {
+      if (ctx.request().method() == HttpMethod.POST) {
+        idempotency.handle(ctx);
+      } else {
+        ctx.next();
+      }
+    });
     new HealthRoutes(vertx).mount(router);
     new SessionRoutes(api, limits).mount(router);
     new StreamRoutes(api, config, limits).mount(router);

@@ -8,4 +8,5 @@ public final class Collections {
   public static final String EVENTS = "events";
   public static final String COMMANDS = "commands";
   public static final String ENGINES = "engines";
+  public static final String IDEMPOTENCY_KEYS = "idempotency_keys";
 }

@@ -1,0 +1,82 @@
+package dev.agentbus.http;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * {@code Idempotency-Key} on POST: the first request claims the key, its 2xx response is kept and
+ * replayed to retries ({@code Idempotent-Replayed: true}); a failed first request releases the
+ * key. The key is scoped to the method and path; the fingerprint adds the query and the body.
+ */
+final class Idempotency {
+  static final String HEADER = "Idempotency-Key";
+  private static final String CLAIM = "idempotency.key_id";
+  private static final Pattern KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
+
+  private final Api api;
+
+  Idempotency(Api api) {
+    this.api = api;
+  }
+
+  void handle(RoutingContext ctx) {
+    String key = ctx.request().getHeader(HEADER);
+    if (key == null) {
+      ctx.next();
+      return;
+    }
+    if (!KEY.matcher(key).matches()) {
+      throw Validator.invalid(HEADER, "must be 1 to 255 visible ASCII characters");
+    }
+    String keyId = sha256(ctx.request().method() + " " + ctx.request().path() + "\n" + key);
+    Buffer body = ctx.body().buffer();
+    String fingerprint = sha256(ctx.request().uri() + "\n" + (body == null ? "" : body.toString(StandardCharsets.UTF_8)));
+    api.send(ctx, Addresses.IDEMPOTENCY_CLAIM, new JsonObject().put("key_id", keyId).put("fingerprint", fingerprint))
+        .onSuccess(claim -> {
+          if ("replay".equals(claim.getString("outcome"))) {
+            if (claim.getString("location") != null) {
+              ctx.response().putHeader("Location", claim.getString("location"));
+            }
+            ctx.response().putHeader("Idempotent-Replayed", "true");
+            Api.json(ctx, claim.getInteger("status"), claim.getJsonObject("body"));
+          } else {
+            ctx.put(CLAIM, keyId);
+            ctx.next();
+          }
+        })
+        .onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  /** Called for every JSON response: keeps a claimed request's 2xx response, or releases its key. */
+  static Future<?> settle(RoutingContext ctx, int status, JsonObject body) {
+    String keyId = ctx.get(CLAIM);
+    if (keyId == null) {
+      return Future.succeededFuture();
+    }
+    ctx.remove(CLAIM);
+    JsonObject key = new JsonObject().put("key_id", keyId);
+    DeliveryOptions delivery = Bus.withRequestId(Api.requestId(ctx));
+    return status >= 200 && status < 300
+        ? Bus.request(ctx.vertx(), Addresses.IDEMPOTENCY_COMPLETE, key.put("status", status).put("body", body)
+            .put("location", ctx.response().headers().get("Location")), delivery)
+        : Bus.request(ctx.vertx(), Addresses.IDEMPOTENCY_RELEASE, key, delivery);
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
