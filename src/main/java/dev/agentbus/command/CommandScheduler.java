@@ -42,7 +42,7 @@ final class CommandScheduler {
   private final Finisher finisher;
   private final CommandQueue queue = new CommandQueue();
   private final Map<String, Tracked> tracked = new HashMap<>();
-  private final Map<String, List<Promise<Void>>> waiters = new HashMap<>();
+  private final Map<String, List<Promise<JsonObject>>> waiters = new HashMap<>();
   private final Map<String, Chain> chains = new HashMap<>();
   private int running;
 
@@ -102,9 +102,9 @@ final class CommandScheduler {
     }
     vertx.cancelTimer(entry.timer());
     queue.remove(id);
-    List<Promise<Void>> waiting = waiters.remove(id);
+    List<Promise<JsonObject>> waiting = waiters.remove(id);
     if (waiting != null) {
-      waiting.forEach(Promise::tryComplete);
+      waiting.forEach(waiter -> waiter.tryComplete(command));
     }
     Chain chain = command.getString("batch_id") == null ? null : chains.get(command.getString("batch_id"));
     if (chain == null) {
@@ -135,12 +135,15 @@ final class CommandScheduler {
     chains.values().remove(chain);
   }
 
-  /** Completes when the command is final here, or after {@code waitMs}, whichever comes first. */
-  Future<Void> awaitFinal(String commandId, long waitMs) {
+  /**
+   * The command once it is final here, or null after {@code waitMs} (or at once when this node
+   * does not track it): the caller then reads the current state.
+   */
+  Future<JsonObject> awaitFinal(String commandId, long waitMs) {
     if (!tracked.containsKey(commandId) || waitMs <= 0) {
       return Future.succeededFuture();
     }
-    Promise<Void> promise = Promise.promise();
+    Promise<JsonObject> promise = Promise.promise();
     waiters.computeIfAbsent(commandId, k -> new ArrayList<>()).add(promise);
     long timer = vertx.setTimer(waitMs, t -> promise.tryComplete());
     return promise.future().onComplete(done -> vertx.cancelTimer(timer));

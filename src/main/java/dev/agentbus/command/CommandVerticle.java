@@ -69,7 +69,10 @@ public class CommandVerticle extends VerticleBase {
         .compose(docs -> {
           String id = docs.get(0).getString("_id");
           long waitMs = body.getLong("wait_seconds", 0L) * 1000;
-          return scheduler.awaitFinal(id, waitMs).compose(waited -> waitMs > 0 ? ledger.findById(id) : Future.succeededFuture(docs.get(0)));
+          if (waitMs <= 0) {
+            return Future.succeededFuture(docs.get(0));
+          }
+          return scheduler.awaitFinal(id, waitMs).compose(last -> last != null ? Future.succeededFuture(last) : ledger.findById(id));
         })
         .map(CommandLedger::toCommand);
   }
