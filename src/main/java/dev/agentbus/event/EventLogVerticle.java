@@ -65,8 +65,9 @@ public class EventLogVerticle extends VerticleBase {
 
   private Future<JsonObject> publish(JsonObject body) {
     String type = body.getString("event_type");
+    String lowerCase = type.toLowerCase(java.util.Locale.ROOT);
     for (String prefix : RESERVED_PREFIXES) {
-      if (type.startsWith(prefix)) {
+      if (lowerCase.startsWith(prefix)) {
         return Future.failedFuture(BusError.invalid("event_type", "the prefix '" + prefix + "' is reserved for agentbus"));
       }
     }

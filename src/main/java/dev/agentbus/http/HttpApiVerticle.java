@@ -57,7 +57,9 @@ public class HttpApiVerticle extends VerticleBase {
         .setHost(http.getString("host", "0.0.0.0"))
         .setPort(http.getInteger("port", 8080))
         .setMaxWebSocketFrameSize(frameLimit)
-        .setMaxWebSocketMessageSize(frameLimit);
+        .setMaxWebSocketMessageSize(frameLimit)
+        // Streams write at least a keep-alive every 15 s, and ?wait is at most 60 s: idle past this is abandoned.
+        .setIdleTimeout(http.getInteger("idle_timeout_s", 120));
     return vertx.createHttpServer(options).requestHandler(router).listen();
   }
 }

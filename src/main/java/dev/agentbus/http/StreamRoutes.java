@@ -21,11 +21,13 @@ final class StreamRoutes {
   private final Api api;
   private final JsonObject streams;
   private final Limits limits;
+  private final StreamSlots slots;
 
   StreamRoutes(Api api, JsonObject config, Limits limits) {
     this.api = api;
     this.streams = config.getJsonObject("streams", new JsonObject());
     this.limits = limits;
+    this.slots = new StreamSlots(api.vertx(), streams.getInteger("max_connections", 10_000));
   }
 
   void mount(Router router) {
@@ -66,23 +68,32 @@ final class StreamRoutes {
     Predicate<JsonObject> filter = typeFilter(check, ctx.request().getParam("types"));
     check.throwIfInvalid();
     long from = afterSeq;
+    Runnable release = slots.acquire();
     api.send(ctx, Addresses.SESSION_GET, SessionRoutes.sessionRef(ctx))
-        .onSuccess(session -> streamSse(ctx, from, filter, event -> false))
-        .onFailure(failure -> Api.fail(ctx, failure));
+        .onSuccess(session -> streamSse(ctx, from, filter, event -> false, release))
+        .onFailure(failure -> {
+          release.run();
+          Api.fail(ctx, failure);
+        });
   }
 
   private void commandStream(RoutingContext ctx) {
     String commandId = ctx.pathParam("command_id");
+    Runnable release = slots.acquire();
     api.send(ctx, Addresses.COMMAND_GET, CommandRoutes.commandRef(ctx))
         .onSuccess(command -> streamSse(ctx, 0,
             event -> commandId.equals(event.getString("command_id")),
             event -> commandId.equals(event.getString("command_id"))
                 && event.getString("event_type").startsWith("command.")
-                && CommandStatus.isFinal(event.getJsonObject("data", new JsonObject()).getString("status"))))
-        .onFailure(failure -> Api.fail(ctx, failure));
+                && CommandStatus.isFinal(event.getJsonObject("data", new JsonObject()).getString("status")), release))
+        .onFailure(failure -> {
+          release.run();
+          Api.fail(ctx, failure);
+        });
   }
 
-  private void streamSse(RoutingContext ctx, long afterSeq, Predicate<JsonObject> filter, Predicate<JsonObject> endAfter) {
+  private void streamSse(RoutingContext ctx, long afterSeq, Predicate<JsonObject> filter, Predicate<JsonObject> endAfter,
+                         Runnable release) {
     HttpServerResponse response = ctx.response();
     response.setChunked(true).setStatusCode(200)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
@@ -125,8 +136,12 @@ final class StreamRoutes {
     response.closeHandler(closed -> {
       api.vertx().cancelTimer(keepAlive);
       feed.close();
+      release.run();
     });
-    response.endHandler(ended -> api.vertx().cancelTimer(keepAlive));
+    response.endHandler(ended -> {
+      api.vertx().cancelTimer(keepAlive);
+      release.run();
+    });
     feed.start();
   }
 
@@ -140,11 +155,13 @@ final class StreamRoutes {
     check.throwIfInvalid();
     // The upgrade happens after an async session lookup: keep the request unread until then, or
     // Vert.x has already consumed its end and toWebSocket() fails ("Request has already been read").
+    Runnable release = slots.acquire();
     ctx.request().pause();
     api.send(ctx, Addresses.SESSION_GET, SessionRoutes.sessionRef(ctx))
         .compose(session -> ctx.request().toWebSocket())
-        .onSuccess(socket -> new WebSocketChannel(api, this, limits, ctx, socket).open(afterSeq, filter))
+        .onSuccess(socket -> new WebSocketChannel(api, this, limits, ctx, socket).open(afterSeq, filter, release))
         .onFailure(failure -> {
+          release.run();
           ctx.request().resume();
           Api.fail(ctx, failure);
         });

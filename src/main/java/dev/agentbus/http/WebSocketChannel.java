@@ -45,7 +45,8 @@ final class WebSocketChannel {
     this.writer = new BoundedWriter(socket, socket::writeTextMessage, streams.maxQueuedFrames());
   }
 
-  void open(long afterSeq, Predicate<JsonObject> filter) {
+  /** Starts the event feed and frame handling; {@code release} runs once the socket has closed. */
+  void open(long afterSeq, Predicate<JsonObject> filter, Runnable release) {
     EventFeed feed = streams.feed(ctx, afterSeq, filter, event -> false, new EventFeed.Subscriber() {
       @Override
       public boolean deliver(JsonObject event) {
@@ -68,6 +69,7 @@ final class WebSocketChannel {
     });
     long pings = api.vertx().setPeriodic(PING_MS, t -> socket.writePing(Buffer.buffer("ping")));
     socket.closeHandler(closed -> {
+      release.run();
       api.vertx().cancelTimer(pings);
       feed.close();
     });

@@ -190,8 +190,8 @@ class EventApiTest {
   }
 
   @ParameterizedTest(name = "event_type {0}")
-  @ValueSource(strings = {"session.created", "command.completed", "engine.token", "tool.call", "handler.registered"})
-  @DisplayName("clients may not publish into a reserved prefix: 400 naming event_type, nothing stored")
+  @ValueSource(strings = {"session.created", "command.completed", "engine.token", "tool.call", "handler.registered", "Session.Created", "ENGINE.token"})
+  @DisplayName("clients may not publish into a reserved prefix, in any letter case: 400 naming event_type, nothing stored")
   void reservedPrefixes(String type) {
     String sessionId = newSession();
     int before = http.allEvents(sessionId).size();
