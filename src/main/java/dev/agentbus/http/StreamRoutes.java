@@ -110,6 +110,11 @@ final class StreamRoutes {
       }
 
       @Override
+      public boolean writable() {
+        return writer.writable();
+      }
+
+      @Override
       public void whenWritable(Runnable next) {
         writer.whenWritable(next);
       }

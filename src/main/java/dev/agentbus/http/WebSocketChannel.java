@@ -54,6 +54,11 @@ final class WebSocketChannel {
       }
 
       @Override
+      public boolean writable() {
+        return writer.writable();
+      }
+
+      @Override
       public void whenWritable(Runnable next) {
         writer.whenWritable(next);
       }

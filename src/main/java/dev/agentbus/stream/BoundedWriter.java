@@ -43,6 +43,10 @@ public final class BoundedWriter {
     return true;
   }
 
+  public boolean writable() {
+    return !stream.writeQueueFull();
+  }
+
   public void whenWritable(Runnable next) {
     if (stream.writeQueueFull()) {
       waiting.add(next);

@@ -27,7 +27,10 @@ public final class EventFeed {
     /** Delivers one event; false means the subscriber could not keep up and the feed must stop. */
     boolean deliver(JsonObject event);
 
-    /** Runs {@code next} once the subscriber can take more (used to pace the replay). */
+    /** Whether the subscriber can take more right now (used to pace the replay). */
+    boolean writable();
+
+    /** Runs {@code next} once the subscriber can take more. */
     void whenWritable(Runnable next);
 
     /** The feed is over: {@code session_deleted}, {@code finished}, {@code overflow} or {@code error}. */
@@ -118,7 +121,13 @@ public final class EventFeed {
       if (!deliver(items.getJsonObject(i)) || closed) {
         return;
       }
-      if (i + 1 < items.size() && !writableNow(i + 1, next -> deliverPage(page, next, before))) {
+      if (i + 1 < items.size() && !subscriber.writable()) {
+        int next = i + 1;
+        subscriber.whenWritable(() -> {
+          if (!closed) {
+            deliverPage(page, next, before);
+          }
+        });
         return;
       }
     }
@@ -134,21 +143,6 @@ public final class EventFeed {
     gapFill = gapFill && cursor == before;
     fetching = false;
     drainLive();
-  }
-
-  /** True when the subscriber can take more right now; otherwise {@code later} runs with {@code next} once it can. */
-  private boolean writableNow(int next, java.util.function.IntConsumer later) {
-    boolean[] asking = {true};
-    boolean[] ranInline = {false};
-    subscriber.whenWritable(() -> {
-      if (asking[0]) {
-        ranInline[0] = true;
-      } else if (!closed) {
-        later.accept(next);
-      }
-    });
-    asking[0] = false;
-    return ranInline[0];
   }
 
   private void drainLive() {
