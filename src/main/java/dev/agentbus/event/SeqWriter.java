@@ -8,6 +8,7 @@ import dev.agentbus.util.Ids;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.ext.mongo.BulkOperation;
@@ -49,7 +50,10 @@ final class SeqWriter {
         .recover(failure -> Future.failedFuture(
             new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Session is busy, retry later")))
         .compose(lock -> lastSeqs
-            .compose(map -> writeLocked(map, sessionId, drafts))
+            .compose(map -> writeLocked(map, sessionId, drafts)
+                // A duplicate seq means another writer got past this lock (e.g. standalone nodes
+                // sharing one store): the map entry is gone, so one retry re-reads the store's last seq.
+                .recover(failure -> isDuplicateKey(failure) ? writeLocked(map, sessionId, drafts) : Future.failedFuture(failure)))
             .onComplete(done -> lock.release()));
   }
 
@@ -68,8 +72,20 @@ final class SeqWriter {
       return mongo.bulkWriteWithOptions(Collections.EVENTS, inserts, new BulkWriteOptions(true))
           .compose(written -> map.put(sessionId, newLast))
           .map(advanced -> announce(sessionId, docs))
-          .recover(failure -> map.remove(sessionId).transform(forgotten -> Future.failedFuture(failure)));
+          .recover(failure -> undo(map, sessionId, docs).transform(undone -> Future.failedFuture(failure)));
     });
+  }
+
+  /**
+   * After a failed write: removes whatever part of the batch did get stored (an ordered insert
+   * stops at its first failure) and forgets the cached last seq, so nothing half-written stays
+   * and the next writer re-reads the store.
+   */
+  private Future<Void> undo(AsyncMap<String, Long> map, String sessionId, List<JsonObject> docs) {
+    JsonArray ids = new JsonArray(docs.stream().map(doc -> doc.getString("_id")).toList());
+    return Future.join(
+        mongo.removeDocuments(Collections.EVENTS, new JsonObject().put("_id", new JsonObject().put("$in", ids))),
+        map.remove(sessionId)).mapEmpty();
   }
 
   private Future<Long> lastSeq(AsyncMap<String, Long> map, String sessionId) {
@@ -90,6 +106,10 @@ final class SeqWriter {
       vertx.eventBus().publish(address, event);
     }
     return events;
+  }
+
+  private static boolean isDuplicateKey(Throwable failure) {
+    return String.valueOf(failure.getMessage()).contains("E11000");
   }
 
   /** Drops the cached last {@code seq} of a deleted session. */
