@@ -70,6 +70,14 @@ public final class Addresses {
     return PREFIX + "session." + sessionId + ".events";
   }
 
+  /**
+   * request: {@code {session_id, subscriber_id}} → {@code {acked_seq}} (0 when it never acked): where a
+   * durable WebSocket subscriber resumes when it reconnects without {@code after_seq}.
+   */
+  public static final String SUBSCRIBER_CURSOR = PREFIX + "subscriber.cursor";
+  /** request: {@code {session_id, subscriber_id, seq}} → {@code {acked_seq}}; the cursor only moves forward. */
+  public static final String SUBSCRIBER_ACK = PREFIX + "subscriber.ack";
+
   // ---- commands (CommandVerticle) ----
 
   /**

@@ -49,13 +49,15 @@ public class EventLogVerticle extends VerticleBase {
     mongo = Store.client(vertx, config());
     sessions = new SessionDirectory(vertx, mongo, config());
     writer = new SeqWriter(vertx, mongo, events.getLong("seq_lock_timeout_ms", 10_000L));
-    return Future.all(
+    return Future.all(java.util.List.of(
         Bus.serveLocal(vertx, Addresses.EVENT_APPEND, (body, headers) -> append(body)).completion(),
         Bus.serve(vertx, Addresses.EVENT_PUBLISH, (body, headers) -> publish(body)).completion(),
         Bus.serve(vertx, Addresses.EVENT_LIST, (body, headers) -> list(body)).completion(),
         Bus.serve(vertx, Addresses.EVENT_GET, (body, headers) -> get(body)).completion(),
+        Bus.serve(vertx, Addresses.SUBSCRIBER_CURSOR, (body, headers) -> subscriberCursor(body)).completion(),
+        Bus.serve(vertx, Addresses.SUBSCRIBER_ACK, (body, headers) -> subscriberAck(body)).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_DELETED,
-            message -> SeqWriter.forget(vertx, message.body().getString("session_id"))).completion());
+            message -> SeqWriter.forget(vertx, message.body().getString("session_id"))).completion()));
   }
 
   @Override
@@ -140,6 +142,28 @@ public class EventLogVerticle extends VerticleBase {
         .compose(doc -> doc == null
             ? Future.failedFuture(BusError.notFound(ErrorCode.EVENT_NOT_FOUND, "Event", "event_id", eventId))
             : Future.succeededFuture(SeqWriter.toEvent(doc)));
+  }
+
+  private Future<JsonObject> subscriberCursor(JsonObject body) {
+    String sessionId = body.getString("session_id");
+    return sessions.require(sessionId)
+        .compose(session -> mongo.findOne(Collections.SUBSCRIBER_CURSORS, cursorId(sessionId, body.getString("subscriber_id")), null))
+        .map(doc -> new JsonObject().put("acked_seq", doc == null ? 0L : doc.getLong("acked_seq", 0L)));
+  }
+
+  private Future<JsonObject> subscriberAck(JsonObject body) {
+    String sessionId = body.getString("session_id");
+    JsonObject update = new JsonObject()
+        .put("$max", new JsonObject().put("acked_seq", body.getLong("seq")))
+        .put("$set", new JsonObject().put("session_id", sessionId).put("subscriber_id", body.getString("subscriber_id"))
+            .put("updated_at", dev.agentbus.util.Times.now()));
+    return mongo.updateCollectionWithOptions(Collections.SUBSCRIBER_CURSORS, cursorId(sessionId, body.getString("subscriber_id")),
+            update, new io.vertx.ext.mongo.UpdateOptions().setUpsert(true))
+        .map(updated -> new JsonObject().put("acked_seq", body.getLong("seq")));
+  }
+
+  private static JsonObject cursorId(String sessionId, String subscriberId) {
+    return new JsonObject().put("_id", sessionId + "/" + subscriberId);
   }
 
   private static void copyIfPresent(JsonObject from, JsonObject to, String key) {

@@ -5,6 +5,7 @@ import dev.agentbus.bus.BusError;
 import dev.agentbus.command.CommandStatus;
 import dev.agentbus.stream.BoundedWriter;
 import dev.agentbus.stream.EventFeed;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -18,6 +19,7 @@ import java.util.function.Predicate;
  * {@link WebSocketChannel}) and one command's events as SSE ({@code /commands/{cid}/stream}).
  */
 final class StreamRoutes {
+  private static final java.util.regex.Pattern SUBSCRIBER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}");
   private final Api api;
   private final JsonObject streams;
   private final Limits limits;
@@ -157,14 +159,21 @@ final class StreamRoutes {
     if (!ctx.request().canUpgradeToWebSocket()) {
       check.add("Upgrade", "this endpoint needs a WebSocket upgrade request");
     }
+    String subscriberId = ctx.request().getParam("subscriber_id");
+    check.pattern("subscriber_id", subscriberId, SUBSCRIBER_ID, "1 to 128 letters, digits or _ . : -");
     check.throwIfInvalid();
-    // The upgrade happens after an async session lookup: keep the request unread until then, or
-    // Vert.x has already consumed its end and toWebSocket() fails ("Request has already been read").
+    // A durable subscriber reconnecting without after_seq resumes after the last seq it acked.
+    boolean resumeFromAck = subscriberId != null && ctx.request().getParam("after_seq") == null;
     Runnable release = slots.acquire();
+    // The upgrade happens after async lookups: keep the request unread until then, or Vert.x has
+    // already consumed its end and toWebSocket() fails ("Request has already been read").
     ctx.request().pause();
     api.send(ctx, Addresses.SESSION_GET, SessionRoutes.sessionRef(ctx))
-        .compose(session -> ctx.request().toWebSocket())
-        .onSuccess(socket -> new WebSocketChannel(api, this, limits, ctx, socket).open(afterSeq, filter, release))
+        .compose(session -> !resumeFromAck ? Future.succeededFuture(afterSeq)
+            : api.send(ctx, Addresses.SUBSCRIBER_CURSOR, SessionRoutes.sessionRef(ctx).put("subscriber_id", subscriberId))
+                .map(cursor -> cursor.getLong("acked_seq")))
+        .compose(from -> ctx.request().toWebSocket().onSuccess(socket ->
+            new WebSocketChannel(api, this, limits, ctx, socket, subscriberId).open(from, filter, release)))
         .onFailure(failure -> {
           release.run();
           ctx.request().resume();

@@ -31,10 +31,17 @@ final class WebSocketChannel {
   private final RoutingContext ctx;
   private final ServerWebSocket socket;
   private final String sessionId;
-  private final BoundedWriter writer;
-  private int inFlight;
+  private static final long ACK_FLUSH_MS = 200;
 
-  WebSocketChannel(Api api, StreamRoutes streams, Limits limits, RoutingContext ctx, ServerWebSocket socket) {
+  private final BoundedWriter writer;
+  private final String subscriberId;
+  private int inFlight;
+  private long ackedSeq;
+  private long storedAckSeq;
+  private long ackTimer = -1;
+
+  WebSocketChannel(Api api, StreamRoutes streams, Limits limits, RoutingContext ctx, ServerWebSocket socket, String subscriberId) {
+    this.subscriberId = subscriberId;
     this.api = api;
     this.streams = streams;
     this.limits = limits;
@@ -75,6 +82,7 @@ final class WebSocketChannel {
     long pings = api.vertx().setPeriodic(PING_MS, t -> socket.writePing(Buffer.buffer("ping")));
     socket.closeHandler(closed -> {
       release.run();
+      storeAck();
       api.vertx().cancelTimer(pings);
       feed.close();
     });
@@ -97,7 +105,7 @@ final class WebSocketChannel {
     try {
       switch (type) {
         case "ping" -> send(new JsonObject().put("type", "pong"));
-        case "ack" -> { } // delivery confirmation; durable subscriber cursors come with the /ws endpoint
+        case "ack" -> ack(frame, requestId);
         case "publish" -> publish(frame, requestId);
         case "command" -> command(frame, requestId);
         case "subscribe", "unsubscribe" -> sendError(requestId, new BusError(ErrorCode.UNSUPPORTED,
@@ -107,6 +115,46 @@ final class WebSocketChannel {
     } catch (BusError e) {
       sendError(requestId, e);
     }
+  }
+
+  /**
+   * {@code {type: "ack", seq}}: the client has everything up to {@code seq}. For a durable
+   * subscriber ({@code ?subscriber_id=}) the highest ack is stored: at once and confirmed with an
+   * {@code ack} frame when the frame has a {@code request_id}, else at most every 200 ms and on close.
+   */
+  private void ack(JsonObject frame, String requestId) {
+    Object seq = frame.getValue("seq");
+    if (!(seq instanceof Integer || seq instanceof Long) || ((Number) seq).longValue() < 0) {
+      throw BusError.invalid("seq", "must be a non-negative integer");
+    }
+    if (subscriberId == null) {
+      return;
+    }
+    ackedSeq = Math.max(ackedSeq, ((Number) seq).longValue());
+    if (requestId != null) {
+      storeAck().onSuccess(stored -> send(new JsonObject().put("type", "ack").put("request_id", requestId).put("acked_seq", stored)))
+          .onFailure(failure -> sendError(requestId, Bus.asBusError(failure, "ack", requestId)));
+    } else if (ackTimer == -1) {
+      ackTimer = api.vertx().setTimer(ACK_FLUSH_MS, t -> storeAck());
+    }
+  }
+
+  /** Stores the highest ack so far (if it moved); completes with the stored cursor. */
+  private Future<Long> storeAck() {
+    if (ackTimer != -1) {
+      api.vertx().cancelTimer(ackTimer);
+      ackTimer = -1;
+    }
+    long seq = ackedSeq;
+    if (subscriberId == null || seq <= storedAckSeq) {
+      return Future.succeededFuture(storedAckSeq);
+    }
+    return Bus.request(api.vertx(), Addresses.SUBSCRIBER_ACK, new JsonObject().put("session_id", sessionId)
+            .put("subscriber_id", subscriberId).put("seq", seq), api.delivery(ctx))
+        .map(stored -> {
+          storedAckSeq = Math.max(storedAckSeq, seq);
+          return storedAckSeq;
+        });
   }
 
   private void publish(JsonObject frame, String requestId) {

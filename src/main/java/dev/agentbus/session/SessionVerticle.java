@@ -159,6 +159,7 @@ public class SessionVerticle extends VerticleBase {
             .compose(removed -> Future.all(
                 mongo.removeDocuments(Collections.COMMANDS, bySession),
                 mongo.removeDocuments(Collections.ENGINES, bySession),
+                mongo.removeDocuments(Collections.SUBSCRIBER_CURSORS, bySession),
                 mongo.removeDocuments(Collections.EVENTS, bySession)))
             .map(removed -> {
               vertx.eventBus().publish(Addresses.SESSION_DELETED, bySession);

@@ -9,4 +9,5 @@ public final class Collections {
   public static final String COMMANDS = "commands";
   public static final String ENGINES = "engines";
   public static final String IDEMPOTENCY_KEYS = "idempotency_keys";
+  public static final String SUBSCRIBER_CURSORS = "subscriber_cursors";
 }
