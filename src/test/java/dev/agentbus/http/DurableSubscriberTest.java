@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.agentbus.support.HttpCalls;
 import dev.agentbus.support.TestNode;
-import io.vertx.core.http.WebSocket;
+import dev.agentbus.support.WsClient;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,11 +20,13 @@ import org.junit.jupiter.api.Test;
 class DurableSubscriberTest {
   static TestNode node;
   static HttpCalls http;
+  static WebSocketClient sockets;
 
   @BeforeAll
   static void start() {
     node = TestNode.start();
     http = new HttpCalls(node);
+    sockets = WsClient.newClient(node);
   }
 
   @AfterAll
@@ -32,23 +34,12 @@ class DurableSubscriberTest {
     node.close();
   }
 
-  /** A socket and the events it received, in order. */
-  private record Subscriber(WebSocket socket, List<JsonObject> frames) {
-    List<Long> seqs() {
-      return frames.stream().filter(f -> "event".equals(f.getString("type")))
-          .map(f -> f.getJsonObject("event").getLong("seq")).toList();
-    }
-
-    List<JsonObject> errors() {
-      return frames.stream().filter(f -> "error".equals(f.getString("type"))).toList();
-    }
+  private static WsClient connect(String path) {
+    return WsClient.open(sockets, node, path);
   }
 
-  private static Subscriber connect(String path) {
-    List<JsonObject> frames = new CopyOnWriteArrayList<>();
-    WebSocket socket = node.webSocket(path);
-    socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
-    return new Subscriber(socket, frames);
+  private static List<JsonObject> errors(WsClient subscriber) {
+    return subscriber.frames().stream().filter(f -> "error".equals(f.getString("type"))).toList();
   }
 
   private static long publish(String sessionId, int i) {
@@ -61,7 +52,7 @@ class DurableSubscriberTest {
   void reconnectResumesAfterLastAck() {
     String sessionId = node.createSession();
     String path = "/sessions/" + sessionId + "/events/stream?subscriber_id=worker-1";
-    Subscriber first = connect(path);
+    WsClient first = connect(path);
     for (int i = 0; i < 4; i++) {
       publish(sessionId, i);
     }
@@ -77,7 +68,7 @@ class DurableSubscriberTest {
       last = publish(sessionId, i);
     }
     long lastPublished = last;
-    Subscriber second = connect(path);
+    WsClient second = connect(path);
     await().atMost(Duration.ofSeconds(10)).until(() -> second.seqs().contains(lastPublished));
     assertThat(second.seqs()).containsExactlyElementsOf(LongStream.rangeClosed(4, lastPublished).boxed().toList());
     second.socket().close().await();
@@ -92,12 +83,12 @@ class DurableSubscriberTest {
       last = publish(sessionId, i);
     }
     long lastPublished = last;
-    Subscriber fresh = connect("/sessions/" + sessionId + "/events/stream?subscriber_id=new-one");
+    WsClient fresh = connect("/sessions/" + sessionId + "/events/stream?subscriber_id=new-one");
     await().atMost(Duration.ofSeconds(10)).until(() -> fresh.seqs().contains(lastPublished));
     assertThat(fresh.seqs()).first().isEqualTo(1L);
     fresh.socket().close().await();
 
-    Subscriber explicit = connect("/sessions/" + sessionId + "/events/stream?subscriber_id=new-one&after_seq=" + (lastPublished - 1));
+    WsClient explicit = connect("/sessions/" + sessionId + "/events/stream?subscriber_id=new-one&after_seq=" + (lastPublished - 1));
     await().atMost(Duration.ofSeconds(10)).until(() -> explicit.seqs().contains(lastPublished));
     assertThat(explicit.seqs()).containsExactly(lastPublished);
     explicit.socket().close().await();
@@ -107,10 +98,10 @@ class DurableSubscriberTest {
   @DisplayName("an ack whose seq is not a non-negative integer gets an error frame naming seq")
   void badAckIsAnErrorFrame() {
     String sessionId = node.createSession();
-    Subscriber subscriber = connect("/sessions/" + sessionId + "/events/stream?subscriber_id=w");
+    WsClient subscriber = connect("/sessions/" + sessionId + "/events/stream?subscriber_id=w");
     subscriber.socket().writeTextMessage(new JsonObject().put("type", "ack").put("seq", "three").encode()).await();
-    await().atMost(Duration.ofSeconds(10)).until(() -> !subscriber.errors().isEmpty());
-    JsonObject error = subscriber.errors().get(0).getJsonObject("error");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !errors(subscriber).isEmpty());
+    JsonObject error = errors(subscriber).get(0).getJsonObject("error");
     assertThat(error.getString("code")).isEqualTo("VALIDATION_ERROR");
     assertThat(error.getJsonObject("details").getString("field")).isEqualTo("seq");
     subscriber.socket().close().await();
