@@ -141,11 +141,14 @@ final class Api {
     }
     int status = ctx.statusCode();
     BusError error = switch (status) {
-      case 404 -> new BusError(ErrorCode.NOT_FOUND, "No such endpoint: " + ctx.request().method() + " " + ctx.request().path());
-      case 405 -> new BusError(ErrorCode.METHOD_NOT_ALLOWED, "Method " + ctx.request().method() + " is not allowed here");
+      case 404 -> new BusError(ErrorCode.NOT_FOUND, "No such endpoint: " + ctx.request().method() + " " + ctx.request().path(),
+          new JsonObject().put("field", "path").put("path", ctx.request().path()));
+      case 405 -> new BusError(ErrorCode.METHOD_NOT_ALLOWED, "Method " + ctx.request().method() + " is not allowed here",
+          new JsonObject().put("field", "method").put("method", ctx.request().method().name()));
       case 413 -> new BusError(ErrorCode.PAYLOAD_TOO_LARGE, "Request body is larger than the limit",
           new JsonObject().put("field", "body"));
-      case 415 -> new BusError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported content type");
+      case 415 -> new BusError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported content type",
+          new JsonObject().put("field", "Content-Type"));
       case 400 -> BusError.invalid("body", "could not be read");
       default -> new BusError(ErrorCode.INTERNAL_ERROR, "Internal error");
     };
