@@ -146,7 +146,8 @@ public class CommandVerticle extends VerticleBase {
   private void execute(JsonObject command, Runnable release) {
     String id = command.getString("_id");
     ledger.markExecuting(id).onComplete(started -> {
-      if (started.failed() || started.result() == null) {
+      // Not tracked any more: it was cancelled or timed out (possibly on another node) while starting.
+      if (started.failed() || started.result() == null || !scheduler.isTracking(id)) {
         release.run();
         return;
       }
