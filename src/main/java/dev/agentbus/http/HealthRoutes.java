@@ -68,5 +68,4 @@ final class HealthRoutes {
     return Status.OK(new JsonObject().put("mode", "clustered").put("members", manager.getNodes().size())
         .put("nodes", new JsonArray(manager.getNodes())));
   }
-
 }

@@ -36,7 +36,7 @@ final class Idempotency {
       return;
     }
     if (!KEY.matcher(key).matches()) {
-      throw Validator.invalid(HEADER, "must be 1 to 255 visible ASCII characters");
+      throw dev.agentbus.bus.BusError.invalid(HEADER, "must be 1 to 255 visible ASCII characters");
     }
     String keyId = sha256(ctx.request().method() + " " + ctx.request().path() + "\n" + key);
     Buffer body = ctx.body().buffer();

@@ -1,6 +1,5 @@
 package dev.agentbus.http;
 
-import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.FieldErrors;
 import dev.agentbus.bus.FieldErrors.FieldError;
 import io.vertx.core.json.JsonArray;
@@ -182,9 +181,5 @@ final class Validator {
       return null;
     }
     return raw;
-  }
-
-  static BusError invalid(String field, String issue) {
-    return BusError.invalid(field, issue);
   }
 }
