@@ -49,7 +49,7 @@ public class CommandVerticle extends VerticleBase {
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.COMMAND_SUBMIT, this::submit).completion(),
         Bus.serve(vertx, Addresses.COMMAND_BATCH, this::batch).completion(),
-        Bus.serve(vertx, Addresses.COMMAND_GET, (body, h) -> find(body.getString("session_id"), body.getString("command_id")).map(CommandLedger::toCommand)).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_GET, (body, h) -> get(body)).completion(),
         Bus.serve(vertx, Addresses.COMMAND_LIST, (body, h) -> list(body)).completion(),
         Bus.serve(vertx, Addresses.COMMAND_CANCEL, (body, h) -> cancel(body)).completion(),
         Bus.serve(vertx, Addresses.COMMAND_CANCEL_SESSION, (body, h) -> cancelSession(body.getString("session_id"))).completion(),
@@ -198,6 +198,15 @@ public class CommandVerticle extends VerticleBase {
         }
       });
     }
+  }
+
+  private Future<JsonObject> get(JsonObject body) {
+    String sessionId = body.getString("session_id");
+    String commandId = body.getString("command_id");
+    long waitMs = body.getLong("wait_seconds", 0L) * 1000;
+    Future<JsonObject> command = waitMs <= 0 ? find(sessionId, commandId)
+        : CommandWaiter.awaitFinal(vertx, sessionId, commandId, waitMs, () -> find(sessionId, commandId));
+    return command.map(CommandLedger::toCommand);
   }
 
   /** The command, or {@code SESSION_NOT_FOUND} when its session does not exist, else {@code COMMAND_NOT_FOUND}. */

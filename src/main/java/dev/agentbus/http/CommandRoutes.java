@@ -3,6 +3,7 @@ package dev.agentbus.http;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.command.CommandStatus;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -28,7 +29,7 @@ final class CommandRoutes {
     router.post(base).handler(this::submit);
     router.get(base).handler(this::list);
     router.post(base + "/batch").handler(this::batch);
-    router.get(base + "/:command_id").handler(ctx -> api.forward(ctx, Addresses.COMMAND_GET, commandRef(ctx), 200));
+    router.get(base + "/:command_id").handler(this::get);
     router.post(base + "/:command_id/cancel").handler(ctx -> api.forward(ctx, Addresses.COMMAND_CANCEL, commandRef(ctx), 200));
   }
 
@@ -43,15 +44,28 @@ final class CommandRoutes {
     long wait = check.queryLong(ctx, "wait", 0, 0, limits.maxWaitSeconds());
     check.throwIfInvalid();
     JsonObject request = command.put("session_id", ctx.pathParam("session_id")).put("wait_seconds", wait);
-    // The reply may take the whole wait: the bus request must outlive it, whatever request_timeout_ms is.
-    var delivery = api.delivery(ctx);
-    delivery.setSendTimeout(Math.max(delivery.getSendTimeout(), wait * 1000 + 10_000));
-    Bus.request(api.vertx(), Addresses.COMMAND_SUBMIT, request, delivery).onSuccess(accepted -> {
+    Bus.request(api.vertx(), Addresses.COMMAND_SUBMIT, request, waiting(ctx, wait)).onSuccess(accepted -> {
       ctx.response().putHeader("Location", Api.BASE + "/sessions/" + accepted.getString("session_id")
           + "/commands/" + accepted.getString("command_id"));
       boolean done = wait > 0 && CommandStatus.isFinal(accepted.getString("status"));
       Api.json(ctx, done ? 200 : 202, accepted);
     }).onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  /** Poll; with {@code ?wait=N} (long poll) the answer comes once the command is final, or after N seconds. */
+  private void get(RoutingContext ctx) {
+    Validator check = new Validator();
+    long wait = check.queryLong(ctx, "wait", 0, 0, limits.maxWaitSeconds());
+    check.throwIfInvalid();
+    Bus.request(api.vertx(), Addresses.COMMAND_GET, commandRef(ctx).put("wait_seconds", wait), waiting(ctx, wait))
+        .onSuccess(command -> Api.json(ctx, 200, command))
+        .onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  /** The reply may take the whole wait: the bus request must outlive it, whatever request_timeout_ms is. */
+  private DeliveryOptions waiting(RoutingContext ctx, long waitSeconds) {
+    DeliveryOptions delivery = api.delivery(ctx);
+    return delivery.setSendTimeout(Math.max(delivery.getSendTimeout(), waitSeconds * 1000 + 10_000));
   }
 
   /** Checks one command (HTTP body, batch item or WebSocket frame); {@code extraKeys} are the frame's own keys. */

@@ -81,6 +81,19 @@ class ClusterTest {
   }
 
   @Test
+  @DisplayName("a long poll on node B answers when a command running on node A finishes")
+  void longPollOnBSeesCompletionOnA() {
+    String sessionId = nodeA.createSession();
+    String engineId = nodeA.post("/engines", new JsonObject().put("engine_type", "dummy").put("session_id", sessionId)
+            .put("configuration", new JsonObject().put("token_delay_ms", 150).put("response", "a b c d e")))
+        .bodyAsJsonObject().getString("engine_id");
+    String commandId = nodeA.post("/sessions/" + sessionId + "/commands", new JsonObject().put("command_type", "engine.prompt")
+        .put("parameters", new JsonObject().put("prompt", "x").put("engine_id", engineId))).bodyAsJsonObject().getString("command_id");
+    JsonObject polled = nodeB.get("/sessions/" + sessionId + "/commands/" + commandId + "?wait=20").bodyAsJsonObject();
+    assertThat(polled.getString("status")).isEqualTo("completed");
+  }
+
+  @Test
   @DisplayName("an event published on node A reaches a WebSocket subscriber on node B")
   void eventPublishedOnAReachesSubscriberOnB() {
     String sessionId = nodeA.createSession();
