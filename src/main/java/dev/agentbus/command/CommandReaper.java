@@ -22,15 +22,11 @@ final class CommandReaper {
   private static final int BATCH = 100;
   private static final long DEADLINE_GRACE_MS = 2_000;
 
-  interface Finisher {
-    void finish(String commandId, String status, JsonObject error);
-  }
-
   private final Vertx vertx;
   private final MongoClient mongo;
-  private final Finisher finisher;
+  private final CommandScheduler.Finisher finisher;
 
-  CommandReaper(Vertx vertx, MongoClient mongo, Finisher finisher) {
+  CommandReaper(Vertx vertx, MongoClient mongo, CommandScheduler.Finisher finisher) {
     this.vertx = vertx;
     this.mongo = mongo;
     this.finisher = finisher;

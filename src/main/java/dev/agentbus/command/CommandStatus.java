@@ -19,4 +19,11 @@ public final class CommandStatus {
   public static boolean isFinal(String status) {
     return FINAL.contains(status);
   }
+
+  /** Whether a session event is the {@code command.*} event that ended this command. */
+  public static boolean isFinalEventOf(io.vertx.core.json.JsonObject event, String commandId) {
+    return commandId.equals(event.getString("command_id"))
+        && event.getString("event_type").startsWith("command.")
+        && isFinal(event.getJsonObject("data", new io.vertx.core.json.JsonObject()).getString("status"));
+  }
 }

@@ -41,10 +41,10 @@ public class CommandVerticle extends VerticleBase {
     var mongo = Store.client(vertx, config());
     ledger = new CommandLedger(vertx, mongo);
     sessions = new SessionDirectory(vertx, mongo, config());
+    CommandScheduler.Finisher finisher = (id, status, error) -> conclude(id, status, null, error);
     scheduler = new CommandScheduler(vertx, limits.getInteger("max_concurrent", 64),
-        limits.getInteger("max_queued", 10_000), this::execute,
-        (id, status, error) -> conclude(id, status, null, error));
-    reaperTimer = new CommandReaper(vertx, mongo, (id, status, error) -> conclude(id, status, null, error))
+        limits.getInteger("max_queued", 10_000), this::execute, finisher);
+    reaperTimer = new CommandReaper(vertx, mongo, finisher)
         .schedule(limits.getLong("reaper_period_ms", 10_000L));
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.COMMAND_SUBMIT, this::submit).completion(),

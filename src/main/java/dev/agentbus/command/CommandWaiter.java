@@ -21,10 +21,7 @@ final class CommandWaiter {
     Promise<Void> settled = Promise.promise();
     MessageConsumer<JsonObject> events = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), message -> {
       JsonObject event = message.body();
-      boolean finalForCommand = commandId.equals(event.getString("command_id"))
-          && event.getString("event_type").startsWith("command.")
-          && CommandStatus.isFinal(event.getJsonObject("data", new JsonObject()).getString("status"));
-      if (finalForCommand || "session.deleted".equals(event.getString("event_type"))) {
+      if (CommandStatus.isFinalEventOf(event, commandId) || "session.deleted".equals(event.getString("event_type"))) {
         settled.tryComplete();
       }
     });

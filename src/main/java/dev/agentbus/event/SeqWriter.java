@@ -4,6 +4,7 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.store.Collections;
+import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
@@ -53,7 +54,7 @@ final class SeqWriter {
             .compose(map -> writeLocked(map, sessionId, drafts)
                 // A duplicate seq means another writer got past this lock (e.g. standalone nodes
                 // sharing one store): the map entry is gone, so one retry re-reads the store's last seq.
-                .recover(failure -> isDuplicateKey(failure) ? writeLocked(map, sessionId, drafts) : Future.failedFuture(failure)))
+                .recover(failure -> Store.isDuplicateKey(failure) ? writeLocked(map, sessionId, drafts) : Future.failedFuture(failure)))
             .onComplete(done -> lock.release()));
   }
 
@@ -106,10 +107,6 @@ final class SeqWriter {
       vertx.eventBus().publish(address, event);
     }
     return events;
-  }
-
-  private static boolean isDuplicateKey(Throwable failure) {
-    return String.valueOf(failure.getMessage()).contains("E11000");
   }
 
   /** Drops the cached last {@code seq} of a deleted session. */

@@ -83,11 +83,8 @@ final class StreamRoutes {
     String commandId = ctx.pathParam("command_id");
     Runnable release = slots.acquire();
     api.send(ctx, Addresses.COMMAND_GET, CommandRoutes.commandRef(ctx))
-        .onSuccess(command -> streamSse(ctx, 0,
-            event -> commandId.equals(event.getString("command_id")),
-            event -> commandId.equals(event.getString("command_id"))
-                && event.getString("event_type").startsWith("command.")
-                && CommandStatus.isFinal(event.getJsonObject("data", new JsonObject()).getString("status")), release))
+        .onSuccess(command -> streamSse(ctx, 0, event -> commandId.equals(event.getString("command_id")),
+            event -> CommandStatus.isFinalEventOf(event, commandId), release))
         .onFailure(failure -> {
           release.run();
           Api.fail(ctx, failure);
@@ -104,37 +101,20 @@ final class StreamRoutes {
         .setWriteQueueMaxSize(writeQueueMaxBytes());
     response.write("retry: 2000\n\n");
     BoundedWriter writer = new BoundedWriter(response, response::write, maxQueuedFrames());
-    EventFeed feed = feed(ctx, afterSeq, filter, endAfter, new EventFeed.Subscriber() {
-      @Override
-      public boolean deliver(JsonObject event) {
-        return writer.write("id: " + event.getLong("seq") + "\nevent: " + event.getString("event_type")
-            + "\ndata: " + event.encode() + "\n\n");
-      }
-
-      @Override
-      public boolean writable() {
-        return writer.writable();
-      }
-
-      @Override
-      public void whenWritable(Runnable next) {
-        writer.whenWritable(next);
-      }
-
-      @Override
-      public void end(String reason, long lastSeq) {
-        if ("overflow".equals(reason)) {
-          ctx.request().connection().close();
-        } else if (!response.ended() && !response.closed()) {
-          if ("error".equals(reason)) {
-            response.write("event: error\ndata: " + new JsonObject().put("error", new BusError(
-                dev.agentbus.bus.ErrorCode.SERVICE_UNAVAILABLE, "Stream interrupted; resume with Last-Event-ID").toJson()
-                .put("last_seq", lastSeq)).encode() + "\n\n");
+    EventFeed feed = feed(ctx, afterSeq, filter, endAfter, EventFeed.Subscriber.writingTo(writer,
+        event -> "id: " + event.getLong("seq") + "\nevent: " + event.getString("event_type") + "\ndata: " + event.encode() + "\n\n",
+        (reason, lastSeq) -> {
+          if ("overflow".equals(reason)) {
+            ctx.request().connection().close();
+          } else if (!response.ended() && !response.closed()) {
+            if ("error".equals(reason)) {
+              response.write("event: error\ndata: " + new JsonObject().put("error", new BusError(
+                  dev.agentbus.bus.ErrorCode.SERVICE_UNAVAILABLE, "Stream interrupted; resume with Last-Event-ID").toJson()
+                  .put("last_seq", lastSeq)).encode() + "\n\n");
+            }
+            response.end();
           }
-          response.end();
-        }
-      }
-    });
+        }));
     long keepAlive = api.vertx().setPeriodic(streams.getLong("keepalive_ms", 15_000L), t -> {
       if (!writer.write(": keep-alive\n\n")) {
         ctx.request().connection().close();

@@ -54,31 +54,15 @@ final class WebSocketChannel {
 
   /** Starts the event feed and frame handling; {@code release} runs once the socket has closed. */
   void open(long afterSeq, Predicate<JsonObject> filter, Runnable release) {
-    EventFeed feed = streams.feed(ctx, afterSeq, filter, event -> false, new EventFeed.Subscriber() {
-      @Override
-      public boolean deliver(JsonObject event) {
-        return writer.write(new JsonObject().put("type", "event").put("event", event).encode());
-      }
-
-      @Override
-      public boolean writable() {
-        return writer.writable();
-      }
-
-      @Override
-      public void whenWritable(Runnable next) {
-        writer.whenWritable(next);
-      }
-
-      @Override
-      public void end(String reason, long lastSeq) {
-        switch (reason) {
-          case "overflow" -> socket.close((short) 1013, "too slow; resume with after_seq=" + lastSeq);
-          case "session_deleted" -> socket.close((short) 1000, "session deleted");
-          default -> socket.close((short) 1011, "stream interrupted; resume with after_seq=" + lastSeq);
-        }
-      }
-    });
+    EventFeed feed = streams.feed(ctx, afterSeq, filter, event -> false, EventFeed.Subscriber.writingTo(writer,
+        event -> new JsonObject().put("type", "event").put("event", event).encode(),
+        (reason, lastSeq) -> {
+          switch (reason) {
+            case "overflow" -> socket.close((short) 1013, "too slow; resume with after_seq=" + lastSeq);
+            case "session_deleted" -> socket.close((short) 1000, "session deleted");
+            default -> socket.close((short) 1011, "stream interrupted; resume with after_seq=" + lastSeq);
+          }
+        }));
     long pings = api.vertx().setPeriodic(PING_MS, t -> socket.writePing(Buffer.buffer("ping")));
     socket.closeHandler(closed -> {
       release.run();

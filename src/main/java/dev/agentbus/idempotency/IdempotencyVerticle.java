@@ -50,7 +50,7 @@ public class IdempotencyVerticle extends VerticleBase {
         .put("claimed_ms", now).put("expires_ms", now + TTL_MS);
     return mongo.insert(Collections.IDEMPOTENCY_KEYS, claim)
         .map(id -> new JsonObject().put("outcome", "claimed"))
-        .recover(failure -> String.valueOf(failure.getMessage()).contains("E11000")
+        .recover(failure -> Store.isDuplicateKey(failure)
             ? existing(keyId, fingerprint, mayTakeOver)
             : Future.failedFuture(failure));
   }

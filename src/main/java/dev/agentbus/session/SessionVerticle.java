@@ -101,7 +101,7 @@ public class SessionVerticle extends VerticleBase {
         .setSort(new JsonObject().put("created_at", direction).put("_id", direction))
         .setLimit(limit + 1);
     return mongo.findWithOptions(Collections.SESSIONS, query, options)
-        .map(docs -> docs.stream().filter(doc -> !SessionDirectory.expired(doc)).map(SessionVerticle::toSession).toList())
+        .map(docs -> docs.stream().map(SessionVerticle::toSession).toList())
         .map(sessions -> Pages.of(sessions, limit, last -> SessionCursor.encode(last)));
   }
 

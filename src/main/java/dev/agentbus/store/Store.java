@@ -47,6 +47,11 @@ public final class Store {
         .mapEmpty();
   }
 
+  /** Whether a store failure is a unique-index violation (E11000). */
+  public static boolean isDuplicateKey(Throwable failure) {
+    return String.valueOf(failure.getMessage()).contains("E11000");
+  }
+
   private static Future<Void> index(MongoClient mongo, String collection, JsonObject keys, String name) {
     return mongo.createIndexWithOptions(collection, keys, new IndexOptions().name(name));
   }

@@ -35,6 +35,32 @@ public final class EventFeed {
 
     /** The feed is over: {@code session_deleted}, {@code finished}, {@code overflow} or {@code error}. */
     void end(String reason, long lastSeq);
+
+    /** A subscriber that writes each event as one {@code frame} to a socket through {@code writer}. */
+    static Subscriber writingTo(BoundedWriter writer, java.util.function.Function<JsonObject, String> frame,
+                                java.util.function.BiConsumer<String, Long> onEnd) {
+      return new Subscriber() {
+        @Override
+        public boolean deliver(JsonObject event) {
+          return writer.write(frame.apply(event));
+        }
+
+        @Override
+        public boolean writable() {
+          return writer.writable();
+        }
+
+        @Override
+        public void whenWritable(Runnable next) {
+          writer.whenWritable(next);
+        }
+
+        @Override
+        public void end(String reason, long lastSeq) {
+          onEnd.accept(reason, lastSeq);
+        }
+      };
+    }
   }
 
   private final Vertx vertx;
