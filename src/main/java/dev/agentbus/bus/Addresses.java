@@ -83,7 +83,8 @@ public final class Addresses {
   /**
    * request: {@code {session_id, command_type, parameters, metadata: {priority, timeout},
    * wait_seconds}} → command. With {@code wait_seconds > 0} the reply waits (up to that long)
-   * for a final status.
+   * for a final status. This reply (only) carries {@code accepted_seq}, the seq of the command's
+   * {@code command.accepted} event: a stream of its events can start right after {@code accepted_seq - 1}.
    */
   public static final String COMMAND_SUBMIT = PREFIX + "command.submit";
   /** request: {@code {session_id, commands: [...], mode, stop_on_error}} → {@code {batch_id, mode, commands}}. */
@@ -108,11 +109,44 @@ public final class Addresses {
   public static final String ENGINE_CREATE = PREFIX + "engine.create";
   /** request: {@code {engine_id}} → engine, or {@code ENGINE_NOT_FOUND}. */
   public static final String ENGINE_GET = PREFIX + "engine.get";
+  /** request: {@code {limit, cursor?, session_id?, status?}} → {@code {data: [engine], next_cursor, has_more}}. */
+  public static final String ENGINE_LIST = PREFIX + "engine.list";
+  /** request: {@code {engine_id}} → {@code {engine_id, status: "deleted"}}, or {@code ENGINE_NOT_FOUND}. */
+  public static final String ENGINE_DELETE = PREFIX + "engine.delete";
   /**
-   * request, local only: {@code {session_id, command_id, prompt, engine_id?}} → {@code {text,
-   * engine_id, engine_type, tokens}} after streaming {@code engine.*} events into the session.
+   * request, local only: {@code {session_id, command_id, prompt, engine_id?, agent_id?,
+   * llm_config?}} → {@code {text, engine_id, engine_type, model_name, tokens, iterations, usage}}
+   * after running the tool-call loop and streaming its {@code engine.*} events into the session.
    */
   public static final String ENGINE_RUN = PREFIX + "engine.run";
+
+  // ---- agents (AgentVerticle) ----
+
+  /** request: {@code {name, llm_config, mcp_servers, system_prompt, metadata}} → agent. */
+  public static final String AGENT_CREATE = PREFIX + "agent.create";
+  /** request: {@code {agent_id}} → agent, or {@code AGENT_NOT_FOUND}. */
+  public static final String AGENT_GET = PREFIX + "agent.get";
+  /** request: {@code {limit, cursor?, name_prefix?}} → {@code {data: [agent], next_cursor, has_more}}. */
+  public static final String AGENT_LIST = PREFIX + "agent.list";
+  /** request: {@code {agent_id, name?, llm_config?, mcp_servers?, system_prompt?, metadata?}} → agent. */
+  public static final String AGENT_PATCH = PREFIX + "agent.patch";
+  /** request: {@code {agent_id}} → {@code {agent_id, deleted: true}}, or {@code AGENT_NOT_FOUND}. */
+  public static final String AGENT_DELETE = PREFIX + "agent.delete";
+
+  // ---- conversations (ConversationVerticle) ----
+
+  /**
+   * request: {@code {session_id, limit, before?, cursor?, role?, type?, parent_id?, q?}} →
+   * {@code {data: [message], next_cursor, has_more}}. With {@code before} (a message id) the page
+   * is the newest {@code limit} messages older than it, oldest first; else pages run oldest first
+   * from {@code cursor}. Stored shape: {@link dev.agentbus.store.Collections#MESSAGES}.
+   */
+  public static final String MESSAGE_LIST = PREFIX + "message.list";
+  /**
+   * request: {@code {conversation_id, user_id, company_id}} → {@code {session_id, created}}: the
+   * session that holds a seed-003 conversation, created on first use.
+   */
+  public static final String CONVERSATION_OPEN = PREFIX + "conversation.open";
 
   // ---- idempotency keys (IdempotencyVerticle) ----
 

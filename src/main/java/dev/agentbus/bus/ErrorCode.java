@@ -13,6 +13,10 @@ public enum ErrorCode {
   COMMAND_NOT_FOUND(404),
   EVENT_NOT_FOUND(404),
   ENGINE_NOT_FOUND(404),
+  AGENT_NOT_FOUND(404),
+  /** A chat thread (a session seen through {@code /chat}) does not exist. */
+  THREAD_NOT_FOUND(404),
+  TOOL_NOT_FOUND(404),
   METHOD_NOT_ALLOWED(405),
   CONFLICT(409),
   IDEMPOTENCY_IN_PROGRESS(409),
@@ -21,9 +25,13 @@ public enum ErrorCode {
   IDEMPOTENCY_KEY_REUSED(422),
   HANDLER_NOT_FOUND(422),
   UNSUPPORTED(422),
+  /** Command error only: the engine's tool-call loop reached {@code max_iterations} without a final answer. */
+  MAX_ITERATIONS_EXCEEDED(422),
   RATE_LIMITED(429),
   INTERNAL_ERROR(500),
   COMMAND_EXECUTION_FAILED(500),
+  /** The language model's server failed, refused, stalled or broke off its stream. */
+  LLM_ERROR(502),
   SERVICE_UNAVAILABLE(503),
   DATABASE_ERROR(503),
   TIMEOUT(504),

@@ -43,7 +43,8 @@ final class CommandLedger {
     List<BulkOperation> inserts = docs.stream().map(BulkOperation::createInsert).toList();
     JsonArray ids = new JsonArray(docs.stream().map(doc -> doc.getString("_id")).toList());
     return mongo.bulkWrite(Collections.COMMANDS, inserts)
-        .compose(written -> Future.all(docs.stream().map(doc -> announce(doc, "command.accepted")).toList())
+        .compose(written -> Future.all(docs.stream().map(doc -> announce(doc, "command.accepted")
+                .onSuccess(event -> doc.put("accepted_seq", event.getLong("seq")))).toList())
             .recover(failure -> mongo.removeDocuments(Collections.COMMANDS, new JsonObject().put("_id", new JsonObject().put("$in", ids)))
                 .transform(undone -> Future.failedFuture(failure))))
         .mapEmpty();
@@ -151,6 +152,9 @@ final class CommandLedger {
         .put("created_at", doc.getString("created_at"))
         .put("started_at", doc.getString("started_at"))
         .put("completed_at", doc.getString("completed_at"));
+    if (doc.getLong("accepted_seq") != null) {
+      command.put("accepted_seq", doc.getLong("accepted_seq"));
+    }
     if (doc.getString("batch_id") != null) {
       command.put("batch_id", doc.getString("batch_id")).put("batch_index", doc.getInteger("batch_index"));
     }

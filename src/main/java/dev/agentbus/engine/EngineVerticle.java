@@ -25,7 +25,7 @@ import java.util.Set;
  * final text. Today only {@code dummy} exists; other adapters plug in behind {@link Engine}.
  */
 public class EngineVerticle extends VerticleBase {
-  public static final Set<String> ENGINE_TYPES = Set.of("dummy");
+  public static final Set<String> ENGINE_TYPES = Set.of("dummy", "openai");
 
   private final Map<String, Engine.Run> runs = new HashMap<>();
   /** Runs still looking up their engine: "" or, if stopped meanwhile, the status that stopped them. */
