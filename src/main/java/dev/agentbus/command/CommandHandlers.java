@@ -43,7 +43,7 @@ public final class CommandHandlers {
     bySession.remove(sessionId);
   }
 
-  /** {@code engine.prompt {prompt, engine_id?}}: runs an engine of the session on this node. */
+  /** {@code engine.prompt {prompt, engine_id?, agent_id?, llm_config?}}: runs an engine of the session on this node. */
   private static final class EnginePrompt implements CommandHandler {
     @Override
     public List<FieldError> validate(JsonObject parameters) {
@@ -52,9 +52,15 @@ public final class CommandHandlers {
       if (!(prompt instanceof String text) || text.isBlank()) {
         errors.add(new FieldError("parameters.prompt", prompt == null ? "is required" : "must be a non-empty string"));
       }
-      Object engineId = parameters.getValue("engine_id");
-      if (engineId != null && !(engineId instanceof String)) {
-        errors.add(new FieldError("parameters.engine_id", "must be a string"));
+      for (String id : List.of("engine_id", "agent_id")) {
+        Object value = parameters.getValue(id);
+        if (value != null && !(value instanceof String)) {
+          errors.add(new FieldError("parameters." + id, "must be a string"));
+        }
+      }
+      Object llmConfig = parameters.getValue("llm_config");
+      if (llmConfig != null && !(llmConfig instanceof JsonObject)) {
+        errors.add(new FieldError("parameters.llm_config", "must be an object"));
       }
       return errors;
     }
@@ -65,7 +71,10 @@ public final class CommandHandlers {
           .put("session_id", context.sessionId())
           .put("command_id", context.commandId())
           .put("prompt", context.parameters().getString("prompt"))
-          .put("engine_id", context.parameters().getString("engine_id"));
+          .put("engine_id", context.parameters().getString("engine_id"))
+          .put("agent_id", context.parameters().getString("agent_id"))
+          .put("llm_config", context.parameters().getJsonObject("llm_config"))
+          .put("deadline_ms", context.deadline());
       long timeout = Math.max(1, context.deadline() - System.currentTimeMillis()) + 1_000;
       DeliveryOptions options = Bus.withRequestId(context.requestId()).setSendTimeout(timeout);
       return Bus.request(context.vertx(), Addresses.ENGINE_RUN, run, options);

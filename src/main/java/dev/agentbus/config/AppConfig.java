@@ -1,5 +1,6 @@
 package dev.agentbus.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +32,12 @@ public final class AppConfig {
       new EnvBinding("CLUSTER", "cluster.enabled", Boolean.class),
       new EnvBinding("CLUSTER_CONFIG", "cluster.config", String.class),
       new EnvBinding("CLUSTER_HOST", "cluster.host", String.class),
-      new EnvBinding("DUMMY_TOKEN_DELAY_MS", "engines.dummy.token_delay_ms", Integer.class));
+      new EnvBinding("DUMMY_TOKEN_DELAY_MS", "engines.dummy.token_delay_ms", Integer.class),
+      new EnvBinding("AGENTBUS_DEFAULT_ENGINE", "engines.default_type", String.class),
+      new EnvBinding("OPENAI_BASE_URL", "engines.openai.base_url", String.class),
+      new EnvBinding("OPENAI_API_KEY", "engines.openai.api_key", String.class),
+      new EnvBinding("OPENAI_MODEL", "engines.openai.model", String.class),
+      new EnvBinding("AGENTBUS_ALLOWED_HOSTS", "security.allowed_hosts", JsonArray.class));
 
   private AppConfig() {}
 
@@ -92,6 +98,15 @@ public final class AppConfig {
       }
       if (binding.type() == Boolean.class) {
         return Boolean.parseBoolean(value);
+      }
+      if (binding.type() == JsonArray.class) {
+        JsonArray items = new JsonArray();
+        for (String item : value.split(",")) {
+          if (!item.isBlank()) {
+            items.add(item.trim());
+          }
+        }
+        return items;
       }
       return value;
     } catch (NumberFormatException e) {

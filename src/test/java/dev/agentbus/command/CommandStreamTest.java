@@ -139,7 +139,7 @@ class CommandStreamTest {
     assertThat(types.get(0)).isEqualTo("command.accepted");
     assertThat(types.get(1)).isEqualTo("command.started");
     assertThat(types.subList(2, 10)).containsOnly("engine.token");
-    assertThat(types.subList(10, types.size())).containsExactly("engine.message", "command.completed");
+    assertThat(types.subList(10, types.size())).containsExactly("engine.usage", "engine.message", "command.completed");
     assertThat(reader.leftover()).as("nothing after the final event").isBlank();
 
     // Nothing of this command was left out, and the other command's events were really in the session.

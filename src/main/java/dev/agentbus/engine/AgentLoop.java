@@ -1,0 +1,346 @@
+package dev.agentbus.engine;
+
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.tool.ToolBox;
+import dev.agentbus.tool.ToolBox.ToolOutcome;
+import dev.agentbus.tool.ToolBox.ToolSpec;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tool-call loop every engine shares: call the model, stream its text as {@code engine.*}
+ * events, run the tools it asks for, feed the results back, until it answers or {@code
+ * max_iterations} is reached. Retries, stall timeouts, cancellation and the conversation's
+ * persistence live here, not in the {@link Model} adapters.
+ */
+final class AgentLoop {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentLoop.class);
+  private static final int MAX_TOOL_RESULT_CHARS = 65_536;
+
+  /** Where a run's events go; the future completes once the event is durable. */
+  interface Sink {
+    Future<JsonObject> emit(String eventType, JsonObject data);
+  }
+
+  /** Limits of one run. */
+  record Settings(int maxIterations, long stallTimeoutMs, int maxRetries, long retryBaseMs, long retryMaxMs) {
+    static Settings from(JsonObject engines, JsonObject configuration) {
+      int limit = engines.getInteger("max_iterations_limit", 50);
+      return new Settings(
+          Math.min(limit, configuration.getInteger("max_iterations", engines.getInteger("max_iterations", 10))),
+          engines.getLong("stall_timeout_ms", 60_000L),
+          engines.getInteger("max_retries", 3),
+          engines.getLong("retry_base_ms", 500L),
+          engines.getLong("retry_max_ms", 30_000L));
+    }
+  }
+
+  private final Vertx vertx;
+  private final Model model;
+  private final ToolBox tools;
+  private final Settings settings;
+  private final Sink sink;
+  private final Conversation conversation;
+  private final String requestId;
+  private final Promise<JsonObject> outcome = Promise.promise();
+  private final Map<String, String> toolsByWireName = new HashMap<>();
+  private final JsonArray toolDefinitions = new JsonArray();
+  private final JsonObject usage = new JsonObject().put("prompt_tokens", 0L).put("completion_tokens", 0L).put("total_tokens", 0L);
+  private final long startedAt = System.currentTimeMillis();
+  private Future<JsonObject> lastEmit = Future.succeededFuture();
+  private Throwable emitFailure;
+  private Model.Call current;
+  private long timer = -1;
+  private int tokenIndex;
+  private int reasoningIndex;
+  private int iteration;
+  private int toolCallCount;
+
+  AgentLoop(Vertx vertx, Model model, ToolBox tools, Settings settings, Sink sink, Conversation conversation, String requestId) {
+    this.vertx = vertx;
+    this.model = model;
+    this.tools = tools;
+    this.settings = settings;
+    this.sink = sink;
+    this.conversation = conversation;
+    this.requestId = requestId;
+  }
+
+  /** OpenAI function names allow only {@code [a-zA-Z0-9_-]}: {@code math.evaluate} travels as {@code math_evaluate}. */
+  static String wireName(String toolName) {
+    return toolName.replace('.', '_');
+  }
+
+  /**
+   * Runs the loop for {@code prompt} on {@code engine} ({@code {model_name, configuration}}) and
+   * completes with {@code {text, tokens, iterations, tool_calls, usage}}.
+   */
+  Future<JsonObject> run(JsonObject engine, String prompt, List<JsonObject> history) {
+    JsonObject configuration = engine.getJsonObject("configuration", new JsonObject());
+    List<String> offered = configuration.getJsonArray("tools") == null ? null
+        : configuration.getJsonArray("tools").stream().map(String::valueOf).toList();
+    for (ToolSpec spec : tools.specs(offered)) {
+      toolsByWireName.put(wireName(spec.name()), spec.name());
+      toolDefinitions.add(new JsonObject().put("type", "function").put("function", new JsonObject()
+          .put("name", wireName(spec.name())).put("description", spec.description()).put("parameters", spec.parameters())));
+    }
+    JsonArray messages = new JsonArray();
+    String systemPrompt = configuration.getString("system_prompt");
+    if (systemPrompt != null && !systemPrompt.isBlank()) {
+      messages.add(new JsonObject().put("role", "system").put("content", systemPrompt));
+    }
+    messages.addAll(Conversation.toChatMessages(history));
+    messages.add(new JsonObject().put("role", "user").put("content", prompt));
+    conversation.save("user", "message", prompt, Conversation.lastAnswerId(history), null)
+        .onSuccess(userMessage -> iterate(engine, messages, userMessage.getString("_id")))
+        .onFailure(outcome::tryFail);
+    return outcome.future();
+  }
+
+  /** Stops the run: the model call is aborted (its HTTP request closed) and the result fails with {@code why}. */
+  void abort(BusError why) {
+    vertx.cancelTimer(timer);
+    if (outcome.tryFail(why) && current != null) {
+      current.cancel();
+    }
+  }
+
+  private boolean stopped() {
+    return outcome.future().isComplete();
+  }
+
+  private void iterate(JsonObject engine, JsonArray messages, String userMessageId) {
+    if (stopped()) {
+      return;
+    }
+    if (iteration == settings.maxIterations()) {
+      fail(new BusError(ErrorCode.MAX_ITERATIONS_EXCEEDED, "The model still wanted tools after " + iteration
+          + " iterations (max_iterations)", new JsonObject().put("max_iterations", settings.maxIterations())));
+      return;
+    }
+    iteration++;
+    long turnStarted = System.currentTimeMillis();
+    ModelRequest request = new ModelRequest(engine.getString("model_name"), messages.copy(), toolDefinitions,
+        engine.getJsonObject("configuration", new JsonObject()));
+    callWithRetries(request, 0).onComplete(turn -> {
+      if (stopped()) {
+        return;
+      }
+      if (turn.failed()) {
+        fail(turn.cause() instanceof ModelError e
+            ? new BusError(ErrorCode.LLM_ERROR, "The model failed: " + e.getMessage(),
+                new JsonObject().put("http_status", e.httpStatus()).put("iteration", iteration))
+            : turn.cause());
+        return;
+      }
+      addUsage(turn.result().usage());
+      handleTurn(engine, messages, userMessageId, turn.result(), System.currentTimeMillis() - turnStarted);
+    });
+  }
+
+  private void handleTurn(JsonObject engine, JsonArray messages, String userMessageId, ModelTurn turn, long turnMs) {
+    Future<?> reasoningSaved = turn.reasoning().isEmpty() ? Future.succeededFuture()
+        : conversation.save("assistant", "reasoning", turn.reasoning(), userMessageId,
+            new JsonObject().put("duration_ms", turnMs).put("iteration", iteration));
+    if (turn.toolCalls().isEmpty()) {
+      reasoningSaved
+          .compose(saved -> conversation.save("assistant", "message", turn.content(), userMessageId,
+              new JsonObject().put("duration_ms", System.currentTimeMillis() - startedAt).put("iteration", iteration)))
+          .compose(answer -> emit("engine.usage", usage.copy())
+              .compose(u -> emit("engine.message", new JsonObject().put("role", "assistant")
+                  .put("content", turn.content()).put("message_id", answer.getString("_id")))))
+          .compose(last -> settled())
+          .onSuccess(done -> outcome.tryComplete(new JsonObject().put("text", turn.content()).put("tokens", tokenIndex)
+              .put("iterations", iteration).put("tool_calls", toolCallCount).put("usage", usage.copy())))
+          .onFailure(this::fail);
+      return;
+    }
+    JsonArray calls = new JsonArray();
+    List<JsonObject> results = new ArrayList<>();
+    // Tools run one after another, so their results are announced and stored in the model's order.
+    Future<?> chain = reasoningSaved;
+    for (int i = 0; i < turn.toolCalls().size(); i++) {
+      ModelTurn.ToolCall call = turn.toolCalls().get(i);
+      String name = toolsByWireName.getOrDefault(call.name(), call.name());
+      calls.add(new JsonObject().put("id", call.id()).put("type", "function")
+          .put("function", new JsonObject().put("name", call.name()).put("arguments", call.arguments())));
+      toolCallCount++;
+      emit("engine.tool_call", new JsonObject().put("id", call.id()).put("name", name)
+          .put("arguments", call.arguments()).put("index", i).put("iteration", iteration));
+      JsonObject toolCall = new JsonObject().put("id", call.id()).put("name", name).put("arguments", call.arguments());
+      chain = chain
+          .compose(previous -> conversation.save("assistant", "tool_call", call.arguments(), userMessageId,
+              new JsonObject().put("tool_call", toolCall).put("iteration", iteration)))
+          .compose(saved -> stopped() ? Future.failedFuture("stopped") : callTool(name, call))
+          .compose(result -> {
+            results.add(result);
+            return emit("engine.tool_result", result);
+          });
+    }
+    JsonObject assistant = new JsonObject().put("role", "assistant")
+        .put("content", turn.content().isEmpty() ? null : turn.content()).put("tool_calls", calls);
+    chain.onComplete(done -> {
+      if (stopped()) {
+        return;
+      }
+      if (done.failed()) {
+        fail(done.cause());
+        return;
+      }
+      messages.add(assistant);
+      for (JsonObject result : results) {
+        messages.add(new JsonObject().put("role", "tool").put("tool_call_id", result.getString("tool_call_id"))
+            .put("content", result.getString("result")));
+      }
+      iterate(engine, messages, userMessageId);
+    });
+  }
+
+  /** Runs one tool; never fails except on a store error. Its result is stored as a {@code tool_result} message. */
+  private Future<JsonObject> callTool(String name, ModelTurn.ToolCall call) {
+    Future<ToolOutcome> ran;
+    JsonObject arguments;
+    try {
+      String text = call.arguments() == null || call.arguments().isBlank() ? "{}" : call.arguments();
+      arguments = new JsonObject(text);
+      ran = tools.call(conversation.sessionId(), name, arguments);
+    } catch (DecodeException | ClassCastException e) {
+      ran = Future.succeededFuture(new ToolOutcome("Invalid arguments for " + name + ": not a JSON object", true, 0));
+    }
+    return ran.compose(outcome -> {
+      String text = outcome.result().length() > MAX_TOOL_RESULT_CHARS
+          ? outcome.result().substring(0, MAX_TOOL_RESULT_CHARS) + " [truncated]" : outcome.result();
+      JsonObject result = new JsonObject().put("tool_call_id", call.id()).put("name", name).put("result", text)
+          .put("is_error", outcome.isError()).put("duration_ms", outcome.durationMs());
+      return conversation.save("tool", "tool_result", text, null, new JsonObject()
+              .put("tool_call_id", call.id()).put("name", name).put("is_error", outcome.isError())
+              .put("duration_ms", outcome.durationMs()))
+          .map(saved -> result);
+    });
+  }
+
+  /** One model call, retried while nothing of it has been streamed and the failure is retryable. */
+  private Future<ModelTurn> callWithRetries(ModelRequest request, int attempt) {
+    boolean[] streamed = {false};
+    long[] lastActivity = {System.currentTimeMillis()};
+    Promise<ModelTurn> turn = Promise.promise();
+    Model.Deltas deltas = new Model.Deltas() {
+      @Override
+      public void content(String text) {
+        if (!stopped() && !text.isEmpty()) {
+          streamed[0] = true;
+          lastActivity[0] = System.currentTimeMillis();
+          emit("engine.token", new JsonObject().put("text", text).put("channel", "content").put("index", tokenIndex++));
+        }
+      }
+
+      @Override
+      public void reasoning(String text) {
+        if (!stopped() && !text.isEmpty()) {
+          streamed[0] = true;
+          lastActivity[0] = System.currentTimeMillis();
+          emit("engine.reasoning", new JsonObject().put("text", text).put("index", reasoningIndex++));
+        }
+      }
+
+      @Override
+      public void alive() {
+        lastActivity[0] = System.currentTimeMillis();
+      }
+    };
+    Model.Call call = model.call(request, deltas);
+    current = call;
+    watchForStall(call, lastActivity, turn);
+    call.result().onComplete(done -> {
+      if (done.succeeded()) {
+        turn.tryComplete(done.result());
+      } else {
+        turn.tryFail(done.cause());
+      }
+    });
+    return turn.future().eventually(() -> {
+      vertx.cancelTimer(timer);
+      return Future.succeededFuture();
+    }).recover(failure -> {
+      if (stopped() || streamed[0] || !(failure instanceof ModelError e) || !e.retryable() || attempt >= settings.maxRetries()) {
+        return Future.failedFuture(failure);
+      }
+      long backoff = Math.min(settings.retryMaxMs(), settings.retryBaseMs() << Math.min(attempt, 16));
+      long delay = e.retryAfterMs() >= 0 ? Math.min(e.retryAfterMs(), settings.retryMaxMs())
+          : backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+      LOG.warn("model call failed ({}), retry {} of {} in {} ms request_id={}", e.getMessage(), attempt + 1,
+          settings.maxRetries(), delay, requestId);
+      emit("engine.retry", new JsonObject().put("attempt", attempt + 1).put("delay_ms", delay)
+          .put("reason", e.getMessage()).put("http_status", e.httpStatus()));
+      Promise<ModelTurn> retried = Promise.promise();
+      timer = vertx.setTimer(Math.max(1, delay), t -> {
+        if (stopped()) {
+          retried.tryFail(failure);
+        } else {
+          callWithRetries(request, attempt + 1).onComplete(retried);
+        }
+      });
+      return retried.future();
+    });
+  }
+
+  /** Fails a call that has sent nothing for the stall timeout (retryable, like a dropped connection). */
+  private void watchForStall(Model.Call call, long[] lastActivity, Promise<ModelTurn> turn) {
+    long idle = System.currentTimeMillis() - lastActivity[0];
+    timer = vertx.setTimer(Math.max(1, settings.stallTimeoutMs() - idle), t -> {
+      if (turn.future().isComplete() || stopped()) {
+        return;
+      }
+      if (System.currentTimeMillis() - lastActivity[0] >= settings.stallTimeoutMs()) {
+        turn.tryFail(new ModelError("no data from the model for " + settings.stallTimeoutMs() + " ms", 0, true, -1));
+        call.cancel();
+      } else {
+        watchForStall(call, lastActivity, turn);
+      }
+    });
+  }
+
+  private Future<JsonObject> emit(String type, JsonObject data) {
+    Future<JsonObject> stored = sink.emit(type, data);
+    stored.onFailure(failure -> emitFailure = failure);
+    lastEmit = stored;
+    return stored;
+  }
+
+  /** Completes once every event emitted so far is durable; fails if any could not be stored. */
+  private Future<Void> settled() {
+    return lastEmit.transform(last -> emitFailure == null ? Future.succeededFuture() : Future.failedFuture(emitFailure));
+  }
+
+  private void fail(Throwable failure) {
+    if (stopped()) {
+      return;
+    }
+    BusError error = BusError.from(failure);
+    LOG.info("run failed after {} iteration(s): {} {} request_id={}", iteration, error.code(), error.getMessage(), requestId);
+    // Tell subscribers why, before the command's own failure event.
+    emit("engine.error", new JsonObject().put("code", error.code().name()).put("message", error.getMessage()))
+        .onComplete(told -> outcome.tryFail(error));
+  }
+
+  private void addUsage(JsonObject turnUsage) {
+    if (turnUsage == null) {
+      return;
+    }
+    for (String key : List.of("prompt_tokens", "completion_tokens", "total_tokens")) {
+      usage.put(key, usage.getLong(key) + turnUsage.getLong(key, 0L));
+    }
+  }
+}
