@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Streaming benchmark: starts one node (embedded H2 store, fresh data dir) on BENCH_PORT, then runs
+# dev.agentbus.bench.StreamBench against it: time to first token and token throughput of the dummy
+# engine streamed over SSE (POST /chat/{id}/stream) with 1 and 200 concurrent streams, at full speed
+# (token_delay_ms 0) and paced like a model (10 ms per token), with its baselines from the same run.
+# Bounded: BENCH_STREAMS (default "1,200"), BENCH_WORDS tokens per answer (default 100), loopback only.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$AB_ROOT"
+ab_build_if_needed
+
+port="${BENCH_PORT:-18081}"
+data="$(mktemp -d)"
+log="$data/node.log"
+trap 'kill "$node_pid" 2>/dev/null || true; wait "$node_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
+
+HTTP_PORT="$port" DATA_DIR="$data/store" STORE_BACKEND="${STORE_BACKEND:-h2}" AGENTBUS_CONFIG=/nonexistent LOG_LEVEL=WARN \
+  "$AB_JAVA" "${AB_JVM_FLAGS[@]}" -jar "$AB_JAR" >"$log" 2>&1 &
+node_pid=$!
+for _ in $(seq 1 120); do
+  curl -fsS "http://127.0.0.1:$port/api/v1/health/ready" >/dev/null 2>&1 && break
+  kill -0 "$node_pid" 2>/dev/null || { echo "node exited:"; tail -20 "$log"; exit 1; }
+  sleep 0.5
+done
+echo "# $(date -u +%FT%TZ) $(nproc) cores, store: embedded ${STORE_BACKEND:-h2}, load generator on the same machine"
+"$AB_JAVA" -cp "$AB_JAR" dev.agentbus.bench.StreamBench "http://127.0.0.1:$port" "${BENCH_STREAMS:-1,200}" \
+  "${BENCH_WORDS:-100}" "${BENCH_DELAYS:-0,10}"
