@@ -1,6 +1,9 @@
 package dev.agentbus;
 
+import dev.agentbus.agent.AgentVerticle;
 import dev.agentbus.command.CommandVerticle;
+import dev.agentbus.conversation.ConversationVerticle;
+import dev.agentbus.engine.EngineCatalogVerticle;
 import dev.agentbus.engine.EngineVerticle;
 import dev.agentbus.event.EventLogVerticle;
 import dev.agentbus.http.HttpApiVerticle;
@@ -36,6 +39,9 @@ public class MainVerticle extends VerticleBase {
         .compose(done -> deploy(SessionVerticle.class, config, 1))
         .compose(done -> deploy(CommandVerticle.class, config, 1))
         .compose(done -> deploy(EngineVerticle.class, config, 1))
+        .compose(done -> deploy(EngineCatalogVerticle.class, config, 1))
+        .compose(done -> deploy(AgentVerticle.class, config, 1))
+        .compose(done -> deploy(ConversationVerticle.class, config, 1))
         .compose(done -> deploy(IdempotencyVerticle.class, config, 1))
         .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(config)))
         .onSuccess(done -> LOG.info("agentbus node ready on port {} (clustered: {})",

@@ -103,7 +103,7 @@ public final class Addresses {
    */
   public static final String COMMAND_ABORTED = PREFIX + "command.aborted";
 
-  // ---- engines (EngineVerticle) ----
+  // ---- engines (EngineCatalogVerticle: create, get, list, delete; EngineVerticle: run) ----
 
   /** request: {@code {engine_type, model_name?, session_id, configuration}} → engine. */
   public static final String ENGINE_CREATE = PREFIX + "engine.create";
@@ -136,10 +136,13 @@ public final class Addresses {
   // ---- conversations (ConversationVerticle) ----
 
   /**
-   * request: {@code {session_id, limit, before?, cursor?, role?, type?, parent_id?, q?}} →
-   * {@code {data: [message], next_cursor, has_more}}. With {@code before} (a message id) the page
-   * is the newest {@code limit} messages older than it, oldest first; else pages run oldest first
-   * from {@code cursor}. Stored shape: {@link dev.agentbus.store.Collections#MESSAGES}.
+   * request: {@code {session_id, limit, before?, latest?, cursor?, role?, type?, parent_id?, q?}} →
+   * {@code {data: [message], next_cursor, has_more, user_id}} ({@code user_id} from the session's
+   * metadata). With {@code before} (a message id of the session, else {@code VALIDATION_ERROR}) or
+   * {@code latest: true} the page is the newest {@code limit} messages (older than {@code before}),
+   * oldest first, and {@code next_cursor} is the next {@code before}; else pages run oldest first
+   * after {@code cursor}. {@code q}: case-insensitive literal substring of {@code content}. Fails
+   * {@code SESSION_NOT_FOUND}. Stored shape: {@link dev.agentbus.store.Collections#MESSAGES}.
    */
   public static final String MESSAGE_LIST = PREFIX + "message.list";
   /**

@@ -12,8 +12,6 @@ import dev.agentbus.event.Events;
 import dev.agentbus.session.SessionDirectory;
 import dev.agentbus.store.Collections;
 import dev.agentbus.store.Store;
-import dev.agentbus.util.Ids;
-import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.shareddata.Lock;
@@ -54,8 +52,6 @@ public class EngineVerticle extends VerticleBase {
     models.put("openai", new OpenAiModel(vertx, openAiSettings()));
     tools = new BuiltinTools(vertx);
     return Future.all(List.of(
-        Bus.serve(vertx, Addresses.ENGINE_CREATE, (body, h) -> create(body)).completion(),
-        Bus.serve(vertx, Addresses.ENGINE_GET, (body, h) -> find(body.getString("engine_id"), null).map(EngineVerticle::toEngine)).completion(),
         Bus.serveLocal(vertx, Addresses.ENGINE_RUN, this::run).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> {
           String commandId = message.body().getString("command_id");
@@ -196,25 +192,6 @@ public class EngineVerticle extends VerticleBase {
     return UrlGuard.verify(vertx, url, config(), "configuration.base_url").map(engine);
   }
 
-  private Future<JsonObject> create(JsonObject body) {
-    String type = body.getString("engine_type");
-    if (!ENGINE_TYPES.contains(type)) {
-      return Future.failedFuture(new BusError(ErrorCode.UNSUPPORTED, "Engine type '" + type + "' is not supported; available: " + ENGINE_TYPES,
-          new JsonObject().put("field", "engine_type").put("engine_type", type)));
-    }
-    JsonObject doc = new JsonObject()
-        .put("_id", Ids.next("eng"))
-        .put("engine_type", type)
-        .put("model_name", body.getString("model_name", type))
-        .put("session_id", body.getString("session_id"))
-        .put("configuration", body.getJsonObject("configuration", new JsonObject()))
-        .put("status", "initialized")
-        .put("created_at", Times.now());
-    return sessions.require(body.getString("session_id"))
-        .compose(session -> mongo.insert(Collections.ENGINES, doc))
-        .map(id -> toEngine(doc));
-  }
-
   private Future<JsonObject> find(String engineId, String sessionId) {
     JsonObject query = new JsonObject().put("_id", engineId);
     if (sessionId != null) {
@@ -230,16 +207,5 @@ public class EngineVerticle extends VerticleBase {
     return "timed_out".equals(commandStatus)
         ? new BusError(ErrorCode.TIMEOUT, "Engine run stopped: the command timed out")
         : new BusError(ErrorCode.CANCELLED, "Engine run stopped: the command was " + commandStatus);
-  }
-
-  static JsonObject toEngine(JsonObject doc) {
-    return new JsonObject()
-        .put("engine_id", doc.getString("_id"))
-        .put("engine_type", doc.getString("engine_type"))
-        .put("model_name", doc.getString("model_name"))
-        .put("session_id", doc.getString("session_id"))
-        .put("configuration", doc.getJsonObject("configuration"))
-        .put("status", doc.getString("status"))
-        .put("created_at", doc.getString("created_at"));
   }
 }

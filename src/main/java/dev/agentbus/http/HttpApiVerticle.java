@@ -46,7 +46,10 @@ public class HttpApiVerticle extends VerticleBase {
     new StreamRoutes(api, config, limits).mount(router);
     new CommandRoutes(api, limits).mount(router);
     new EventRoutes(api, limits).mount(router);
-    new EngineRoutes(api).mount(router);
+    EngineSettings engineSettings = new EngineSettings(vertx, config);
+    new EngineRoutes(api, limits, engineSettings).mount(router);
+    new AgentRoutes(api, limits, engineSettings).mount(router);
+    new ThreadRoutes(api, limits).mount(router);
     router.route().failureHandler(Api::routeFailure);
     router.errorHandler(404, Api::routeFailure);
     router.errorHandler(405, Api::routeFailure);

@@ -2,6 +2,7 @@ package dev.agentbus.support;
 
 import dev.agentbus.MainVerticle;
 import dev.agentbus.config.AppConfig;
+import dev.agentbus.store.Store;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,6 +14,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.MongoClient;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -33,9 +35,11 @@ public final class TestNode implements AutoCloseable {
   private final WebClient client;
   private final HttpClient http;
   private final WebSocketClient webSockets;
+  private final JsonObject config;
 
-  private TestNode(Vertx vertx, boolean ownsVertx, int port, String deploymentId) {
+  private TestNode(Vertx vertx, boolean ownsVertx, int port, String deploymentId, JsonObject config) {
     this.vertx = vertx;
+    this.config = config;
     this.ownsVertx = ownsVertx;
     this.port = port;
     this.deploymentId = deploymentId;
@@ -65,7 +69,7 @@ public final class TestNode implements AutoCloseable {
     config.mergeIn(overrides, true);
     String id = vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config))
         .await();
-    return new TestNode(vertx, ownsVertx, port, id);
+    return new TestNode(vertx, ownsVertx, port, id, config);
   }
 
   public static int freePort() {
@@ -78,6 +82,14 @@ public final class TestNode implements AutoCloseable {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /**
+   * The node's own store client (for tests that seed documents another part writes): the shared
+   * client is looked up by its pool name, so the store URI the node resolved at start applies.
+   */
+  public MongoClient mongo() {
+    return Store.client(vertx, config);
   }
 
   public int port() {

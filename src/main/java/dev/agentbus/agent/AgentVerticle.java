@@ -1,0 +1,126 @@
+package dev.agentbus.agent;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.store.Collections;
+import dev.agentbus.store.Store;
+import dev.agentbus.util.Ids;
+import dev.agentbus.util.Pages;
+import dev.agentbus.util.Times;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.MongoClient;
+import io.vertx.ext.mongo.UpdateOptions;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Owns agents (seed 000 "agent configs"): reusable engine settings with a name, global to the
+ * cluster (not per session). Create, read, list, patch, delete. Fields arrive validated by the
+ * HTTP layer; an agent's {@code mcp_servers} is always stored as an array of URLs.
+ */
+public class AgentVerticle extends VerticleBase {
+  private static final List<String> PATCHABLE = List.of("name", "llm_config", "mcp_servers", "system_prompt");
+
+  private MongoClient mongo;
+
+  @Override
+  public Future<?> start() {
+    mongo = Store.client(vertx, config());
+    return Future.all(List.of(
+        Bus.serve(vertx, Addresses.AGENT_CREATE, (body, h) -> create(body)).completion(),
+        Bus.serve(vertx, Addresses.AGENT_GET, (body, h) -> find(body.getString("agent_id")).map(AgentVerticle::toAgent)).completion(),
+        Bus.serve(vertx, Addresses.AGENT_LIST, (body, h) -> list(body)).completion(),
+        Bus.serve(vertx, Addresses.AGENT_PATCH, (body, h) -> patch(body)).completion(),
+        Bus.serve(vertx, Addresses.AGENT_DELETE, (body, h) -> delete(body.getString("agent_id"))).completion()));
+  }
+
+  private Future<JsonObject> create(JsonObject body) {
+    String now = Times.now();
+    JsonObject doc = new JsonObject()
+        .put("_id", Ids.next("agt"))
+        .put("name", body.getString("name"))
+        .put("llm_config", body.getJsonObject("llm_config", new JsonObject()))
+        .put("mcp_servers", body.getJsonArray("mcp_servers", new JsonArray()))
+        .put("system_prompt", body.getString("system_prompt"))
+        .put("metadata", body.getJsonObject("metadata", new JsonObject()))
+        .put("created_at", now)
+        .put("updated_at", now);
+    return mongo.insert(Collections.AGENTS, doc).map(id -> toAgent(doc));
+  }
+
+  private Future<JsonObject> find(String agentId) {
+    return mongo.findOne(Collections.AGENTS, new JsonObject().put("_id", agentId), null)
+        .compose(doc -> doc == null ? Future.failedFuture(notFound(agentId)) : Future.succeededFuture(doc));
+  }
+
+  /** Oldest first by id (ids are time-ordered); the cursor is the last agent id of the previous page. */
+  private Future<JsonObject> list(JsonObject body) {
+    int limit = body.getInteger("limit");
+    JsonObject query = new JsonObject();
+    if (body.getString("name_prefix") != null) {
+      query.put("name", new JsonObject().put("$regex", "^" + java.util.regex.Pattern.quote(body.getString("name_prefix"))));
+    }
+    if (body.getString("cursor") != null) {
+      query.put("_id", new JsonObject().put("$gt", body.getString("cursor")));
+    }
+    FindOptions options = new FindOptions().setSort(new JsonObject().put("_id", 1)).setLimit(limit + 1);
+    return mongo.findWithOptions(Collections.AGENTS, query, options)
+        .map(docs -> Pages.of(docs.stream().map(AgentVerticle::toAgent).toList(), limit, last -> last.getString("agent_id")));
+  }
+
+  /** Replaces the given fields; {@code metadata} merges key by key, a null value removing its key. */
+  private Future<JsonObject> patch(JsonObject body) {
+    String agentId = body.getString("agent_id");
+    JsonObject set = new JsonObject().put("updated_at", Times.now());
+    JsonObject unset = new JsonObject();
+    for (String field : PATCHABLE) {
+      if (body.containsKey(field)) {
+        set.put(field, body.getValue(field));
+      }
+    }
+    for (Map.Entry<String, Object> entry : body.getJsonObject("metadata", new JsonObject())) {
+      if (entry.getValue() == null) {
+        unset.put("metadata." + entry.getKey(), "");
+      } else {
+        set.put("metadata." + entry.getKey(), entry.getValue());
+      }
+    }
+    JsonObject update = new JsonObject().put("$set", set);
+    if (!unset.isEmpty()) {
+      update.put("$unset", unset);
+    }
+    return mongo.findOneAndUpdateWithOptions(Collections.AGENTS, new JsonObject().put("_id", agentId), update,
+            new FindOptions(), new UpdateOptions().setReturningNewDocument(true))
+        .compose(doc -> doc == null ? Future.failedFuture(notFound(agentId)) : Future.succeededFuture(toAgent(doc)));
+  }
+
+  private Future<JsonObject> delete(String agentId) {
+    return mongo.removeDocument(Collections.AGENTS, new JsonObject().put("_id", agentId))
+        .compose(removed -> removed == null || removed.getRemovedCount() == 0
+            ? Future.failedFuture(notFound(agentId))
+            : Future.succeededFuture(new JsonObject().put("agent_id", agentId).put("deleted", true)));
+  }
+
+  private static BusError notFound(String agentId) {
+    return BusError.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent", "agent_id", agentId);
+  }
+
+  /** The public agent (seed 000): {@code {agent_id, name, llm_config, mcp_servers, system_prompt, metadata, created_at, updated_at}}. */
+  static JsonObject toAgent(JsonObject doc) {
+    return new JsonObject()
+        .put("agent_id", doc.getString("_id"))
+        .put("name", doc.getString("name"))
+        .put("llm_config", doc.getJsonObject("llm_config", new JsonObject()))
+        .put("mcp_servers", doc.getJsonArray("mcp_servers", new JsonArray()))
+        .put("system_prompt", doc.getString("system_prompt"))
+        .put("metadata", doc.getJsonObject("metadata", new JsonObject()))
+        .put("created_at", doc.getString("created_at"))
+        .put("updated_at", doc.getString("updated_at"));
+  }
+}

@@ -1,0 +1,231 @@
+package dev.agentbus.conversation;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.FieldErrors;
+import dev.agentbus.bus.FieldErrors.FieldError;
+import dev.agentbus.bus.Headers;
+import dev.agentbus.session.SessionDirectory;
+import dev.agentbus.store.Collections;
+import dev.agentbus.store.Store;
+import dev.agentbus.util.Pages;
+import dev.agentbus.util.Times;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.MongoClient;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The read side of conversations: a session's stored messages (chat history and {@code /messages}
+ * with filters and search), and the seed-003 mapping of {@code (company_id, conversation_id)} to
+ * the session that holds it. Messages are written by engine runs; when a session is deleted, every
+ * node that hears {@link Addresses#SESSION_DELETED} removes its messages and mapping (idempotent).
+ */
+public class ConversationVerticle extends VerticleBase {
+  /** How many lost races one open tolerates before answering CONFLICT (each loss means another open won). */
+  private static final int MAX_RACES = 3;
+  private static final String OMITTED_WHEN_ABSENT = "duration_ms tool_call tool_call_id is_error";
+
+  private MongoClient mongo;
+  private SessionDirectory sessions;
+
+  @Override
+  public Future<?> start() {
+    mongo = Store.client(vertx, config());
+    sessions = new SessionDirectory(vertx, mongo, config());
+    return Future.all(List.of(
+        Bus.serve(vertx, Addresses.MESSAGE_LIST, (body, h) -> list(body)).completion(),
+        Bus.serve(vertx, Addresses.CONVERSATION_OPEN, (body, h) -> open(body, h.get(Headers.REQUEST_ID))).completion(),
+        vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_DELETED,
+            message -> forget(message.body().getString("session_id"))).completion()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return sessions.close();
+  }
+
+  /**
+   * A page of a session's messages, with {@code user_id} (from the session's metadata) beside the
+   * page. Modes: {@code before} (a message id of this session) or {@code latest: true} → the newest
+   * {@code limit} messages older than {@code before} (or of all), oldest first, {@code has_more}
+   * when older ones exist and {@code next_cursor} = the oldest id returned (the next {@code before});
+   * otherwise oldest first after {@code cursor} (a message id). Filters: {@code role}, {@code type},
+   * {@code parent_id}, {@code q} (case-insensitive substring of {@code content}).
+   */
+  private Future<JsonObject> list(JsonObject body) {
+    String sessionId = body.getString("session_id");
+    String before = body.getString("before");
+    boolean backwards = before != null || body.getBoolean("latest", false);
+    int limit = body.getInteger("limit");
+    JsonObject query = filters(body).put("session_id", sessionId);
+    return sessions.require(sessionId)
+        .compose(session -> before == null ? Future.succeededFuture(session) : requireMessage(sessionId, before).map(session))
+        .compose(session -> {
+          if (backwards && before != null) {
+            query.put("_id", new JsonObject().put("$lt", before));
+          } else if (!backwards && body.getString("cursor") != null) {
+            query.put("_id", new JsonObject().put("$gt", body.getString("cursor")));
+          }
+          FindOptions options = new FindOptions().setSort(new JsonObject().put("_id", backwards ? -1 : 1)).setLimit(limit + 1);
+          return mongo.findWithOptions(Collections.MESSAGES, query, options).map(docs -> {
+            JsonObject page = Pages.of(docs.stream().map(ConversationVerticle::toMessage).toList(), limit,
+                last -> last.getString("id"));
+            if (backwards) {
+              List<Object> newestFirst = new ArrayList<>(page.getJsonArray("data").getList());
+              java.util.Collections.reverse(newestFirst);
+              page.put("data", new JsonArray(newestFirst));
+            }
+            return page.put("user_id", session.getJsonObject("metadata", new JsonObject()).getString("user_id"));
+          });
+        });
+  }
+
+  private Future<Void> requireMessage(String sessionId, String messageId) {
+    return mongo.findOne(Collections.MESSAGES, new JsonObject().put("_id", messageId).put("session_id", sessionId),
+            new JsonObject().put("_id", 1))
+        .compose(doc -> doc != null ? Future.succeededFuture()
+            : Future.failedFuture(BusError.invalid("before", "is not the id of a message of this conversation")));
+  }
+
+  private static JsonObject filters(JsonObject body) {
+    JsonObject query = new JsonObject();
+    for (String field : List.of("role", "type", "parent_id")) {
+      if (body.getString(field) != null) {
+        query.put(field, body.getString(field));
+      }
+    }
+    if (body.getString("q") != null) {
+      query.put("content", new JsonObject().put("$regex", regexLiteral(body.getString("q"))).put("$options", "i"));
+    }
+    return query;
+  }
+
+  /** {@code text} as a regular expression that matches exactly that text: every metacharacter escaped. */
+  static String regexLiteral(String text) {
+    StringBuilder escaped = new StringBuilder(text.length() + 8);
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if ("\\^$.|?*+()[]{}".indexOf(c) >= 0) {
+        escaped.append('\\');
+      }
+      escaped.append(c);
+    }
+    return escaped.toString();
+  }
+
+  /**
+   * Seed 003: the session of {@code (company_id, conversation_id)}, created on first use. Race-safe:
+   * the mapping's {@code _id} is unique, so of two first opens one insert wins and the loser adopts
+   * the winner's session (deleting its own). A mapping whose session was deleted is re-pointed.
+   */
+  private Future<JsonObject> open(JsonObject body, String requestId) {
+    List<FieldError> errors = new ArrayList<>();
+    String conversationId = required(body, "conversation_id", errors);
+    String userId = required(body, "user_id", errors);
+    String companyId = required(body, "company_id", errors);
+    if (companyId != null && companyId.contains("/")) {
+      errors.add(new FieldError("company_id", "must not contain '/'"));
+    }
+    if (!errors.isEmpty()) {
+      return Future.failedFuture(FieldErrors.toError(errors));
+    }
+    JsonObject metadata = new JsonObject().put("conversation_id", conversationId).put("user_id", userId).put("company_id", companyId);
+    return open(companyId + "/" + conversationId, metadata, requestId, MAX_RACES);
+  }
+
+  private Future<JsonObject> open(String key, JsonObject metadata, String requestId, int racesLeft) {
+    if (racesLeft == 0) {
+      return Future.failedFuture(new BusError(ErrorCode.CONFLICT, "The conversation is being opened concurrently; try again",
+          new JsonObject().put("conversation_id", metadata.getString("conversation_id"))));
+    }
+    return mongo.findOne(Collections.CONVERSATIONS, new JsonObject().put("_id", key), null).compose(mapping -> {
+      if (mapping == null) {
+        return newSession(metadata, requestId).compose(sessionId -> {
+          JsonObject doc = metadata.copy().put("_id", key).put("session_id", sessionId).put("created_at", Times.now());
+          return mongo.insert(Collections.CONVERSATIONS, doc)
+              .map(id -> opened(sessionId, true))
+              .recover(failure -> Store.isDuplicateKey(failure)
+                  ? discard(sessionId, requestId).compose(gone -> open(key, metadata, requestId, racesLeft - 1))
+                  : Future.failedFuture(failure));
+        });
+      }
+      String mapped = mapping.getString("session_id");
+      return sessions.require(mapped).map(session -> opened(mapped, false)).recover(failure -> {
+        if (!(failure instanceof BusError error) || error.code() != ErrorCode.SESSION_NOT_FOUND) {
+          return Future.failedFuture(failure);
+        }
+        return newSession(metadata, requestId).compose(sessionId -> mongo.updateCollection(Collections.CONVERSATIONS,
+                new JsonObject().put("_id", key).put("session_id", mapped),
+                new JsonObject().put("$set", new JsonObject().put("session_id", sessionId).put("user_id", metadata.getString("user_id"))))
+            .compose(updated -> updated.getDocModified() == 1
+                ? Future.succeededFuture(opened(sessionId, true))
+                // Someone else re-pointed it first: use theirs.
+                : discard(sessionId, requestId).compose(gone -> open(key, metadata, requestId, racesLeft - 1))));
+      });
+    });
+  }
+
+  private Future<String> newSession(JsonObject metadata, String requestId) {
+    JsonObject request = new JsonObject().put("name", "conversation " + metadata.getString("conversation_id"))
+        .put("metadata", metadata.copy());
+    return Bus.request(vertx, Addresses.SESSION_CREATE, request, requestId).map(session -> session.getString("session_id"));
+  }
+
+  /** Deletes a session made by an open that lost a race; a failure only leaves an unused session behind. */
+  private Future<Void> discard(String sessionId, String requestId) {
+    return Bus.request(vertx, Addresses.SESSION_DELETE, new JsonObject().put("session_id", sessionId), requestId)
+        .<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  private static JsonObject opened(String sessionId, boolean created) {
+    return new JsonObject().put("session_id", sessionId).put("created", created);
+  }
+
+  private static String required(JsonObject body, String field, List<FieldError> errors) {
+    Object value = body.getValue(field);
+    if (!(value instanceof String text) || text.isBlank() || text.length() > 200) {
+      errors.add(new FieldError(field, "is required: a non-empty string of at most 200 characters"));
+      return null;
+    }
+    return text;
+  }
+
+  private void forget(String sessionId) {
+    if (sessionId == null) {
+      return;
+    }
+    JsonObject bySession = new JsonObject().put("session_id", sessionId);
+    mongo.removeDocuments(Collections.MESSAGES, bySession);
+    mongo.removeDocuments(Collections.CONVERSATIONS, bySession);
+  }
+
+  /**
+   * The public message: {@code {id, session_id, command_id, role, type, content, parent_id,
+   * created_at}} plus {@code duration_ms}, {@code tool_call}, {@code tool_call_id}, {@code is_error}
+   * when stored.
+   */
+  static JsonObject toMessage(JsonObject doc) {
+    JsonObject message = new JsonObject()
+        .put("id", doc.getString("_id"))
+        .put("session_id", doc.getString("session_id"))
+        .put("command_id", doc.getString("command_id"))
+        .put("role", doc.getString("role"))
+        .put("type", doc.getString("type"))
+        .put("content", doc.getValue("content"))
+        .put("parent_id", doc.getString("parent_id"))
+        .put("created_at", doc.getString("created_at"));
+    for (String optional : OMITTED_WHEN_ABSENT.split(" ")) {
+      if (doc.getValue(optional) != null) {
+        message.put(optional, doc.getValue(optional));
+      }
+    }
+    return message;
+  }
+}

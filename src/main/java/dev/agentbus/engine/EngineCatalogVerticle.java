@@ -1,0 +1,120 @@
+package dev.agentbus.engine;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.session.SessionDirectory;
+import dev.agentbus.store.Collections;
+import dev.agentbus.store.Store;
+import dev.agentbus.util.Ids;
+import dev.agentbus.util.Pages;
+import dev.agentbus.util.Times;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.MongoClient;
+import java.util.List;
+
+/**
+ * The catalog of engines: create, read, list and delete the engine documents that runs
+ * ({@link EngineVerticle}) execute. An engine belongs to one session; deleting the session deletes
+ * its engines (SessionVerticle's cascade removes them from the store).
+ *
+ * <p>Settings arrive already validated by the HTTP layer; this verticle owns the business rules:
+ * the engine type exists, the session exists, and the model name defaults per type.
+ */
+public class EngineCatalogVerticle extends VerticleBase {
+  private MongoClient mongo;
+  private SessionDirectory sessions;
+  private String openaiModel;
+
+  @Override
+  public Future<?> start() {
+    mongo = Store.client(vertx, config());
+    sessions = new SessionDirectory(vertx, mongo, config());
+    openaiModel = config().getJsonObject("engines", new JsonObject())
+        .getJsonObject("openai", new JsonObject()).getString("model", "gpt-4o-mini");
+    return Future.all(List.of(
+        Bus.serve(vertx, Addresses.ENGINE_CREATE, (body, h) -> create(body)).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_GET, (body, h) -> find(body.getString("engine_id")).map(EngineCatalogVerticle::toEngine)).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_LIST, (body, h) -> list(body)).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_DELETE, (body, h) -> delete(body.getString("engine_id"))).completion()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return sessions.close();
+  }
+
+  private Future<JsonObject> create(JsonObject body) {
+    String type = body.getString("engine_type");
+    if (!EngineVerticle.ENGINE_TYPES.contains(type)) {
+      return Future.failedFuture(new BusError(ErrorCode.UNSUPPORTED,
+          "Engine type '" + type + "' is not supported; available: " + EngineVerticle.ENGINE_TYPES.stream().sorted().toList(),
+          new JsonObject().put("field", "engine_type").put("engine_type", type)));
+    }
+    String modelName = body.getString("model_name");
+    JsonObject doc = new JsonObject()
+        .put("_id", Ids.next("eng"))
+        .put("engine_type", type)
+        .put("model_name", modelName != null ? modelName : defaultModel(type))
+        .put("session_id", body.getString("session_id"))
+        .put("configuration", body.getJsonObject("configuration", new JsonObject()))
+        .put("status", "initialized")
+        .put("created_at", Times.now());
+    return sessions.require(body.getString("session_id"))
+        .compose(session -> mongo.insert(Collections.ENGINES, doc))
+        .map(id -> toEngine(doc));
+  }
+
+  private String defaultModel(String type) {
+    return "openai".equals(type) ? openaiModel : type;
+  }
+
+  private Future<JsonObject> find(String engineId) {
+    return mongo.findOne(Collections.ENGINES, new JsonObject().put("_id", engineId), null)
+        .compose(doc -> doc == null
+            ? Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId))
+            : Future.succeededFuture(doc));
+  }
+
+  /** Oldest first by id (ids are time-ordered); the cursor is the last engine id of the previous page. */
+  private Future<JsonObject> list(JsonObject body) {
+    int limit = body.getInteger("limit");
+    JsonObject query = new JsonObject();
+    if (body.getString("session_id") != null) {
+      query.put("session_id", body.getString("session_id"));
+    }
+    if (body.getString("status") != null) {
+      query.put("status", body.getString("status"));
+    }
+    if (body.getString("cursor") != null) {
+      query.put("_id", new JsonObject().put("$gt", body.getString("cursor")));
+    }
+    FindOptions options = new FindOptions().setSort(new JsonObject().put("_id", 1)).setLimit(limit + 1);
+    return mongo.findWithOptions(Collections.ENGINES, query, options)
+        .map(docs -> Pages.of(docs.stream().map(EngineCatalogVerticle::toEngine).toList(), limit,
+            last -> last.getString("engine_id")));
+  }
+
+  private Future<JsonObject> delete(String engineId) {
+    return mongo.removeDocument(Collections.ENGINES, new JsonObject().put("_id", engineId))
+        .compose(removed -> removed == null || removed.getRemovedCount() == 0
+            ? Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId))
+            : Future.succeededFuture(new JsonObject().put("engine_id", engineId).put("status", "deleted")));
+  }
+
+  /** The public engine: {@code {engine_id, engine_type, model_name, session_id, configuration, status, created_at}}. */
+  static JsonObject toEngine(JsonObject doc) {
+    return new JsonObject()
+        .put("engine_id", doc.getString("_id"))
+        .put("engine_type", doc.getString("engine_type"))
+        .put("model_name", doc.getString("model_name"))
+        .put("session_id", doc.getString("session_id"))
+        .put("configuration", doc.getJsonObject("configuration", new JsonObject()))
+        .put("status", doc.getString("status"))
+        .put("created_at", doc.getString("created_at"));
+  }
+}

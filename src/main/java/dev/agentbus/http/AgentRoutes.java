@@ -1,0 +1,109 @@
+package dev.agentbus.http;
+
+import dev.agentbus.bus.Addresses;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * {@code /agents} (seed 000 agent configs): create, list, get, patch, delete. {@code llm_config}
+ * goes through {@link EngineSettings}; {@code mcp_servers} (an array, or seed 000's comma-separated
+ * string) is checked URL by URL, SSRF guard included, and stored as an array.
+ */
+final class AgentRoutes {
+  static final int MAX_MCP_SERVERS = 20;
+  private static final List<String> FIELDS = List.of("name", "llm_config", "mcp_servers", "system_prompt", "metadata");
+
+  private final Api api;
+  private final Limits limits;
+  private final EngineSettings settings;
+
+  AgentRoutes(Api api, Limits limits, EngineSettings settings) {
+    this.api = api;
+    this.limits = limits;
+    this.settings = settings;
+  }
+
+  void mount(Router router) {
+    String base = Api.BASE + "/agents";
+    router.post(base).handler(this::create);
+    router.get(base).handler(this::list);
+    router.get(base + "/:agent_id").handler(ctx -> api.forward(ctx, Addresses.AGENT_GET, agentRef(ctx), 200));
+    router.patch(base + "/:agent_id").handler(this::patch);
+    router.delete(base + "/:agent_id").handler(ctx -> api.forward(ctx, Addresses.AGENT_DELETE, agentRef(ctx), 200));
+  }
+
+  private static JsonObject agentRef(RoutingContext ctx) {
+    return new JsonObject().put("agent_id", ctx.pathParam("agent_id"));
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = new Validator();
+    EngineSettings.Checks checks = settings.checks(check);
+    check.onlyKeys(body, "", FIELDS);
+    JsonObject agent = new JsonObject()
+        .put("name", check.string(body, "", "name", true, 200))
+        .put("llm_config", checks.llmConfig(body, "llm_config"))
+        .put("mcp_servers", checks.urlList(body, "mcp_servers", MAX_MCP_SERVERS))
+        .put("system_prompt", check.string(body, "", "system_prompt", false, EngineSettings.MAX_TEXT));
+    JsonObject metadata = check.object(body, "", "metadata", false);
+    agent.put("metadata", metadata == null ? new JsonObject() : metadata);
+    checks.verify()
+        .compose(valid -> api.send(ctx, Addresses.AGENT_CREATE, agent))
+        .onSuccess(created -> {
+          ctx.response().putHeader("Location", Api.BASE + "/agents/" + created.getString("agent_id"));
+          Api.json(ctx, 201, created);
+        })
+        .onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  private void list(RoutingContext ctx) {
+    Validator check = new Validator();
+    JsonObject query = new JsonObject()
+        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
+        .put("name_prefix", EngineRoutes.queryString(check, ctx, "name_prefix"))
+        .put("cursor", EngineRoutes.cursor(check, ctx));
+    check.throwIfInvalid();
+    api.forward(ctx, Addresses.AGENT_LIST, query, 200);
+  }
+
+  /**
+   * Any subset of the fields; each replaces the stored one ({@code llm_config: null} resets it to
+   * {@code {}}, {@code mcp_servers: null} to {@code []}, {@code system_prompt: null} clears it),
+   * except {@code metadata}, which merges key by key (a null value removes its key).
+   */
+  private void patch(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = new Validator();
+    EngineSettings.Checks checks = settings.checks(check);
+    check.onlyKeys(body, "", FIELDS);
+    if (body.isEmpty()) {
+      check.add("body", "must contain at least one of " + String.join(", ", FIELDS));
+    }
+    JsonObject patch = agentRef(ctx);
+    if (body.containsKey("name")) {
+      patch.put("name", check.string(body, "", "name", true, 200));
+    }
+    if (body.containsKey("llm_config")) {
+      patch.put("llm_config", checks.llmConfig(body, "llm_config"));
+    }
+    if (body.containsKey("mcp_servers")) {
+      patch.put("mcp_servers", checks.urlList(body, "mcp_servers", MAX_MCP_SERVERS));
+    }
+    if (body.containsKey("system_prompt")) {
+      patch.put("system_prompt", check.string(body, "", "system_prompt", false, EngineSettings.MAX_TEXT));
+    }
+    if (body.containsKey("metadata")) {
+      if (body.getValue("metadata") == null) {
+        check.add("metadata", "must be a JSON object; a null value inside it removes that key");
+      }
+      patch.put("metadata", check.object(body, "", "metadata", false));
+    }
+    checks.verify()
+        .compose(valid -> api.send(ctx, Addresses.AGENT_PATCH, patch))
+        .onSuccess(updated -> Api.json(ctx, 200, updated))
+        .onFailure(failure -> Api.fail(ctx, failure));
+  }
+}

@@ -1,0 +1,106 @@
+package dev.agentbus.http;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Seed 000 chat threads (a thread is a session) and the messages of any session:
+ * {@code POST /chat}, {@code GET /chat/{thread_id}} (history, newest page first, paged backwards
+ * with {@code before}), {@code GET /sessions/{id}/messages} (oldest first, filters and search).
+ */
+final class ThreadRoutes {
+  static final Set<String> ROLES = Set.of("user", "assistant", "tool");
+  static final Set<String> TYPES = Set.of("message", "reasoning", "tool_call", "tool_result");
+  /** Session metadata keys a thread sets itself. */
+  private static final List<String> RESERVED_METADATA = List.of("user_id", "kind");
+
+  private final Api api;
+  private final Limits limits;
+
+  ThreadRoutes(Api api, Limits limits) {
+    this.api = api;
+    this.limits = limits;
+  }
+
+  void mount(Router router) {
+    router.post(Api.BASE + "/chat").handler(this::create);
+    router.get(Api.BASE + "/chat/:thread_id").handler(this::history);
+    router.get(Api.BASE + "/sessions/:session_id/messages").handler(this::messages);
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = new Validator();
+    check.onlyKeys(body, "", List.of("user_id", "metadata"));
+    String userId = check.string(body, "", "user_id", false, 200);
+    JsonObject metadata = check.object(body, "", "metadata", false);
+    JsonObject given = metadata == null ? new JsonObject() : metadata;
+    for (String reserved : RESERVED_METADATA) {
+      if (given.containsKey(reserved)) {
+        check.add("metadata." + reserved, "is set by the server; use the top-level field instead"
+            + ("kind".equals(reserved) ? " (threads are kind \"chat\")" : ""));
+      }
+    }
+    check.throwIfInvalid();
+    JsonObject sessionMetadata = given.copy().put("kind", "chat");
+    if (userId != null) {
+      sessionMetadata.put("user_id", userId);
+    }
+    JsonObject session = new JsonObject().put("name", "chat").put("metadata", sessionMetadata);
+    api.send(ctx, Addresses.SESSION_CREATE, session).onSuccess(created -> {
+      String threadId = created.getString("session_id");
+      ctx.response().putHeader("Location", Api.BASE + "/chat/" + threadId);
+      Api.json(ctx, 201, new JsonObject().put("thread_id", threadId).put("user_id", userId)
+          .put("created_at", created.getString("created_at")).put("metadata", given));
+    }).onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  /** Seed 000 "Get Thread History": the newest {@code limit} messages (older than {@code before}), oldest first. */
+  private void history(RoutingContext ctx) {
+    String threadId = ctx.pathParam("thread_id");
+    Validator check = new Validator();
+    JsonObject query = new JsonObject().put("session_id", threadId).put("latest", true)
+        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
+        .put("before", EngineRoutes.queryString(check, ctx, "before"));
+    check.throwIfInvalid();
+    api.send(ctx, Addresses.MESSAGE_LIST, query)
+        .recover(failure -> {
+          BusError error = BusError.from(failure);
+          return error.code() == ErrorCode.SESSION_NOT_FOUND
+              ? Future.failedFuture(BusError.notFound(ErrorCode.THREAD_NOT_FOUND, "Thread", "thread_id", threadId))
+              : Future.failedFuture(failure);
+        })
+        .onSuccess(page -> Api.json(ctx, 200, new JsonObject()
+            .put("thread_id", threadId)
+            .put("user_id", page.getString("user_id"))
+            .put("messages", page.getJsonArray("data"))
+            .put("has_more", page.getBoolean("has_more"))))
+        .onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  /** Seed 002: a session's messages, oldest first, filtered by role, type, parent and a content search. */
+  private void messages(RoutingContext ctx) {
+    Validator check = new Validator();
+    JsonObject query = SessionRoutes.sessionRef(ctx)
+        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
+        .put("cursor", EngineRoutes.cursor(check, ctx))
+        .put("role", check.queryOneOf(ctx, "role", ROLES))
+        .put("type", check.queryOneOf(ctx, "type", TYPES))
+        .put("parent_id", EngineRoutes.queryString(check, ctx, "parent_id"))
+        .put("q", EngineRoutes.queryString(check, ctx, "q"));
+    check.throwIfInvalid();
+    api.send(ctx, Addresses.MESSAGE_LIST, query)
+        .onSuccess(page -> Api.json(ctx, 200, new JsonObject()
+            .put("data", page.getJsonArray("data"))
+            .put("next_cursor", page.getString("next_cursor"))
+            .put("has_more", page.getBoolean("has_more"))))
+        .onFailure(failure -> Api.fail(ctx, failure));
+  }
+}
