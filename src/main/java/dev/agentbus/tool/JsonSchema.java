@@ -6,7 +6,6 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import java.util.stream.Collectors;
@@ -30,7 +29,7 @@ public final class JsonSchema {
   public static final int MAX_PROBLEMS = 50;
   static final String ROOT = "(root)";
 
-  private static final Set<String> TYPES = Set.of("object", "string", "number", "integer", "boolean", "array", "null");
+  private static final List<String> TYPES = List.of("object", "string", "number", "integer", "boolean", "array", "null");
   /** Character reads allowed to one pattern match: ample for sane patterns, a stop for catastrophic backtracking. */
   private static final long PATTERN_BUDGET = 1_000_000;
   private static final int MAX_LISTED = 10;
@@ -301,8 +300,7 @@ public final class JsonSchema {
     }
     for (Object name : names) {
       if (!(name instanceof String text) || !TYPES.contains(text)) {
-        add(path, "must be one of " + String.join(", ", List.of(
-            "object", "string", "number", "integer", "boolean", "array", "null")) + ", or an array of them");
+        add(path, "must be one of " + String.join(", ", TYPES) + ", or an array of them");
         return;
       }
     }
