@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Throughput benchmark: starts one node (embedded H2 store, fresh data dir) on BENCH_PORT, then
-# runs dev.agentbus.tools.LoadBench against it: a baseline (GET /health/live) and the workloads
+# runs dev.agentbus.bench.LoadBench against it: a baseline (GET /health/live) and the workloads
 # (events into one session; echo commands submitted and completed), all in the same run, and
 # prints one JSON line per workload with its ratio to the baseline. Bounded: BENCH_SECONDS per
 # workload (default 10), BENCH_CONCURRENCY clients (default 32), loopback only.
@@ -26,4 +26,4 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 echo "# $(date -u +%FT%TZ) $(nproc) cores, ${seconds}s per workload, concurrency $concurrency, store: embedded H2"
-"$AB_JAVA" -cp "$AB_JAR" dev.agentbus.tools.LoadBench "http://127.0.0.1:$port" "$seconds" "$concurrency"
+"$AB_JAVA" -cp "$AB_JAR" dev.agentbus.bench.LoadBench "http://127.0.0.1:$port" "$seconds" "$concurrency"

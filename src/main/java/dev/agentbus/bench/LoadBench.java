@@ -1,4 +1,4 @@
-package dev.agentbus.tools;
+package dev.agentbus.bench;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
