@@ -43,10 +43,16 @@ public class HttpApiVerticle extends VerticleBase {
     });
     new HealthRoutes(vertx).mount(router);
     new SessionRoutes(api, limits).mount(router);
-    new StreamRoutes(api, config, limits).mount(router);
+    StreamRoutes streams = new StreamRoutes(api, config, limits);
+    streams.mount(router);
     new CommandRoutes(api, limits).mount(router);
     new EventRoutes(api, limits).mount(router);
     new EngineRoutes(api).mount(router);
+    RunStream runs = new RunStream(api, streams);
+    new ExecuteRoutes(api, runs, limits).mount(router);
+    new ChatStreamRoutes(api, runs).mount(router);
+    new InferRoutes(api, runs, limits).mount(router);
+    new SemanticStreamRoutes(api, runs).mount(router);
     router.route().failureHandler(Api::routeFailure);
     router.errorHandler(404, Api::routeFailure);
     router.errorHandler(405, Api::routeFailure);
