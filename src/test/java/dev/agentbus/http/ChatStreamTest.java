@@ -112,6 +112,33 @@ class ChatStreamTest {
   }
 
   @Test
+  @DisplayName("content, engine_id and llm_config reach the run's engine.prompt command")
+  void parametersReachTheRun() {
+    String thread = node.createSession();
+    String engine = commands.dummyEngine(thread, 1, null);
+    JsonObject llmConfig = new JsonObject().put("model", "gpt-4").put("temperature", 0.7).put("max_tokens", 4096);
+
+    List<JsonObject> frames = chat(thread, new JsonObject().put("content", "hi").put("engine_id", engine).put("llm_config", llmConfig))
+        .awaitEnd().stream().map(StreamingCall.Frame::json).toList();
+
+    JsonObject command = commands.get(thread, frames.get(0).getString("run_id"));
+    assertThat(command.getJsonObject("parameters")).isEqualTo(new JsonObject().put("prompt", "hi").put("engine_id", engine)
+        .put("llm_config", llmConfig));
+    assertThat(command.getJsonObject("result").getString("engine_id")).isEqualTo(engine);
+  }
+
+  @Test
+  @DisplayName("an unknown agent_id is 404 AGENT_NOT_FOUND before any run starts (needs the agents verticle)")
+  void unknownAgent() {
+    String thread = node.createSession();
+
+    var response = http.post("/chat/" + thread + "/stream", new JsonObject().put("content", "hi").put("agent_id", "agt_nope"));
+
+    HttpCalls.assertError(response, 404, "AGENT_NOT_FOUND");
+    assertThat(commands.list(thread, "").bodyAsJsonObject().getJsonArray("data")).isEmpty();
+  }
+
+  @Test
   @DisplayName("a run that fails streams init_stream, an error with its code, then end_stream error")
   void failedRun() {
     String thread = node.createSession();
