@@ -89,7 +89,12 @@ public final class Addresses {
   public static final String COMMAND_SUBMIT = PREFIX + "command.submit";
   /** request: {@code {session_id, commands: [...], mode, stop_on_error}} → {@code {batch_id, mode, commands}}. */
   public static final String COMMAND_BATCH = PREFIX + "command.batch";
-  /** request: {@code {session_id, command_id}} → command, or {@code COMMAND_NOT_FOUND}. */
+  /**
+   * request: {@code {session_id?, command_id, wait_seconds?}} → command, or {@code COMMAND_NOT_FOUND}
+   * ({@code SESSION_NOT_FOUND} when a given session does not exist). Without {@code session_id} the
+   * command is looked up by its id alone (seed-001 {@code /status/{id}}). With {@code wait_seconds > 0}
+   * the reply waits (up to that long) for a final status.
+   */
   public static final String COMMAND_GET = PREFIX + "command.get";
   /** request: {@code {session_id, limit, cursor?, status?, command_type?}} → page of commands. */
   public static final String COMMAND_LIST = PREFIX + "command.list";

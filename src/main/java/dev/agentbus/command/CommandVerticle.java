@@ -204,6 +204,12 @@ public class CommandVerticle extends VerticleBase {
     String sessionId = body.getString("session_id");
     String commandId = body.getString("command_id");
     long waitMs = body.getLong("wait_seconds", 0L) * 1000;
+    if (sessionId == null) {
+      // By id alone (seed 001 request ids): the stored command names its session.
+      return ledger.findById(commandId).compose(doc -> doc == null
+          ? Future.failedFuture(BusError.notFound(ErrorCode.COMMAND_NOT_FOUND, "Command", "command_id", commandId))
+          : get(body.copy().put("session_id", doc.getString("session_id"))));
+    }
     Future<JsonObject> command = waitMs <= 0 ? find(sessionId, commandId)
         : CommandWaiter.awaitFinal(vertx, sessionId, commandId, waitMs, () -> find(sessionId, commandId));
     return command.map(CommandLedger::toCommand);

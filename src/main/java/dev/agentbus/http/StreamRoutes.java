@@ -3,10 +3,8 @@ package dev.agentbus.http;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.command.CommandStatus;
-import dev.agentbus.stream.BoundedWriter;
 import dev.agentbus.stream.EventFeed;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -47,9 +45,19 @@ final class StreamRoutes {
     return streams.getInteger("write_queue_max_bytes", 262_144);
   }
 
-  EventFeed feed(RoutingContext ctx, long afterSeq, Predicate<JsonObject> filter, Predicate<JsonObject> endAfter,
+  /** The {@code streams} config section (keep-alive, queue bounds, replay page). */
+  JsonObject config() {
+    return streams;
+  }
+
+  /** Takes one of this node's stream slots; fails {@code SERVICE_UNAVAILABLE} at {@code streams.max_connections}. */
+  Runnable acquireSlot() {
+    return slots.acquire();
+  }
+
+  EventFeed feed(String sessionId, long afterSeq, Predicate<JsonObject> filter, Predicate<JsonObject> endAfter,
                  EventFeed.Subscriber subscriber) {
-    return new EventFeed(api.vertx(), ctx.pathParam("session_id"), afterSeq, filter, endAfter,
+    return new EventFeed(api.vertx(), sessionId, afterSeq, filter, endAfter,
         streams.getInteger("replay_page", 500), maxQueuedFrames(), subscriber);
   }
 
@@ -93,43 +101,23 @@ final class StreamRoutes {
 
   private void streamSse(RoutingContext ctx, long afterSeq, Predicate<JsonObject> filter, Predicate<JsonObject> endAfter,
                          Runnable release) {
-    HttpServerResponse response = ctx.response();
-    response.setChunked(true).setStatusCode(200)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no")
-        .setWriteQueueMaxSize(writeQueueMaxBytes());
-    response.write("retry: 2000\n\n");
-    BoundedWriter writer = new BoundedWriter(response, response::write, maxQueuedFrames());
-    EventFeed feed = feed(ctx, afterSeq, filter, endAfter, EventFeed.Subscriber.writingTo(writer,
-        event -> "id: " + event.getLong("seq") + "\nevent: " + event.getString("event_type") + "\ndata: " + event.encode() + "\n\n",
+    SseResponse sse = SseResponse.open(api, ctx, streams, "retry: 2000\n\n", release);
+    EventFeed feed = feed(ctx.pathParam("session_id"), afterSeq, filter, endAfter, sse.subscriber(StreamRoutes::sessionFrame,
         (reason, lastSeq) -> {
-          if ("overflow".equals(reason)) {
-            ctx.request().connection().close();
-          } else if (!response.ended() && !response.closed()) {
-            if ("error".equals(reason)) {
-              response.write("event: error\ndata: " + new JsonObject().put("error", new BusError(
-                  dev.agentbus.bus.ErrorCode.SERVICE_UNAVAILABLE, "Stream interrupted; resume with Last-Event-ID").toJson()
-                  .put("last_seq", lastSeq)).encode() + "\n\n");
-            }
-            response.end();
+          if ("error".equals(reason)) {
+            sse.write("event: error\ndata: " + new JsonObject().put("error", new BusError(
+                dev.agentbus.bus.ErrorCode.SERVICE_UNAVAILABLE, "Stream interrupted; resume with Last-Event-ID").toJson()
+                .put("last_seq", lastSeq)).encode() + "\n\n");
           }
+          sse.end();
         }));
-    long keepAlive = api.vertx().setPeriodic(streams.getLong("keepalive_ms", 15_000L), t -> {
-      if (!writer.write(": keep-alive\n\n")) {
-        ctx.request().connection().close();
-      }
-    });
-    response.closeHandler(closed -> {
-      api.vertx().cancelTimer(keepAlive);
-      feed.close();
-      release.run();
-    });
-    response.endHandler(ended -> {
-      api.vertx().cancelTimer(keepAlive);
-      release.run();
-    });
+    sse.onClientGone(feed::close);
     feed.start();
+  }
+
+  /** The session SSE format: {@code id:} = seq, {@code event:} = event type, {@code data:} = the event. */
+  static String sessionFrame(JsonObject event) {
+    return "id: " + event.getLong("seq") + "\nevent: " + event.getString("event_type") + "\ndata: " + event.encode() + "\n\n";
   }
 
   private void webSocket(RoutingContext ctx) {

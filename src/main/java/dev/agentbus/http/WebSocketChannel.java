@@ -54,7 +54,7 @@ final class WebSocketChannel {
 
   /** Starts the event feed and frame handling; {@code release} runs once the socket has closed. */
   void open(long afterSeq, Predicate<JsonObject> filter, Runnable release) {
-    EventFeed feed = streams.feed(ctx, afterSeq, filter, event -> false, EventFeed.Subscriber.writingTo(writer,
+    EventFeed feed = streams.feed(sessionId, afterSeq, filter, event -> false, EventFeed.Subscriber.writingTo(writer,
         event -> new JsonObject().put("type", "event").put("event", event).encode(),
         (reason, lastSeq) -> {
           switch (reason) {
