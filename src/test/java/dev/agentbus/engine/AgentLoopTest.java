@@ -110,7 +110,7 @@ class AgentLoopTest {
 
     JsonObject result = commands.events(session, id, "engine.tool_result").get(0).getJsonObject("data");
     assertThat(result.getBoolean("is_error")).isTrue();
-    assertThat(result.getString("result")).contains("weather.forecast");
+    assertThat(result.getString("result")).contains("Unknown tool").contains("weather_forecast");
   }
 
   @Test

@@ -139,7 +139,8 @@ class OpenAiEngineTest {
   void cutMidStream() {
     String session = node.createSession();
     String engine = openAiEngine(session, new JsonObject());
-    fake.enqueue(Reply.text("one ", "two ", "three ", "four").cutAfter(2));
+    // The first chunk carries only the role: the cut comes after "one " and "two ".
+    fake.enqueue(Reply.text("one ", "two ", "three ", "four").cutAfter(3));
 
     String id = commands.start(session, prompt("count", engine));
     JsonObject failed = commands.awaitStatus(session, id, "failed");
@@ -156,7 +157,7 @@ class OpenAiEngineTest {
   void stall() throws Exception {
     String session = node.createSession();
     String engine = openAiEngine(session, new JsonObject());
-    fake.enqueue(Reply.text("partial ", "answer").stallAfter(1));
+    fake.enqueue(Reply.text("partial ", "answer").stallAfter(2));
     Future<Void> closed = fake.nextClientClose();
 
     String id = commands.start(session, prompt("think hard", engine));
@@ -188,7 +189,7 @@ class OpenAiEngineTest {
   void deleteSessionAbortsRequest() throws Exception {
     String session = node.createSession();
     String engine = openAiEngine(session, new JsonObject());
-    fake.enqueue(Reply.text("a ", "b ", "c").stallAfter(1));
+    fake.enqueue(Reply.text("a ", "b ", "c").stallAfter(2));
     Future<Void> closed = fake.nextClientClose();
 
     String id = commands.start(session, prompt("go", engine));

@@ -93,7 +93,7 @@ class EngineExecuteTest {
     assertThat(call.status()).isEqualTo(200);
     assertThat(call.header("Content-Type")).startsWith("text/event-stream");
     assertThat(frames).extracting(StreamingCall.Frame::event).containsExactly("command.accepted", "command.started",
-        "engine.token", "engine.token", "engine.token", "engine.message", "command.completed");
+        "engine.token", "engine.token", "engine.token", "engine.usage", "engine.message", "command.completed");
     String commandId = frames.get(0).json().getString("command_id");
     assertThat(call.header("Location")).isEqualTo("/api/v1/sessions/" + session + "/commands/" + commandId);
     long previous = 0;
@@ -104,6 +104,6 @@ class EngineExecuteTest {
       assertThat(event.getString("command_id")).isEqualTo(commandId);
       previous = event.getLong("seq");
     }
-    assertThat(frames.get(6).json().getJsonObject("data").getJsonObject("result").getString("text")).isEqualTo("a b c");
+    assertThat(frames.get(7).json().getJsonObject("data").getJsonObject("result").getString("text")).isEqualTo("a b c");
   }
 }
