@@ -39,10 +39,12 @@ final class ChatStreamRoutes {
 
   private final Api api;
   private final RunStream runs;
+  private final EngineSettings settings;
 
-  ChatStreamRoutes(Api api, RunStream runs) {
+  ChatStreamRoutes(Api api, RunStream runs, EngineSettings settings) {
     this.api = api;
     this.runs = runs;
+    this.settings = settings;
   }
 
   void mount(Router router) {
@@ -58,13 +60,15 @@ final class ChatStreamRoutes {
     String agentId = check.string(body, "", "agent_id", false, 200);
     putIfPresent(parameters, "agent_id", agentId);
     putIfPresent(parameters, "engine_id", check.string(body, "", "engine_id", false, 200));
-    putIfPresent(parameters, "llm_config", llmConfig(check, body, "", "llm_config"));
+    EngineSettings.Checks checks = settings.checks(check);
+    putIfPresent(parameters, "llm_config", nonEmpty(checks.llmConfig(body, "llm_config")));
     String onBusy = check.oneOf(body, "", "on_busy", ON_BUSY);
     boolean cancelOnDisconnect = "cancel".equals(check.oneOf(body, "", "on_disconnect", ON_DISCONNECT));
     check.throwIfInvalid();
     String threadId = ctx.pathParam("thread_id");
     List<Runnable> release = new ArrayList<>(1);
-    api.send(ctx, Addresses.SESSION_GET, new JsonObject().put("session_id", threadId))
+    checks.verify()
+        .compose(valid -> api.send(ctx, Addresses.SESSION_GET, new JsonObject().put("session_id", threadId)))
         .recover(failure -> Future.failedFuture(BusError.from(failure).code() == ErrorCode.SESSION_NOT_FOUND
             ? BusError.notFound(ErrorCode.THREAD_NOT_FOUND, "Thread", "thread_id", threadId) : failure))
         .compose(thread -> agentId == null ? Future.succeededFuture()
@@ -211,19 +215,9 @@ final class ChatStreamRoutes {
    * Engine configuration overrides ({@code provider?, model?, temperature?, max_tokens?, ...}):
    * the known keys are type-checked here, the rest pass on to the engine.
    */
-  static JsonObject llmConfig(Validator check, JsonObject body, String prefix, String key) {
-    JsonObject config = check.object(body, prefix, key, false);
-    if (config != null) {
-      String inner = prefix + key + ".";
-      check.string(config, inner, "provider", false, 100);
-      check.string(config, inner, "model", false, 200);
-      check.integer(config, inner, "max_tokens", false, 1, 1_000_000);
-      Object temperature = config.getValue("temperature");
-      if (temperature != null && (!(temperature instanceof Number number) || number.doubleValue() < 0 || number.doubleValue() > 2)) {
-        check.add(inner + "temperature", "must be a number from 0 to 2");
-      }
-    }
-    return config;
+  /** Null for an absent or empty settings object, so a run without overrides carries none. */
+  static JsonObject nonEmpty(JsonObject settings) {
+    return settings == null || settings.isEmpty() ? null : settings;
   }
 
   static void putIfPresent(JsonObject target, String key, Object value) {

@@ -22,11 +22,13 @@ final class ExecuteRoutes {
   private final Api api;
   private final RunStream runs;
   private final Limits limits;
+  private final EngineSettings settings;
 
-  ExecuteRoutes(Api api, RunStream runs, Limits limits) {
+  ExecuteRoutes(Api api, RunStream runs, Limits limits, EngineSettings settings) {
     this.api = api;
     this.runs = runs;
     this.limits = limits;
+    this.settings = settings;
   }
 
   void mount(Router router) {
@@ -40,7 +42,8 @@ final class ExecuteRoutes {
     String engineId = ctx.pathParam("engine_id");
     JsonObject parameters = new JsonObject()
         .put("prompt", check.string(body, "", "prompt", true, ChatStreamRoutes.MAX_CONTENT)).put("engine_id", engineId);
-    ChatStreamRoutes.putIfPresent(parameters, "llm_config", ChatStreamRoutes.llmConfig(check, body, "", "parameters"));
+    EngineSettings.Checks checks = settings.checks(check);
+    ChatStreamRoutes.putIfPresent(parameters, "llm_config", ChatStreamRoutes.nonEmpty(checks.llmConfig(body, "parameters")));
     JsonObject metadata = check.object(body, "", "metadata", false);
     if (metadata != null) {
       check.oneOf(metadata, "metadata.", "priority", InferRoutes.PRIORITIES);
@@ -51,7 +54,8 @@ final class ExecuteRoutes {
     String accept = ctx.request().getHeader("Accept");
     boolean streaming = accept != null && accept.contains("text/event-stream");
     Runnable release = streaming ? runs.streams().acquireSlot() : () -> { };
-    api.send(ctx, Addresses.ENGINE_GET, new JsonObject().put("engine_id", engineId))
+    checks.verify()
+        .compose(valid -> api.send(ctx, Addresses.ENGINE_GET, new JsonObject().put("engine_id", engineId)))
         .compose(engine -> {
           JsonObject command = new JsonObject().put("session_id", engine.getString("session_id"))
               .put("command_type", RunStream.PROMPT).put("parameters", parameters)

@@ -52,8 +52,8 @@ public class HttpApiVerticle extends VerticleBase {
     new AgentRoutes(api, limits, engineSettings).mount(router);
     new ThreadRoutes(api, limits).mount(router);
     RunStream runs = new RunStream(api, streams);
-    new ExecuteRoutes(api, runs, limits).mount(router);
-    new ChatStreamRoutes(api, runs).mount(router);
+    new ExecuteRoutes(api, runs, limits, engineSettings).mount(router);
+    new ChatStreamRoutes(api, runs, engineSettings).mount(router);
     new InferRoutes(api, runs, limits).mount(router);
     new SemanticStreamRoutes(api, runs).mount(router);
     router.route().failureHandler(Api::routeFailure);

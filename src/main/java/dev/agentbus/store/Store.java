@@ -42,6 +42,8 @@ public final class Store {
         index(mongo, Collections.COMMANDS, new JsonObject().put("session_id", 1).put("_id", 1), "session_commands"),
         index(mongo, Collections.COMMANDS, new JsonObject().put("status", 1).put("node_id", 1), "status_node"),
         index(mongo, Collections.ENGINES, new JsonObject().put("session_id", 1).put("created_at", -1), "session_engines"),
+        index(mongo, Collections.MESSAGES, new JsonObject().put("session_id", 1).put("_id", 1), "session_messages"),
+        index(mongo, Collections.AGENTS, new JsonObject().put("name", 1), "agent_names"),
         index(mongo, Collections.IDEMPOTENCY_KEYS, new JsonObject().put("expires_ms", 1), "expiry"),
         index(mongo, Collections.SUBSCRIBER_CURSORS, new JsonObject().put("session_id", 1), "session")))
         .mapEmpty();
