@@ -66,9 +66,9 @@ public class EngineVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    // Runs die with this verticle's timers. Their commands are not failed here (the event log may
-    // already be gone): the CommandReaper of a live node fails them with NODE_LOST, event included.
-    runs.values().forEach(run -> run.abort(new BusError(ErrorCode.NODE_LOST, "The node is stopping")));
+    // Runs die with this verticle's timers and its web client (closed on undeploy, which closes
+    // their model requests). Their commands are not failed here (the event log may already be
+    // gone): the CommandReaper of a live node fails them with NODE_LOST, event included.
     runs.clear();
     return sessions.close();
   }

@@ -52,10 +52,7 @@ final class AgentRoutes {
     agent.put("metadata", metadata == null ? new JsonObject() : metadata);
     checks.verify()
         .compose(valid -> api.send(ctx, Addresses.AGENT_CREATE, agent))
-        .onSuccess(created -> {
-          ctx.response().putHeader("Location", Api.BASE + "/agents/" + created.getString("agent_id"));
-          Api.json(ctx, 201, created);
-        })
+        .onSuccess(created -> Api.created(ctx, Api.BASE + "/agents/" + created.getString("agent_id"), created))
         .onFailure(failure -> Api.fail(ctx, failure));
   }
 

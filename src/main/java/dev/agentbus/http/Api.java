@@ -116,6 +116,12 @@ final class Api {
     });
   }
 
+  /** 201 with {@code Location} pointing at what was created. */
+  static void created(RoutingContext ctx, String location, JsonObject body) {
+    ctx.response().putHeader("Location", location);
+    json(ctx, 201, body);
+  }
+
   /** The one error mapper: any failure → stable code, HTTP status and the error envelope. */
   static void fail(RoutingContext ctx, Throwable failure) {
     BusError error = Bus.asBusError(failure, ctx.request().path(), requestId(ctx));

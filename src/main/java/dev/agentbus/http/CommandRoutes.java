@@ -45,8 +45,7 @@ final class CommandRoutes {
     check.throwIfInvalid();
     JsonObject request = command.put("session_id", ctx.pathParam("session_id")).put("wait_seconds", wait);
     Bus.request(api.vertx(), Addresses.COMMAND_SUBMIT, request, waiting(ctx, wait)).onSuccess(accepted -> {
-      ctx.response().putHeader("Location", Api.BASE + "/sessions/" + accepted.getString("session_id")
-          + "/commands/" + accepted.getString("command_id"));
+      ctx.response().putHeader("Location", location(accepted));
       boolean done = wait > 0 && CommandStatus.isFinal(accepted.getString("status"));
       Api.json(ctx, done ? 200 : 202, accepted);
     }).onFailure(failure -> Api.fail(ctx, failure));
@@ -118,5 +117,10 @@ final class CommandRoutes {
         .put("cursor", ctx.request().getParam("cursor"));
     check.throwIfInvalid();
     api.forward(ctx, Addresses.COMMAND_LIST, query, 200);
+  }
+
+  /** Where an accepted command is polled. */
+  static String location(JsonObject command) {
+    return Api.BASE + "/sessions/" + command.getString("session_id") + "/commands/" + command.getString("command_id");
   }
 }

@@ -47,10 +47,7 @@ final class EngineRoutes {
         .put("configuration", checks.configuration(body, "configuration"));
     checks.verify()
         .compose(valid -> api.send(ctx, Addresses.ENGINE_CREATE, engine))
-        .onSuccess(created -> {
-          ctx.response().putHeader("Location", Api.BASE + "/engines/" + created.getString("engine_id"));
-          Api.json(ctx, 201, created);
-        })
+        .onSuccess(created -> Api.created(ctx, Api.BASE + "/engines/" + created.getString("engine_id"), created))
         .onFailure(failure -> Api.fail(ctx, failure));
   }
 

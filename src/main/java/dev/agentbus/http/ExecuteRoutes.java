@@ -67,8 +67,7 @@ final class ExecuteRoutes {
           return Bus.request(api.vertx(), Addresses.COMMAND_SUBMIT, command, delivery);
         })
         .onSuccess(accepted -> {
-          ctx.response().putHeader("Location", Api.BASE + "/sessions/" + accepted.getString("session_id")
-              + "/commands/" + accepted.getString("command_id"));
+          ctx.response().putHeader("Location", CommandRoutes.location(accepted));
           if (streaming) {
             stream(ctx, accepted, release);
             return;

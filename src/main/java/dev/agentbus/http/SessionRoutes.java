@@ -44,8 +44,7 @@ final class SessionRoutes {
     JsonObject session = sessionFields(check, body, "");
     check.throwIfInvalid();
     api.send(ctx, Addresses.SESSION_CREATE, session).onSuccess(created -> {
-      ctx.response().putHeader("Location", Api.BASE + "/sessions/" + created.getString("session_id"));
-      Api.json(ctx, 201, created);
+      Api.created(ctx, Api.BASE + "/sessions/" + created.getString("session_id"), created);
     }).onFailure(failure -> Api.fail(ctx, failure));
   }
 
