@@ -35,7 +35,7 @@ final class AgentLoop {
   }
 
   /** Limits of one run. */
-  record Settings(int maxIterations, long stallTimeoutMs, int maxRetries, long retryBaseMs, long retryMaxMs) {
+  record Settings(int maxIterations, long stallTimeoutMs, int maxRetries, long retryBaseMs, long retryMaxMs, long tokenFlushMs) {
     static Settings from(JsonObject engines, JsonObject configuration) {
       int limit = engines.getInteger("max_iterations_limit", 50);
       return new Settings(
@@ -43,7 +43,57 @@ final class AgentLoop {
           engines.getLong("stall_timeout_ms", 60_000L),
           engines.getInteger("max_retries", 3),
           engines.getLong("retry_base_ms", 500L),
-          engines.getLong("retry_max_ms", 30_000L));
+          engines.getLong("retry_max_ms", 30_000L),
+          engines.getLong("token_flush_ms", 0L));
+    }
+  }
+
+  /**
+   * Turns a model's deltas into events: the first delta goes out at once, later ones arriving
+   * within {@code tokenFlushMs} of the previous event are joined into one. Every event is a
+   * durable write, so this bounds writes per stream without delaying the first token.
+   */
+  private final class Coalescer {
+    private final String eventType;
+    private final StringBuilder pending = new StringBuilder();
+    private int index;
+    private long lastFlush;
+    private long timer = -1;
+
+    Coalescer(String eventType) {
+      this.eventType = eventType;
+    }
+
+    void add(String text) {
+      pending.append(text);
+      long wait = lastFlush + settings.tokenFlushMs() - System.currentTimeMillis();
+      if (wait <= 0) {
+        flush();
+      } else if (timer == -1) {
+        timer = vertx.setTimer(wait, t -> {
+          timer = -1;
+          flush();
+        });
+      }
+    }
+
+    void flush() {
+      vertx.cancelTimer(timer);
+      timer = -1;
+      if (pending.length() == 0 || stopped()) {
+        return;
+      }
+      JsonObject data = new JsonObject().put("text", pending.toString());
+      if (eventType.equals("engine.token")) {
+        data.put("channel", "content");
+      }
+      emit(eventType, data.put("index", index++));
+      pending.setLength(0);
+      lastFlush = System.currentTimeMillis();
+    }
+
+    int count() {
+      return index;
     }
   }
 
@@ -63,8 +113,8 @@ final class AgentLoop {
   private Throwable emitFailure;
   private Model.Call current;
   private long timer = -1;
-  private int tokenIndex;
-  private int reasoningIndex;
+  private final Coalescer tokens = new Coalescer("engine.token");
+  private final Coalescer reasoning = new Coalescer("engine.reasoning");
   private int iteration;
   private int toolCallCount;
 
@@ -162,7 +212,7 @@ final class AgentLoop {
               .compose(u -> emit("engine.message", new JsonObject().put("role", "assistant")
                   .put("content", turn.content()).put("message_id", answer.getString("_id")))))
           .compose(last -> settled())
-          .onSuccess(done -> outcome.tryComplete(new JsonObject().put("text", turn.content()).put("tokens", tokenIndex)
+          .onSuccess(done -> outcome.tryComplete(new JsonObject().put("text", turn.content()).put("tokens", tokens.count())
               .put("iterations", iteration).put("tool_calls", toolCallCount).put("usage", usage.copy())))
           .onFailure(this::fail);
       return;
@@ -242,7 +292,8 @@ final class AgentLoop {
         if (!stopped() && !text.isEmpty()) {
           streamed[0] = true;
           lastActivity[0] = System.currentTimeMillis();
-          emit("engine.token", new JsonObject().put("text", text).put("channel", "content").put("index", tokenIndex++));
+          reasoning.flush();
+          tokens.add(text);
         }
       }
 
@@ -251,7 +302,8 @@ final class AgentLoop {
         if (!stopped() && !text.isEmpty()) {
           streamed[0] = true;
           lastActivity[0] = System.currentTimeMillis();
-          emit("engine.reasoning", new JsonObject().put("text", text).put("index", reasoningIndex++));
+          tokens.flush();
+          reasoning.add(text);
         }
       }
 
@@ -272,6 +324,8 @@ final class AgentLoop {
     });
     return turn.future().eventually(() -> {
       vertx.cancelTimer(timer);
+      reasoning.flush();
+      tokens.flush();
       return Future.succeededFuture();
     }).recover(failure -> {
       if (stopped() || streamed[0] || !(failure instanceof ModelError e) || !e.retryable() || attempt >= settings.maxRetries()) {

@@ -194,4 +194,24 @@ class AgentLoopTest {
 
     assertThat(commands.awaitStatus(session, id, "completed").getJsonObject("result").getString("text")).isEqualTo("from the request");
   }
+
+  @Test
+  @DisplayName("with token_flush_ms, the first delta is sent at once and later ones are joined into fewer events, losing nothing")
+  void coalescedTokens() {
+    try (TestNode coalescing = TestNode.start(new JsonObject().put("engines", new JsonObject().put("token_flush_ms", 500)))) {
+      CommandClient client = new CommandClient(coalescing);
+      String session = coalescing.createSession();
+      String engine = client.dummyEngine(session, 1, CommandClient.words(30));
+
+      String id = client.start(session, prompt("talk", engine));
+      JsonObject done = client.awaitStatus(session, id, "completed");
+
+      List<String> texts = client.events(session, id, "engine.token").stream()
+          .map(e -> e.getJsonObject("data").getString("text")).toList();
+      assertThat(texts.get(0)).isEqualTo("w0 ");
+      assertThat(texts).hasSizeLessThan(30);
+      assertThat(String.join("", texts)).isEqualTo(CommandClient.words(30));
+      assertThat(done.getJsonObject("result").getInteger("tokens")).isEqualTo(texts.size());
+    }
+  }
 }
