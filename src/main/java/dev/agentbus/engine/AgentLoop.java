@@ -233,7 +233,7 @@ final class AgentLoop {
       chain = chain
           .compose(previous -> conversation.save("assistant", "tool_call", call.arguments(), userMessageId,
               new JsonObject().put("tool_call", toolCall).put("iteration", iteration)))
-          .compose(saved -> stopped() ? Future.failedFuture("stopped") : callTool(name, call))
+          .compose(saved -> stopped() ? Future.failedFuture("stopped") : callTool(name, call, saved.getString("_id")))
           .compose(result -> {
             results.add(result);
             return emit("engine.tool_result", result);
@@ -258,8 +258,8 @@ final class AgentLoop {
     });
   }
 
-  /** Runs one tool; never fails except on a store error. Its result is stored as a {@code tool_result} message. */
-  private Future<JsonObject> callTool(String name, ModelTurn.ToolCall call) {
+  /** Runs one tool; never fails except on a store error. Its result is stored as a {@code tool_result} message under its call. */
+  private Future<JsonObject> callTool(String name, ModelTurn.ToolCall call, String callMessageId) {
     Future<ToolOutcome> ran;
     JsonObject arguments;
     try {
@@ -274,7 +274,7 @@ final class AgentLoop {
           ? outcome.result().substring(0, MAX_TOOL_RESULT_CHARS) + " [truncated]" : outcome.result();
       JsonObject result = new JsonObject().put("tool_call_id", call.id()).put("name", name).put("result", text)
           .put("is_error", outcome.isError()).put("duration_ms", outcome.durationMs());
-      return conversation.save("tool", "tool_result", text, null, new JsonObject()
+      return conversation.save("tool", "tool_result", text, callMessageId, new JsonObject()
               .put("tool_call_id", call.id()).put("name", name).put("is_error", outcome.isError())
               .put("duration_ms", outcome.durationMs()))
           .map(saved -> result);

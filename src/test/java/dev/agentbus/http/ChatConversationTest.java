@@ -71,6 +71,8 @@ class ChatConversationTest {
     assertThat(answer.getString("parent_id")).isEqualTo(user.getString("id"));
     assertThat(answer.getLong("duration_ms")).isNotNull().isNotNegative();
     assertThat(messages.get(3).getString("content")).isEqualTo("391");
+    assertThat(messages.get(3).getString("parent_id")).as("a tool result is threaded under its call").isEqualTo(messages.get(2).getString("id"));
+    assertThat(messages.get(1).getString("parent_id")).isEqualTo(user.getString("id"));
   }
 
   @Test
