@@ -12,17 +12,8 @@ ab_build_if_needed
 
 port="${BENCH_PORT:-18081}"
 data="$(mktemp -d)"
-log="$data/node.log"
-trap 'kill "$node_pid" 2>/dev/null || true; wait "$node_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
-
-HTTP_PORT="$port" DATA_DIR="$data/store" STORE_BACKEND="${STORE_BACKEND:-h2}" AGENTBUS_CONFIG=/nonexistent LOG_LEVEL=WARN \
-  "$AB_JAVA" "${AB_JVM_FLAGS[@]}" -jar "$AB_JAR" >"$log" 2>&1 &
-node_pid=$!
-for _ in $(seq 1 120); do
-  curl -fsS "http://127.0.0.1:$port/api/v1/health/ready" >/dev/null 2>&1 && break
-  kill -0 "$node_pid" 2>/dev/null || { echo "node exited:"; tail -20 "$log"; exit 1; }
-  sleep 0.5
-done
+trap 'kill "${AB_NODE_PID:-}" 2>/dev/null || true; wait "${AB_NODE_PID:-}" 2>/dev/null || true; rm -rf "$data"' EXIT
+ab_start_bench_node "$port" "$data"
 echo "# $(date -u +%FT%TZ) $(nproc) cores, store: embedded ${STORE_BACKEND:-h2}, load generator on the same machine"
 "$AB_JAVA" -cp "$AB_JAR" dev.agentbus.bench.StreamBench "http://127.0.0.1:$port" "${BENCH_STREAMS:-1,200}" \
   "${BENCH_WORDS:-100}" "${BENCH_DELAYS:-0,10}"

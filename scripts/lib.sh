@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared helpers for scripts/run.sh and scripts/run-cluster.sh. Source it; do not execute it.
+# Shared helpers for the scripts in scripts/. Source it; do not execute it.
 # Sets AB_ROOT (repo root), AB_JAR, AB_JAVA and the AB_JVM_FLAGS array.
 # shellcheck disable=SC2034  # variables are used by the scripts that source this file
 
@@ -37,4 +37,19 @@ ab_build_if_needed() {
     [[ -f "$AB_JAR" ]] || { echo "agentbus: build finished but $AB_JAR is missing" >&2; return 1; }
     touch "$AB_JAR"  # so an unchanged repackage does not trigger a rebuild on every run
   fi
+}
+
+# For the benchmarks: start one node on port $1 with a fresh embedded store under directory $2
+# (STORE_BACKEND h2 by default), log to $2/node.log, wait until it is ready. Sets AB_NODE_PID.
+ab_start_bench_node() {
+  local port="$1" data="$2"
+  HTTP_PORT="$port" DATA_DIR="$data/store" STORE_BACKEND="${STORE_BACKEND:-h2}" AGENTBUS_CONFIG=/nonexistent LOG_LEVEL=WARN \
+    "$AB_JAVA" "${AB_JVM_FLAGS[@]}" -jar "$AB_JAR" >"$data/node.log" 2>&1 &
+  AB_NODE_PID=$!
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$port/api/v1/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$AB_NODE_PID" 2>/dev/null || { echo "node exited:"; tail -20 "$data/node.log"; return 1; }
+    sleep 0.5
+  done
+  echo "node did not become ready on port $port"; return 1
 }
