@@ -164,4 +164,35 @@ class ClusterTest {
     assertThat(tokens.size()).isLessThan(12);
     assertThat(nodeA.get(commandPath).bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("CANCELLED");
   }
+
+  @Test
+  @DisplayName("prompts to one conversation sent to two nodes run one at a time, and the later one sees the earlier exchange")
+  void oneRunPerConversationAcrossNodes() {
+    String sessionId = nodeA.createSession();
+    JsonObject slow = new JsonObject().put("command_type", "engine.prompt").put("parameters", new JsonObject()
+        .put("prompt", "first").put("llm_config", new JsonObject().put("token_delay_ms", 20)
+            .put("response", "one two three four five six seven eight")));
+    JsonObject second = new JsonObject().put("command_type", "engine.prompt").put("parameters", new JsonObject().put("prompt", "second"));
+
+    String first = nodeA.post("/sessions/" + sessionId + "/commands", slow).bodyAsJsonObject().getString("command_id");
+    await().atMost(Duration.ofSeconds(15)).until(() -> nodeA.get("/sessions/" + sessionId + "/events?event_type=engine.token")
+        .bodyAsJsonObject().getJsonArray("data").size() > 0);
+    String later = nodeB.post("/sessions/" + sessionId + "/commands", second).bodyAsJsonObject().getString("command_id");
+    await().atMost(Duration.ofSeconds(15)).until(() -> "completed".equals(
+        nodeB.get("/sessions/" + sessionId + "/commands/" + later).bodyAsJsonObject().getString("status")));
+
+    List<JsonObject> events = nodeB.get("/sessions/" + sessionId + "/events?limit=500").bodyAsJsonObject().getJsonArray("data")
+        .stream().map(JsonObject.class::cast).toList();
+    long firstAnswer = events.stream().filter(e -> first.equals(e.getString("command_id")) && "engine.message".equals(e.getString("event_type")))
+        .findFirst().orElseThrow().getLong("seq");
+    long laterFirstToken = events.stream().filter(e -> later.equals(e.getString("command_id")) && "engine.token".equals(e.getString("event_type")))
+        .findFirst().orElseThrow().getLong("seq");
+    assertThat(laterFirstToken).as("the second run starts after the first answered").isGreaterThan(firstAnswer);
+    JsonArray history = nodeA.get("/sessions/" + sessionId + "/messages?role=user").bodyAsJsonObject().getJsonArray("data");
+    assertThat(history.stream().map(m -> ((JsonObject) m).getString("content")).toList()).containsExactly("first", "second");
+    // The dummy counts the words it was sent: "first" + its 8-word answer + "second".
+    JsonObject usage = nodeB.get("/sessions/" + sessionId + "/commands/" + later).bodyAsJsonObject()
+        .getJsonObject("result").getJsonObject("usage");
+    assertThat(usage.getLong("prompt_tokens")).isEqualTo(10L);
+  }
 }
