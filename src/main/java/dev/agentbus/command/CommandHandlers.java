@@ -3,6 +3,7 @@ package dev.agentbus.command;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.FieldErrors.FieldError;
+import dev.agentbus.engine.EngineKeys;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -59,7 +60,9 @@ public final class CommandHandlers {
         }
       }
       Object llmConfig = parameters.getValue("llm_config");
-      if (llmConfig != null && !(llmConfig instanceof JsonObject)) {
+      if (llmConfig instanceof JsonObject settings) {
+        errors.addAll(EngineKeys.badKeys(settings, "parameters.llm_config.", EngineKeys.LLM_CONFIG));
+      } else if (llmConfig != null) {
         errors.add(new FieldError("parameters.llm_config", "must be an object"));
       }
       return errors;

@@ -1,6 +1,8 @@
 package dev.agentbus.http;
 
 import dev.agentbus.bus.BusError;
+import dev.agentbus.engine.EngineKeys;
+import dev.agentbus.engine.EngineVerticle;
 import dev.agentbus.net.UrlGuard;
 import dev.agentbus.tool.BuiltinTools;
 import io.vertx.core.Future;
@@ -15,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The one validator of engine settings: an engine's {@code configuration} ({@code POST /engines})
@@ -32,22 +33,9 @@ final class EngineSettings {
   static final int MAX_TOOLS = 32;
   static final int MAX_SCRIPT_TURNS = 50;
   static final int MAX_TOOL_CALLS = 16;
-  static final Set<String> PROVIDERS = Set.of("dummy", "openai");
 
-  /** Keys every engine understands (the dummy-only ones are ignored by real models). */
-  private static final List<String> ENGINE_KEYS = List.of("temperature", "max_tokens", "top_p", "system_prompt",
-      "base_url", "tools", "max_iterations", "response", "token_delay_ms", "script");
-  private static final List<String> LLM_KEYS;
   private static final List<String> TURN_KEYS = List.of("reasoning", "content", "tool_calls", "fail", "stall");
   private static final List<String> FAIL_KEYS = List.of("message", "code", "retryable", "after_tokens");
-  private static final Set<String> NOT_SECRETS = Set.of("max_tokens", "token_delay_ms");
-  static final String NO_KEYS = "API keys are never accepted in requests; the server reads them from its config or environment (OPENAI_API_KEY)";
-
-  static {
-    List<String> keys = new ArrayList<>(List.of("provider", "model"));
-    keys.addAll(ENGINE_KEYS);
-    LLM_KEYS = List.copyOf(keys);
-  }
 
   private final Vertx vertx;
   private final JsonObject config;
@@ -75,14 +63,14 @@ final class EngineSettings {
 
     /** An engine {@code configuration}: {@code {}} when absent, null when invalid. */
     JsonObject configuration(JsonObject body, String key) {
-      return settings(body, key, ENGINE_KEYS);
+      return settings(body, key, EngineKeys.CONFIGURATION);
     }
 
     /** An agent's {@code llm_config}: the configuration keys plus {@code provider} and {@code model}. */
     JsonObject llmConfig(JsonObject body, String key) {
-      JsonObject settings = settings(body, key, LLM_KEYS);
+      JsonObject settings = settings(body, key, EngineKeys.LLM_CONFIG);
       if (settings != null) {
-        check.oneOf(settings, key + ".", "provider", PROVIDERS);
+        check.oneOf(settings, key + ".", "provider", EngineVerticle.ENGINE_TYPES);
         check.string(settings, key + ".", "model", false, 200);
       }
       return settings;
@@ -190,13 +178,7 @@ final class EngineSettings {
         return body.getValue(key) == null ? new JsonObject() : null;
       }
       String prefix = key + ".";
-      for (String name : settings.fieldNames()) {
-        if (isSecret(name)) {
-          check.add(prefix + name, NO_KEYS);
-        } else if (!allowed.contains(name)) {
-          check.add(prefix + name, "is not a known setting; allowed: " + String.join(", ", allowed));
-        }
-      }
+      EngineKeys.badKeys(settings, prefix, allowed).forEach(error -> check.add(error.field(), error.issue()));
       number(settings, prefix, "temperature", 0, 2);
       check.integer(settings, prefix, "max_tokens", false, 1, 1_000_000);
       number(settings, prefix, "top_p", 0, 1);
@@ -301,12 +283,6 @@ final class EngineSettings {
   }
 
   /** A setting that looks like a credential; {@code max_tokens} and {@code token_delay_ms} are not. */
-  static boolean isSecret(String name) {
-    String lower = name.toLowerCase(Locale.ROOT);
-    return !NOT_SECRETS.contains(lower)
-        && (lower.contains("key") || lower.contains("secret") || lower.contains("token") || lower.contains("password"));
-  }
-
   private static String trim(double value) {
     return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
   }

@@ -217,6 +217,21 @@ class OpenAiEngineTest {
   }
 
   @Test
+  @DisplayName("an API key in a prompt command's llm_config is refused with 400 and the command is not stored")
+  void keyInCommandRefused() {
+    String session = node.createSession();
+    JsonObject command = prompt("hello");
+    command.getJsonObject("parameters").put("llm_config", new JsonObject().put("provider", "openai").put("api_key", "sk-client"));
+
+    HttpResponse<Buffer> refused = commands.submit(session, command);
+
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(CommandClient.badFields(refused)).containsExactly("parameters.llm_config.api_key");
+    assertThat(refused.bodyAsString()).doesNotContain("sk-client");
+    assertThat(commands.list(session, "").bodyAsJsonObject().getJsonArray("data")).isEmpty();
+  }
+
+  @Test
   @DisplayName("a base_url on a private or loopback address that is not allow-listed is refused with 400")
   void hostileBaseUrl() {
     String session = node.createSession();
