@@ -119,6 +119,14 @@ public final class Addresses {
   /** request: {@code {engine_id}} → {@code {engine_id, status: "deleted"}}, or {@code ENGINE_NOT_FOUND}. */
   public static final String ENGINE_DELETE = PREFIX + "engine.delete";
   /**
+   * request: {@code {session_id, engine_id?, agent_id?, llm_config?}} → the engine a prompt runs
+   * on, {@code {engine_id (null unless a stored engine), agent_id?, engine_type, model_name,
+   * configuration}}: the named engine of the session, else the named agent's settings, else the
+   * session's newest engine, else the default; then {@code llm_config} on top. Fails {@code
+   * ENGINE_NOT_FOUND} or {@code AGENT_NOT_FOUND}.
+   */
+  public static final String ENGINE_RESOLVE = PREFIX + "engine.resolve";
+  /**
    * request, local only: {@code {session_id, command_id, prompt, engine_id?, agent_id?,
    * llm_config?}} → {@code {text, engine_id, engine_type, model_name, tokens, iterations, usage}}
    * after running the tool-call loop and streaming its {@code engine.*} events into the session.

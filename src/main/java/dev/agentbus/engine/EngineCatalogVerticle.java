@@ -4,6 +4,7 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.Headers;
 import dev.agentbus.session.SessionDirectory;
 import dev.agentbus.store.Collections;
 import dev.agentbus.store.Store;
@@ -29,18 +30,21 @@ public class EngineCatalogVerticle extends VerticleBase {
   private MongoClient mongo;
   private SessionDirectory sessions;
   private String openaiModel;
+  private String defaultType;
 
   @Override
   public Future<?> start() {
     mongo = Store.client(vertx, config());
     sessions = new SessionDirectory(vertx, mongo, config());
-    openaiModel = config().getJsonObject("engines", new JsonObject())
-        .getJsonObject("openai", new JsonObject()).getString("model", "gpt-4o-mini");
+    JsonObject engines = config().getJsonObject("engines", new JsonObject());
+    openaiModel = engines.getJsonObject("openai", new JsonObject()).getString("model", "gpt-4o-mini");
+    defaultType = engines.getString("default_type", "dummy");
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.ENGINE_CREATE, (body, h) -> create(body)).completion(),
         Bus.serve(vertx, Addresses.ENGINE_GET, (body, h) -> find(body.getString("engine_id")).map(EngineCatalogVerticle::toEngine)).completion(),
         Bus.serve(vertx, Addresses.ENGINE_LIST, (body, h) -> list(body)).completion(),
-        Bus.serve(vertx, Addresses.ENGINE_DELETE, (body, h) -> delete(body.getString("engine_id"))).completion()));
+        Bus.serve(vertx, Addresses.ENGINE_DELETE, (body, h) -> delete(body.getString("engine_id"))).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_RESOLVE, (body, h) -> resolve(body, h.get(Headers.REQUEST_ID))).completion()));
   }
 
   @Override
@@ -78,6 +82,54 @@ public class EngineCatalogVerticle extends VerticleBase {
         .compose(doc -> doc == null
             ? Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId))
             : Future.succeededFuture(doc));
+  }
+
+  /** See {@link Addresses#ENGINE_RESOLVE}. */
+  private Future<JsonObject> resolve(JsonObject body, String requestId) {
+    String sessionId = body.getString("session_id");
+    String engineId = body.getString("engine_id");
+    String agentId = body.getString("agent_id");
+    Future<JsonObject> base;
+    if (engineId != null) {
+      base = find(engineId).compose(doc -> sessionId.equals(doc.getString("session_id")) ? Future.succeededFuture(toEngine(doc))
+          : Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId)));
+    } else if (agentId != null) {
+      base = Bus.request(vertx, Addresses.AGENT_GET, new JsonObject().put("agent_id", agentId), Bus.withRequestId(requestId))
+          .map(agent -> {
+            JsonObject llmConfig = agent.getJsonObject("llm_config", new JsonObject()).copy();
+            if (agent.getString("system_prompt") != null && llmConfig.getString("system_prompt") == null) {
+              llmConfig.put("system_prompt", agent.getString("system_prompt"));
+            }
+            return withSettings(null, llmConfig).put("agent_id", agentId);
+          });
+    } else {
+      base = mongo.findWithOptions(Collections.ENGINES, new JsonObject().put("session_id", sessionId),
+              new FindOptions().setSort(new JsonObject().put("created_at", -1)).setLimit(1))
+          .map(docs -> docs.isEmpty() ? withSettings(null, new JsonObject()) : toEngine(docs.get(0)));
+    }
+    JsonObject overrides = body.getJsonObject("llm_config");
+    return base.map(engine -> overrides == null ? engine : withSettings(engine, overrides));
+  }
+
+  /** {@code base} (or the default engine) with an llm_config's {@code provider}, {@code model} and settings on top. */
+  private JsonObject withSettings(JsonObject base, JsonObject llmConfig) {
+    JsonObject engine = base == null
+        ? new JsonObject().putNull("engine_id").put("engine_type", defaultType).putNull("model_name").put("configuration", new JsonObject())
+        : base.copy();
+    JsonObject settings = llmConfig.copy();
+    Object provider = settings.remove("provider");
+    Object model = settings.remove("model");
+    if (provider instanceof String type && !type.equals(engine.getString("engine_type"))) {
+      engine.put("engine_type", type).putNull("model_name");
+    }
+    if (model instanceof String name) {
+      engine.put("model_name", name);
+    }
+    if (engine.getString("model_name") == null) {
+      engine.put("model_name", defaultModel(engine.getString("engine_type")));
+    }
+    engine.put("configuration", engine.getJsonObject("configuration", new JsonObject()).copy().mergeIn(settings));
+    return engine;
   }
 
   /** Oldest first by id (ids are time-ordered); the cursor is the last engine id of the previous page. */
