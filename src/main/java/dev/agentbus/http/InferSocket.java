@@ -14,8 +14,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * {@code WS /ws} (seed 001): each client frame {@code {prompt, metadata?, session_id?, stream?}}
@@ -122,19 +120,20 @@ final class InferSocket {
     String requestId = accepted.getString("command_id");
     int[] chunk = {0};
     EventFeed[] feed = new EventFeed[1];
-    feed[0] = runs.follow(accepted.getString("session_id"), requestId, RunStream.after(accepted), subscriber(event -> {
-      if (streamTokens && "engine.token".equals(event.getString("event_type"))) {
-        return new JsonObject().put("type", "token").put("request_id", requestId).put("chunk", chunk[0]++)
-            .put("data", RunStream.data(event).getString("text"));
-      }
-      if (!RunStream.isFinal(event)) {
-        return null;
-      }
-      return CommandStatus.COMPLETED.equals(RunStream.status(event))
-          ? new JsonObject().put("type", "result").put("request_id", requestId).put("status", "completed")
-              .put("result", RunStream.answer(RunStream.data(event).getJsonObject("result")))
-          : new JsonObject().put("type", "error").put("request_id", requestId).put("error", RunStream.error(event));
-    }, reason -> {
+    feed[0] = runs.follow(accepted.getString("session_id"), requestId, RunStream.after(accepted),
+        EventFeed.Subscriber.writingTo(writer, event -> {
+          if (streamTokens && "engine.token".equals(event.getString("event_type"))) {
+            return new JsonObject().put("type", "token").put("request_id", requestId).put("chunk", chunk[0]++)
+                .put("data", RunStream.data(event).getString("text")).encode();
+          }
+          if (!RunStream.isFinal(event)) {
+            return null;
+          }
+          return (CommandStatus.COMPLETED.equals(RunStream.status(event))
+              ? new JsonObject().put("type", "result").put("request_id", requestId).put("status", "completed")
+                  .put("result", RunStream.answer(RunStream.data(event).getJsonObject("result")))
+              : new JsonObject().put("type", "error").put("request_id", requestId).put("error", RunStream.error(event))).encode();
+        }, (reason, lastSeq) -> {
       following.remove(feed[0]);
       switch (reason) {
         case "finished" -> { }
@@ -144,32 +143,6 @@ final class InferSocket {
     }));
     following.add(feed[0]);
     feed[0].start();
-  }
-
-  /** A feed subscriber writing {@code frames(event)} to this socket (null: nothing for that event). */
-  private EventFeed.Subscriber subscriber(Function<JsonObject, JsonObject> frames, Consumer<String> onEnd) {
-    return new EventFeed.Subscriber() {
-      @Override
-      public boolean deliver(JsonObject event) {
-        JsonObject frame = frames.apply(event);
-        return frame == null || (!socket.isClosed() && writer.write(frame.encode()));
-      }
-
-      @Override
-      public boolean writable() {
-        return writer.writable();
-      }
-
-      @Override
-      public void whenWritable(Runnable next) {
-        writer.whenWritable(next);
-      }
-
-      @Override
-      public void end(String reason, long lastSeq) {
-        onEnd.accept(reason);
-      }
-    };
   }
 
   private void send(JsonObject frame) {

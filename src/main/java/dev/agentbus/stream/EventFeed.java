@@ -36,13 +36,17 @@ public final class EventFeed {
     /** The feed is over: {@code session_deleted}, {@code finished}, {@code overflow} or {@code error}. */
     void end(String reason, long lastSeq);
 
-    /** A subscriber that writes each event as one {@code frame} to a socket through {@code writer}. */
+    /**
+     * A subscriber that writes each event as one {@code frame} to a socket through {@code writer};
+     * an event whose frame is null is not sent.
+     */
     static Subscriber writingTo(BoundedWriter writer, java.util.function.Function<JsonObject, String> frame,
                                 java.util.function.BiConsumer<String, Long> onEnd) {
       return new Subscriber() {
         @Override
         public boolean deliver(JsonObject event) {
-          return writer.write(frame.apply(event));
+          String text = frame.apply(event);
+          return text == null || writer.write(text);
         }
 
         @Override
