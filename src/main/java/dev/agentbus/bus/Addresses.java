@@ -82,7 +82,10 @@ public final class Addresses {
 
   /**
    * request: {@code {session_id, command_type, parameters, metadata: {priority, timeout},
-   * wait_seconds}} → command. With {@code wait_seconds > 0} the reply waits (up to that long)
+   * wait_seconds, if_busy?}} → command. {@code if_busy} decides what happens when the session
+   * already has unfinished commands of this type: {@code reject} fails {@code CONFLICT} with
+   * {@code details.active_command_id}, {@code interrupt} cancels them first, {@code enqueue} (the
+   * default) accepts the command alongside. With {@code wait_seconds > 0} the reply waits (up to that long)
    * for a final status. This reply (only) carries {@code accepted_seq}, the seq of the command's
    * {@code command.accepted} event: a stream of its events can start right after {@code accepted_seq - 1}.
    */

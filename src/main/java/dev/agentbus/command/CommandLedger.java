@@ -105,11 +105,15 @@ final class CommandLedger {
     return mongo.findOne(Collections.COMMANDS, new JsonObject().put("_id", commandId), null);
   }
 
-  Future<List<JsonObject>> unfinished(String sessionId) {
-    return mongo.findWithOptions(Collections.COMMANDS,
-        new JsonObject().put("session_id", sessionId).put("status",
-            new JsonObject().put("$in", new JsonArray().add(CommandStatus.PENDING).add(CommandStatus.EXECUTING))),
-        new FindOptions().setFields(new JsonObject().put("_id", 1)));
+  /** The ids of a session's unfinished commands (of {@code commandType}, unless null), oldest first. */
+  Future<List<JsonObject>> unfinished(String sessionId, String commandType) {
+    JsonObject query = new JsonObject().put("session_id", sessionId).put("status",
+        new JsonObject().put("$in", new JsonArray().add(CommandStatus.PENDING).add(CommandStatus.EXECUTING)));
+    if (commandType != null) {
+      query.put("command_type", commandType);
+    }
+    return mongo.findWithOptions(Collections.COMMANDS, query,
+        new FindOptions().setFields(new JsonObject().put("_id", 1)).setSort(new JsonObject().put("_id", 1)));
   }
 
   Future<List<JsonObject>> list(JsonObject body) {

@@ -31,6 +31,7 @@ public class CommandVerticle extends VerticleBase {
   private final CommandHandlers handlers = new CommandHandlers();
   private CommandLedger ledger;
   private CommandScheduler scheduler;
+  private BusyPolicy busy;
   private SessionDirectory sessions;
   private JsonObject limits;
   private long reaperTimer;
@@ -44,6 +45,7 @@ public class CommandVerticle extends VerticleBase {
     CommandScheduler.Finisher finisher = (id, status, error) -> conclude(id, status, null, error);
     scheduler = new CommandScheduler(vertx, limits.getInteger("max_concurrent", 64),
         limits.getInteger("max_queued", 10_000), this::execute, finisher);
+    busy = new BusyPolicy(ledger, (id, error) -> conclude(id, CommandStatus.CANCELLED, null, error));
     reaperTimer = new CommandReaper(vertx, mongo, finisher)
         .schedule(limits.getLong("reaper_period_ms", 10_000L));
     return Future.all(List.of(
@@ -65,6 +67,7 @@ public class CommandVerticle extends VerticleBase {
   private Future<JsonObject> submit(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     return prepare(sessionId, List.of(body), headers, null)
+        .compose(docs -> busy.apply(sessionId, body.getString("command_type"), body.getString("if_busy")).map(docs))
         .compose(docs -> accept(docs, false, false))
         .compose(docs -> {
           String id = docs.get(0).getString("_id");
@@ -233,7 +236,7 @@ public class CommandVerticle extends VerticleBase {
 
   private Future<JsonObject> cancelSession(String sessionId) {
     JsonObject error = CommandScheduler.error(ErrorCode.CANCELLED, "Session deleted");
-    return ledger.unfinished(sessionId)
+    return ledger.unfinished(sessionId, null)
         .compose(docs -> Future.all(docs.stream().map(doc -> conclude(doc.getString("_id"), CommandStatus.CANCELLED, null, error)).toList())
             .map(done -> new JsonObject().put("cancelled", docs.size())));
   }

@@ -6,7 +6,6 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.command.CommandStatus;
 import dev.agentbus.stream.EventFeed;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -34,8 +33,6 @@ final class ChatStreamRoutes {
   private static final List<String> FIELDS = List.of("content", "agent_id", "llm_config", "engine_id", "on_busy", "on_disconnect");
   private static final Set<String> ON_BUSY = Set.of("reject", "enqueue", "interrupt");
   private static final Set<String> ON_DISCONNECT = Set.of("continue", "cancel");
-  /** How many active runs of one thread are looked at (and interrupted) at most. */
-  private static final int MAX_ACTIVE = 100;
 
   private final Api api;
   private final RunStream runs;
@@ -73,11 +70,10 @@ final class ChatStreamRoutes {
             ? BusError.notFound(ErrorCode.THREAD_NOT_FOUND, "Thread", "thread_id", threadId) : failure))
         .compose(thread -> agentId == null ? Future.succeededFuture()
             : api.send(ctx, Addresses.AGENT_GET, new JsonObject().put("agent_id", agentId)))
-        .compose(agent -> activeRuns(ctx, threadId))
-        .compose(active -> applyBusyPolicy(ctx, threadId, onBusy == null ? "reject" : onBusy, active))
-        .compose(ready -> {
+        .compose(agent -> {
           release.add(runs.streams().acquireSlot());
-          return runs.submit(ctx, threadId, parameters, null);
+          return runs.submit(ctx, threadId, parameters, null, onBusy == null ? "reject" : onBusy)
+              .recover(failure -> Future.failedFuture(busyThread(threadId, failure)));
         })
         .onSuccess(accepted -> follow(ctx, threadId, accepted, started, cancelOnDisconnect, release.get(0)))
         .onFailure(failure -> {
@@ -86,36 +82,16 @@ final class ChatStreamRoutes {
         });
   }
 
-  /** The thread's unfinished runs, executing ones first. */
-  private Future<List<JsonObject>> activeRuns(RoutingContext ctx, String threadId) {
-    Future<JsonObject> executing = listRuns(ctx, threadId, CommandStatus.EXECUTING);
-    Future<JsonObject> pending = listRuns(ctx, threadId, CommandStatus.PENDING);
-    return Future.all(executing, pending).map(both -> {
-      List<JsonObject> active = new ArrayList<>();
-      for (Future<JsonObject> page : List.of(executing, pending)) {
-        page.result().getJsonArray("data", new JsonArray()).forEach(command -> active.add((JsonObject) command));
-      }
-      return active;
-    });
-  }
-
-  private Future<JsonObject> listRuns(RoutingContext ctx, String threadId, String status) {
-    return api.send(ctx, Addresses.COMMAND_LIST, new JsonObject().put("session_id", threadId).put("limit", MAX_ACTIVE)
-        .put("status", status).put("command_type", RunStream.PROMPT));
-  }
-
-  private Future<Void> applyBusyPolicy(RoutingContext ctx, String threadId, String onBusy, List<JsonObject> active) {
-    if (active.isEmpty() || "enqueue".equals(onBusy)) {
-      return Future.succeededFuture();
+  /** The command verticle's busy-session conflict, in the chat's words (the thread, its active run, {@code on_busy}). */
+  private static Throwable busyThread(String threadId, Throwable failure) {
+    BusError error = BusError.from(failure);
+    String activeRunId = error.details().getString("active_command_id");
+    if (error.code() != ErrorCode.CONFLICT || activeRunId == null) {
+      return failure;
     }
-    String activeRunId = active.get(0).getString("command_id");
-    if ("reject".equals(onBusy)) {
-      return Future.failedFuture(new BusError(ErrorCode.CONFLICT, "Thread '" + threadId + "' has a run in progress ("
-          + activeRunId + "); wait for it, or send on_busy: enqueue or interrupt",
-          new JsonObject().put("field", "on_busy").put("thread_id", threadId).put("active_run_id", activeRunId)));
-    }
-    return Future.all(active.stream().map(run -> api.send(ctx, Addresses.COMMAND_CANCEL,
-        new JsonObject().put("session_id", threadId).put("command_id", run.getString("command_id")))).toList()).mapEmpty();
+    return new BusError(ErrorCode.CONFLICT, "Thread '" + threadId + "' has a run in progress (" + activeRunId
+        + "); wait for it, or send on_busy: enqueue or interrupt",
+        new JsonObject().put("field", "on_busy").put("thread_id", threadId).put("active_run_id", activeRunId));
   }
 
   private void follow(RoutingContext ctx, String threadId, JsonObject accepted, long started, boolean cancelOnDisconnect,

@@ -31,13 +31,21 @@ final class RunStream {
 
   /**
    * Submits {@code engine.prompt} with {@code parameters} ({@code prompt, engine_id?, agent_id?,
-   * llm_config?}) in the session → the accepted command, with {@code accepted_seq}.
+   * llm_config?}) in the session → the accepted command, with {@code accepted_seq}. {@code ifBusy}
+   * (null: enqueue) is the command verticle's busy-session policy.
    */
   Future<JsonObject> submit(RoutingContext ctx, String sessionId, JsonObject parameters, JsonObject metadata) {
+    return submit(ctx, sessionId, parameters, metadata, null);
+  }
+
+  Future<JsonObject> submit(RoutingContext ctx, String sessionId, JsonObject parameters, JsonObject metadata, String ifBusy) {
     JsonObject command = new JsonObject().put("session_id", sessionId).put("command_type", PROMPT)
         .put("parameters", parameters);
     if (metadata != null) {
       command.put("metadata", metadata);
+    }
+    if (ifBusy != null) {
+      command.put("if_busy", ifBusy);
     }
     return api.send(ctx, Addresses.COMMAND_SUBMIT, command);
   }
