@@ -3,6 +3,7 @@ package dev.agentbus.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentbus.command.CommandClient;
+import dev.agentbus.support.SseClient;
 import dev.agentbus.support.TestNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -46,9 +47,9 @@ class ChatConversationTest {
   void historyAfterStream() {
     String thread = thread();
 
-    StreamingCall call = StreamingCall.post(node, "/api/v1/chat/" + thread + "/stream",
+    SseClient call = SseClient.post(node, "/api/v1/chat/" + thread + "/stream",
         new JsonObject().put("content", "What is 17*23?").put("llm_config", toolScript()));
-    List<JsonObject> frames = call.awaitEnd().stream().map(StreamingCall.Frame::json).toList();
+    List<JsonObject> frames = call.awaitEnd().stream().map(SseClient.Event::json).toList();
 
     assertThat(frames.stream().map(f -> f.getString("type")).distinct().toList())
         .containsExactly("init_stream", "reasoning", "tool_call", "tool_result", "message", "end_stream");
@@ -79,8 +80,8 @@ class ChatConversationTest {
   @DisplayName("the second message of a thread is threaded under the first answer and the model sees the first exchange")
   void secondTurn() {
     String thread = thread();
-    StreamingCall.post(node, "/api/v1/chat/" + thread + "/stream", new JsonObject().put("content", "first")).awaitEnd();
-    StreamingCall.post(node, "/api/v1/chat/" + thread + "/stream", new JsonObject().put("content", "second")).awaitEnd();
+    SseClient.post(node, "/api/v1/chat/" + thread + "/stream", new JsonObject().put("content", "first")).awaitEnd();
+    SseClient.post(node, "/api/v1/chat/" + thread + "/stream", new JsonObject().put("content", "second")).awaitEnd();
 
     List<JsonObject> messages = node.get("/chat/" + thread).bodyAsJsonObject().getJsonArray("messages").stream()
         .map(JsonObject.class::cast).toList();

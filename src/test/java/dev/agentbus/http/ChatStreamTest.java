@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentbus.command.CommandClient;
 import dev.agentbus.support.HttpCalls;
+import dev.agentbus.support.SseClient;
 import dev.agentbus.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -33,8 +34,8 @@ class ChatStreamTest {
     node.close();
   }
 
-  static StreamingCall chat(String threadId, JsonObject body) {
-    return StreamingCall.post(node, "/api/v1/chat/" + threadId + "/stream", body);
+  static SseClient chat(String threadId, JsonObject body) {
+    return SseClient.post(node, "/api/v1/chat/" + threadId + "/stream", body);
   }
 
   static List<String> types(List<JsonObject> frames) {
@@ -56,12 +57,12 @@ class ChatStreamTest {
     String thread = node.createSession();
     long before = System.currentTimeMillis();
 
-    StreamingCall call = chat(thread, new JsonObject().put("content", "hello"));
+    SseClient call = chat(thread, new JsonObject().put("content", "hello"));
     call.awaitEnd();
 
     assertThat(call.status()).isEqualTo(200);
     assertThat(call.header("Content-Type")).startsWith("text/event-stream");
-    assertThat(call.frames()).as("plain data: frames, no event: lines").allMatch(f -> f.event() == null && f.id() == null);
+    assertThat(call.events()).as("plain data: frames, no event: lines").allMatch(f -> f.event() == null && f.id() == null);
     List<JsonObject> frames = call.json();
     List<String> types = types(frames);
     assertThat(types.get(0)).isEqualTo("init_stream");
@@ -119,7 +120,7 @@ class ChatStreamTest {
     JsonObject llmConfig = new JsonObject().put("model", "gpt-4").put("temperature", 0.7).put("max_tokens", 4096);
 
     List<JsonObject> frames = chat(thread, new JsonObject().put("content", "hi").put("engine_id", engine).put("llm_config", llmConfig))
-        .awaitEnd().stream().map(StreamingCall.Frame::json).toList();
+        .awaitEnd().stream().map(SseClient.Event::json).toList();
 
     JsonObject command = commands.get(thread, frames.get(0).getString("run_id"));
     assertThat(command.getJsonObject("parameters")).isEqualTo(new JsonObject().put("prompt", "hi").put("engine_id", engine)
@@ -144,7 +145,7 @@ class ChatStreamTest {
     String thread = node.createSession();
 
     List<JsonObject> frames = chat(thread, new JsonObject().put("content", "hi").put("engine_id", "eng_missing")).awaitEnd()
-        .stream().map(StreamingCall.Frame::json).toList();
+        .stream().map(SseClient.Event::json).toList();
 
     assertThat(types(frames)).containsExactly("init_stream", "error", "end_stream");
     assertThat(frames.get(1).getString("code")).isEqualTo("ENGINE_NOT_FOUND");
@@ -156,7 +157,7 @@ class ChatStreamTest {
   @DisplayName("while a run streams, keep-alive comments are sent every streams.keepalive_ms")
   void keepAlive() {
     String thread = node.createSession();
-    StreamingCall call = chat(thread, new JsonObject().put("content", "hi").put("engine_id", commands.dummyEngine(thread, 400, words(3))));
+    SseClient call = chat(thread, new JsonObject().put("content", "hi").put("engine_id", commands.dummyEngine(thread, 400, words(3))));
 
     call.awaitEnd();
 
@@ -168,7 +169,7 @@ class ChatStreamTest {
   @DisplayName("on_busy reject (the default): a second message while a run is active is 409 CONFLICT naming the active run")
   void busyReject() {
     String thread = node.createSession();
-    StreamingCall first = chat(thread, new JsonObject().put("content", "one").put("engine_id", slowEngine(thread)));
+    SseClient first = chat(thread, new JsonObject().put("content", "one").put("engine_id", slowEngine(thread)));
     String runId = first.awaitJson(f -> "init_stream".equals(f.getString("type"))).getString("run_id");
 
     var second = http.post("/chat/" + thread + "/stream", new JsonObject().put("content", "two"));
@@ -181,20 +182,20 @@ class ChatStreamTest {
       assertThat(details.getString("active_run_id")).isEqualTo(runId);
     }
     commands.cancel(thread, runId);
-    assertThat(first.awaitEnd().get(first.frames().size() - 1).json().getString("status")).isEqualTo("cancelled");
+    assertThat(first.awaitEnd().get(first.events().size() - 1).json().getString("status")).isEqualTo("cancelled");
   }
 
   @Test
   @DisplayName("on_busy interrupt cancels the active run (its stream ends cancelled) and the new one runs to success")
   void busyInterrupt() {
     String thread = node.createSession();
-    StreamingCall first = chat(thread, new JsonObject().put("content", "one").put("engine_id", slowEngine(thread)));
+    SseClient first = chat(thread, new JsonObject().put("content", "one").put("engine_id", slowEngine(thread)));
     String firstRun = first.awaitJson(f -> "init_stream".equals(f.getString("type"))).getString("run_id");
     String fast = commands.dummyEngine(thread, 1, null);
 
-    StreamingCall second = chat(thread, new JsonObject().put("content", "two").put("on_busy", "interrupt").put("engine_id", fast));
-    List<JsonObject> secondFrames = second.awaitEnd().stream().map(StreamingCall.Frame::json).toList();
-    List<JsonObject> firstFrames = first.awaitEnd().stream().map(StreamingCall.Frame::json).toList();
+    SseClient second = chat(thread, new JsonObject().put("content", "two").put("on_busy", "interrupt").put("engine_id", fast));
+    List<JsonObject> secondFrames = second.awaitEnd().stream().map(SseClient.Event::json).toList();
+    List<JsonObject> firstFrames = first.awaitEnd().stream().map(SseClient.Event::json).toList();
 
     assertThat(second.status()).isEqualTo(200);
     assertThat(messages(secondFrames)).isEqualTo("Echo: two");
@@ -209,14 +210,14 @@ class ChatStreamTest {
   void busyEnqueue() {
     String thread = node.createSession();
     String engine = commands.dummyEngine(thread, 50, words(5));
-    StreamingCall first = chat(thread, new JsonObject().put("content", "one").put("engine_id", engine));
+    SseClient first = chat(thread, new JsonObject().put("content", "one").put("engine_id", engine));
     first.awaitJson(f -> "init_stream".equals(f.getString("type")));
 
-    StreamingCall second = chat(thread, new JsonObject().put("content", "two").put("on_busy", "enqueue").put("engine_id", engine));
+    SseClient second = chat(thread, new JsonObject().put("content", "two").put("on_busy", "enqueue").put("engine_id", engine));
 
     assertThat(second.status()).isEqualTo(200);
-    for (StreamingCall call : List.of(first, second)) {
-      List<JsonObject> frames = call.awaitEnd().stream().map(StreamingCall.Frame::json).toList();
+    for (SseClient call : List.of(first, second)) {
+      List<JsonObject> frames = call.awaitEnd().stream().map(SseClient.Event::json).toList();
       assertThat(messages(frames)).isEqualTo(words(5));
       assertThat(frames.get(frames.size() - 1).getString("status")).isEqualTo("success");
     }
@@ -226,7 +227,7 @@ class ChatStreamTest {
   @DisplayName("a client that goes away mid-stream does not stop the run (on_disconnect continue, the default)")
   void disconnectContinues() {
     String thread = node.createSession();
-    StreamingCall call = chat(thread, new JsonObject().put("content", "x").put("engine_id", commands.dummyEngine(thread, 50, words(20))));
+    SseClient call = chat(thread, new JsonObject().put("content", "x").put("engine_id", commands.dummyEngine(thread, 50, words(20))));
     call.awaitJson(f -> "message".equals(f.getString("type")));
     String runId = call.json().get(0).getString("run_id");
 
@@ -240,7 +241,7 @@ class ChatStreamTest {
   @DisplayName("with on_disconnect cancel, a client that goes away mid-stream cancels its run")
   void disconnectCancels() {
     String thread = node.createSession();
-    StreamingCall call = chat(thread, new JsonObject().put("content", "x").put("on_disconnect", "cancel")
+    SseClient call = chat(thread, new JsonObject().put("content", "x").put("on_disconnect", "cancel")
         .put("engine_id", slowEngine(thread)));
     call.awaitJson(f -> "message".equals(f.getString("type")));
     String runId = call.json().get(0).getString("run_id");
@@ -269,7 +270,7 @@ class ChatStreamTest {
         .add(new JsonObject().put("content", "The answer is 42")));
 
     List<JsonObject> frames = chat(thread, new JsonObject().put("content", "what is 6*7?").put("engine_id", engine)).awaitEnd()
-        .stream().map(StreamingCall.Frame::json).toList();
+        .stream().map(SseClient.Event::json).toList();
 
     List<String> types = types(frames);
     assertThat(types.get(0)).isEqualTo("init_stream");
@@ -298,7 +299,7 @@ class ChatStreamTest {
         .add(new JsonObject().put("fail", new JsonObject().put("code", "LLM_ERROR").put("message", "model unavailable"))));
 
     List<JsonObject> frames = chat(thread, new JsonObject().put("content", "hi").put("engine_id", engine)).awaitEnd()
-        .stream().map(StreamingCall.Frame::json).toList();
+        .stream().map(SseClient.Event::json).toList();
 
     assertThat(types(frames)).containsExactly("init_stream", "error", "end_stream");
     assertThat(frames.get(1).getString("code")).isEqualTo("LLM_ERROR");

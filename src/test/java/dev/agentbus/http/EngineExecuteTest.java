@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentbus.command.CommandClient;
 import dev.agentbus.support.HttpCalls;
+import dev.agentbus.support.SseClient;
 import dev.agentbus.support.TestNode;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -86,18 +87,18 @@ class EngineExecuteTest {
     String session = node.createSession();
     String engine = commands.dummyEngine(session, 10, "a b c");
 
-    StreamingCall call = StreamingCall.open(node, HttpMethod.POST, "/api/v1/engines/" + engine + "/execute",
+    SseClient call = SseClient.send(node, HttpMethod.POST, "/api/v1/engines/" + engine + "/execute",
         new JsonObject().put("prompt", "x"), Map.of("Accept", "text/event-stream"));
-    List<StreamingCall.Frame> frames = call.awaitEnd();
+    List<SseClient.Event> frames = call.awaitEnd();
 
     assertThat(call.status()).isEqualTo(200);
     assertThat(call.header("Content-Type")).startsWith("text/event-stream");
-    assertThat(frames).extracting(StreamingCall.Frame::event).containsExactly("command.accepted", "command.started",
+    assertThat(frames).extracting(SseClient.Event::event).containsExactly("command.accepted", "command.started",
         "engine.token", "engine.token", "engine.token", "engine.usage", "engine.message", "command.completed");
     String commandId = frames.get(0).json().getString("command_id");
     assertThat(call.header("Location")).isEqualTo("/api/v1/sessions/" + session + "/commands/" + commandId);
     long previous = 0;
-    for (StreamingCall.Frame frame : frames) {
+    for (SseClient.Event frame : frames) {
       JsonObject event = frame.json();
       assertThat(frame.id()).isEqualTo(String.valueOf(event.getLong("seq")));
       assertThat(event.getLong("seq")).isGreaterThan(previous);

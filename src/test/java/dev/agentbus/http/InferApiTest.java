@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentbus.command.CommandClient;
 import dev.agentbus.support.HttpCalls;
+import dev.agentbus.support.SseClient;
 import dev.agentbus.support.TestNode;
 import dev.agentbus.support.WsClient;
 import io.vertx.core.http.HttpMethod;
@@ -131,16 +132,16 @@ class InferApiTest {
     commands.dummyEngine(session, 30, words(6));
     String id = infer(new JsonObject().put("prompt", "x").put("session_id", session)).getString("request_id");
 
-    StreamingCall live = StreamingCall.open(node, HttpMethod.GET, "/api/v1/stream/" + id, null, Map.of());
-    List<StreamingCall.Frame> liveFrames = live.awaitEnd();
-    StreamingCall replay = StreamingCall.open(node, HttpMethod.GET, "/api/v1/stream/" + id, null, Map.of());
-    List<StreamingCall.Frame> replayFrames = replay.awaitEnd();
+    SseClient live = SseClient.send(node, HttpMethod.GET, "/api/v1/stream/" + id, null, Map.of());
+    List<SseClient.Event> liveFrames = live.awaitEnd();
+    SseClient replay = SseClient.send(node, HttpMethod.GET, "/api/v1/stream/" + id, null, Map.of());
+    List<SseClient.Event> replayFrames = replay.awaitEnd();
 
-    for (List<StreamingCall.Frame> frames : List.of(liveFrames, replayFrames)) {
-      assertThat(frames).extracting(StreamingCall.Frame::event)
+    for (List<SseClient.Event> frames : List.of(liveFrames, replayFrames)) {
+      assertThat(frames).extracting(SseClient.Event::event)
           .containsExactly("start", "token", "token", "token", "token", "token", "token", "complete");
       assertThat(frames.get(0).json()).isEqualTo(new JsonObject().put("request_id", id));
-      List<JsonObject> tokens = frames.subList(1, 7).stream().map(StreamingCall.Frame::json).toList();
+      List<JsonObject> tokens = frames.subList(1, 7).stream().map(SseClient.Event::json).toList();
       assertThat(tokens).extracting(t -> t.getInteger("chunk")).containsExactly(0, 1, 2, 3, 4, 5);
       assertThat(tokens.stream().map(t -> t.getString("data")).collect(Collectors.joining())).isEqualTo(words(6));
       assertThat(frames.get(7).json()).isEqualTo(new JsonObject().put("status", "done").put("result", words(6)));
@@ -153,13 +154,13 @@ class InferApiTest {
   void streamError() {
     String session = slowSession();
     String id = infer(new JsonObject().put("prompt", "x").put("session_id", session)).getString("request_id");
-    StreamingCall stream = StreamingCall.open(node, HttpMethod.GET, "/api/v1/stream/" + id, null, Map.of());
-    Awaitility.await().atMost(PATIENCE).until(() -> stream.frames().stream().anyMatch(f -> "token".equals(f.event())));
+    SseClient stream = SseClient.send(node, HttpMethod.GET, "/api/v1/stream/" + id, null, Map.of());
+    Awaitility.await().atMost(PATIENCE).until(() -> stream.events().stream().anyMatch(f -> "token".equals(f.event())));
 
     commands.cancel(session, id);
 
-    List<StreamingCall.Frame> frames = stream.awaitEnd();
-    StreamingCall.Frame last = frames.get(frames.size() - 1);
+    List<SseClient.Event> frames = stream.awaitEnd();
+    SseClient.Event last = frames.get(frames.size() - 1);
     assertThat(last.event()).isEqualTo("error");
     assertThat(last.json().getString("code")).isEqualTo("CANCELLED");
     assertThat(last.json().getString("message")).isNotBlank();

@@ -8,6 +8,7 @@ import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.command.CommandClient;
 import dev.agentbus.support.HttpCalls;
+import dev.agentbus.support.SseClient;
 import dev.agentbus.support.TestNode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -71,12 +72,12 @@ class SemanticStreamTest {
   }
 
   static List<JsonObject> stream(String path, JsonObject body) {
-    StreamingCall call = StreamingCall.post(node, path, body);
+    SseClient call = SseClient.post(node, path, body);
     assertThat(call.status()).isEqualTo(200);
     assertThat(call.header("Content-Type")).startsWith("text/event-stream");
-    List<StreamingCall.Frame> frames = call.awaitEnd();
+    List<SseClient.Event> frames = call.awaitEnd();
     assertThat(frames).allMatch(f -> f.event() == null, "plain data: frames");
-    return frames.stream().map(StreamingCall.Frame::json).toList();
+    return frames.stream().map(SseClient.Event::json).toList();
   }
 
   static String sessionOf(String conversationId) {

@@ -8,12 +8,18 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 
 /**
  * One real Server-Sent Events connection to a node, parsed as it arrives. Only complete blocks
@@ -21,8 +27,15 @@ import java.util.function.Consumer;
  * browser's EventSource would. Lists are safe to read from the test thread.
  */
 public final class SseClient {
-  /** One dispatched SSE event: its {@code id:}, {@code event:} and {@code data:} fields. */
-  public record Event(String id, String type, String data) {
+  public static final Duration PATIENCE = Duration.ofSeconds(20);
+
+  /** One dispatched SSE event: its {@code id:}, {@code event:} (null when absent) and {@code data:} fields. */
+  public record Event(String id, String event, String data) {
+    /** The event's type as EventSource dispatches it: {@code message} when there was no {@code event:} line. */
+    public String type() {
+      return event == null ? "message" : event;
+    }
+
     public long seq() {
       return Long.parseLong(id);
     }
@@ -56,21 +69,42 @@ public final class SseClient {
 
   /** Like {@link #open(TestNode, String, Map)}; {@code onEvent} sees each event as it is parsed. */
   public static SseClient open(TestNode node, String apiPath, Map<String, String> headers, Consumer<Event> onEvent) {
+    SseClient client = send(node, HttpMethod.GET, "/api/v1" + apiPath, null, headers, onEvent);
+    if (client.status() != 200) {
+      throw new IllegalStateException("SSE open " + apiPath + " -> " + client.status() + " " + client.awaitBody());
+    }
+    return client;
+  }
+
+  /** {@code POST path} (from the root, e.g. {@code /api/v1/chat/x/stream}) with a JSON body, whatever its status. */
+  public static SseClient post(TestNode node, String path, JsonObject body) {
+    return send(node, HttpMethod.POST, path, body, Map.of(), event -> { });
+  }
+
+  /**
+   * Sends any streaming call (path from the root, optional JSON body) and returns once the
+   * response head arrived, whatever its status; the body is parsed as SSE as it arrives.
+   */
+  public static SseClient send(TestNode node, HttpMethod method, String path, JsonObject body, Map<String, String> headers) {
+    return send(node, method, path, body, headers, event -> { });
+  }
+
+  private static SseClient send(TestNode node, HttpMethod method, String path, JsonObject body, Map<String, String> headers,
+                                Consumer<Event> onEvent) {
     Context context = node.vertx().getOrCreateContext();
     SseClient client = new SseClient(context, onEvent);
     Promise<SseClient> opened = Promise.promise();
-    context.runOnContext(v -> node.http().request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/api/v1" + apiPath))
+    context.runOnContext(v -> node.http().request(new RequestOptions().setMethod(method).setURI(path))
         .compose(request -> {
           headers.forEach(request::putHeader);
-          request.putHeader("Accept", "text/event-stream");
-          return request.send();
+          request.putHeader("Accept", headers.getOrDefault("Accept", "text/event-stream"));
+          if (body == null) {
+            return request.send();
+          }
+          request.putHeader("Content-Type", "application/json");
+          return request.send(body.toBuffer());
         })
         .onSuccess(response -> {
-          if (response.statusCode() != 200) {
-            response.body().onComplete(body -> opened.fail(new IllegalStateException(
-                "SSE open " + apiPath + " -> " + response.statusCode() + " " + (body.succeeded() ? body.result() : ""))));
-            return;
-          }
           client.response = response;
           response.handler(client::onChunk);
           response.endHandler(end -> client.finished.complete("end"));
@@ -79,7 +113,7 @@ public final class SseClient {
           opened.complete(client);
         })
         .onFailure(opened::fail));
-    return opened.future().await();
+    return opened.future().toCompletionStage().toCompletableFuture().orTimeout(PATIENCE.toMillis(), TimeUnit.MILLISECONDS).join();
   }
 
   public static SseClient open(TestNode node, String apiPath) {
@@ -102,7 +136,7 @@ public final class SseClient {
 
   private void onBlock(String block) {
     String id = null;
-    String type = "message";
+    String type = null;
     StringBuilder data = null;
     for (String line : block.split("\n", -1)) {
       if (line.startsWith(":")) {
@@ -136,6 +170,52 @@ public final class SseClient {
 
   public List<Event> events() {
     return events;
+  }
+
+  public int status() {
+    return response.statusCode();
+  }
+
+  public String header(String name) {
+    return response.getHeader(name);
+  }
+
+  /** The {@code data:} of every event as JSON. */
+  public List<JsonObject> json() {
+    return events.stream().map(Event::json).toList();
+  }
+
+  /** Waits until the server ends the response; returns every event. */
+  public List<Event> awaitEnd() {
+    try {
+      String how = finished.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+      if (!"end".equals(how)) {
+        throw new AssertionError("stream finished by " + how + "; events so far: " + events);
+      }
+    } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      throw new AssertionError("stream did not end within " + PATIENCE + "; events so far: " + events, e);
+    }
+    return List.copyOf(events);
+  }
+
+  /** Waits for the first event whose JSON matches. */
+  public JsonObject awaitJson(Predicate<JsonObject> match) {
+    return Awaitility.await().atMost(PATIENCE).pollInterval(Duration.ofMillis(10))
+        .until(() -> json().stream().filter(match).findFirst(), Optional::isPresent).orElseThrow();
+  }
+
+  /** The whole body, once the response ended (for a call that did not stream). */
+  public String awaitBody() {
+    awaitEndQuietly();
+    return pending.toString(StandardCharsets.UTF_8);
+  }
+
+  private void awaitEndQuietly() {
+    try {
+      finished.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      throw new AssertionError("response did not end within " + PATIENCE, e);
+    }
   }
 
   public List<Long> seqs() {
