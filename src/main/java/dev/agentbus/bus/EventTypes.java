@@ -1,0 +1,40 @@
+package dev.agentbus.bus;
+
+import java.util.Set;
+
+/**
+ * Every event type agentbus itself appends to a session, defined once. Clients publish their own
+ * types, which may not start with one of {@link #RESERVED_PREFIXES} (in any letter case).
+ */
+public final class EventTypes {
+  private EventTypes() {}
+
+  /** Prefixes only agentbus itself may append under. */
+  public static final Set<String> RESERVED_PREFIXES = Set.of("session.", "command.", "engine.", "tool.", "handler.");
+
+  // ---- sessions: data = the session ({@code session.deleted}: {@code {session_id}}) ----
+  public static final String SESSION_CREATED = "session.created";
+  public static final String SESSION_UPDATED = "session.updated";
+  /** The last event of a session: every stream of the session ends after it. */
+  public static final String SESSION_DELETED = "session.deleted";
+
+  // ---- commands: data = {command_id, command_type, status, result?, error?} ----
+  public static final String COMMAND_PREFIX = "command.";
+  public static final String COMMAND_ACCEPTED = "command.accepted";
+  public static final String COMMAND_STARTED = "command.started";
+
+  /** The event of a command's transition to {@code status} ({@code command.completed}, ...). */
+  public static String command(String status) {
+    return COMMAND_PREFIX + status;
+  }
+
+  // ---- engine runs (see README "Engines: the tool-call loop" for each data shape) ----
+  public static final String ENGINE_REASONING = "engine.reasoning";
+  public static final String ENGINE_TOKEN = "engine.token";
+  public static final String ENGINE_TOOL_CALL = "engine.tool_call";
+  public static final String ENGINE_TOOL_RESULT = "engine.tool_result";
+  public static final String ENGINE_RETRY = "engine.retry";
+  public static final String ENGINE_USAGE = "engine.usage";
+  public static final String ENGINE_MESSAGE = "engine.message";
+  public static final String ENGINE_ERROR = "engine.error";
+}

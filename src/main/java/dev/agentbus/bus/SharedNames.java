@@ -1,0 +1,28 @@
+package dev.agentbus.bus;
+
+/**
+ * Names of the shared data agentbus keeps outside the store: cluster-wide maps and locks
+ * (Hazelcast when clustered) and node-local maps. Defined once, like the addresses.
+ */
+public final class SharedNames {
+  private SharedNames() {}
+
+  /** cluster-wide async map: session id → the last {@code seq} stored for it. */
+  public static final String SEQ_MAP = "agentbus.seq";
+
+  /** cluster-wide lock held while a batch of a session's events gets its {@code seq} and is stored. */
+  public static String seqLock(String sessionId) {
+    return "agentbus.seq-lock." + sessionId;
+  }
+
+  /** cluster-wide lock held by the one engine run of a session's conversation. */
+  public static String conversationLock(String sessionId) {
+    return "agentbus.conversation." + sessionId;
+  }
+
+  /** node-local map: the count of open SSE and WebSocket streams ({@code "open"}). */
+  public static final String STREAMS = "agentbus.streams";
+
+  /** node-local map: this standalone node's id ({@code "id"}). */
+  public static final String NODE = "agentbus.node";
+}
