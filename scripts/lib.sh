@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Shared helpers for the scripts in scripts/. Source it; do not execute it.
-# Sets AB_ROOT (repo root), AB_JAR, AB_JAVA and the AB_JVM_FLAGS array.
+# Sets AB_ROOT (repo root), AB_JAR, AB_BENCH_CP, AB_JAVA and the AB_JVM_FLAGS array.
 # shellcheck disable=SC2034  # variables are used by the scripts that source this file
 
 AB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AB_JAR="$AB_ROOT/target/agentbus.jar"
+# The load generators (dev.agentbus.bench) are test classes, not in the jar: they run on the jar
+# (which carries Vert.x and the web client they use) plus target/test-classes.
+AB_BENCH_CP="$AB_JAR:$AB_ROOT/target/test-classes"
 AB_JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
 # Flags Hazelcast asks for on Java 17, plus anything in JAVA_OPTS (word-split on purpose).
@@ -36,6 +39,19 @@ ab_build_if_needed() {
     (cd "$AB_ROOT" && sh ./mvnw -q -B package -DskipTests)
     [[ -f "$AB_JAR" ]] || { echo "agentbus: build finished but $AB_JAR is missing" >&2; return 1; }
     touch "$AB_JAR"  # so an unchanged repackage does not trigger a rebuild on every run
+  fi
+}
+
+# For the benchmarks: build the jar if needed, and the test classes (the load generators) if they
+# are missing, e.g. after a build with -Dmaven.test.skip. `package -DskipTests` compiles them too.
+ab_build_bench_if_needed() {
+  ab_build_if_needed || return 1
+  if [[ ! -f "$AB_ROOT/target/test-classes/dev/agentbus/bench/LoadBench.class" \
+     || ! -f "$AB_ROOT/target/test-classes/dev/agentbus/bench/StreamBench.class" ]]; then
+    echo "agentbus: compiling the load generators (./mvnw -q -B test-compile)" >&2
+    (cd "$AB_ROOT" && sh ./mvnw -q -B test-compile)
+    [[ -f "$AB_ROOT/target/test-classes/dev/agentbus/bench/LoadBench.class" ]] \
+      || { echo "agentbus: test-compile finished but the bench classes are missing" >&2; return 1; }
   fi
 }
 
