@@ -5,7 +5,10 @@ FROM eclipse-temurin:17-jre
 WORKDIR /app
 
 # Flags Hazelcast asks for on Java 17. Extra JVM options: set JDK_JAVA_OPTIONS (read by `java`).
-ENV HTTP_PORT=8080 \
+# A node listens on loopback only by default; in a container it must listen on every interface to
+# be reachable through a published port (there is no authentication yet: publish with care).
+ENV HTTP_HOST=0.0.0.0 \
+    HTTP_PORT=8080 \
     DATA_DIR=/app/data \
     CLUSTER_CONFIG=/app/cluster.xml
 

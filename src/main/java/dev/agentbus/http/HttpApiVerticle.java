@@ -63,7 +63,7 @@ public class HttpApiVerticle extends VerticleBase {
 
     int frameLimit = http.getInteger("max_ws_frame_bytes", 65_536);
     HttpServerOptions options = new HttpServerOptions()
-        .setHost(http.getString("host", "0.0.0.0"))
+        .setHost(http.getString("host", "127.0.0.1"))
         .setPort(http.getInteger("port", 8080))
         .setMaxWebSocketFrameSize(frameLimit)
         .setMaxWebSocketMessageSize(frameLimit)
