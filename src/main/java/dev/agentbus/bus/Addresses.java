@@ -77,12 +77,19 @@ public final class Addresses {
   public static final String SUBSCRIBER_CURSOR = PREFIX + "subscriber.cursor";
   /** request: {@code {session_id, subscriber_id, seq}} → {@code {acked_seq}}; the cursor only moves forward. */
   public static final String SUBSCRIBER_ACK = PREFIX + "subscriber.ack";
+  /**
+   * request: {@code {session_id, after_seq?, subscriber_id?}} → {@code {session_id, after_seq}}: where a
+   * stream of the session starts — {@code after_seq} when given, else the last seq the durable
+   * subscriber acked, else 0. Fails {@code SESSION_NOT_FOUND}.
+   */
+  public static final String STREAM_OPEN = PREFIX + "event.stream-open";
 
   // ---- commands (CommandVerticle) ----
 
   /**
    * request: {@code {session_id, command_type, parameters, metadata: {priority, timeout},
-   * wait_seconds, if_busy?}} → command. {@code if_busy} decides what happens when the session
+   * wait_seconds, if_busy?}} → command. Instead of {@code session_id}, {@code new_session: {name?,
+   * metadata?}} runs the command in a session created for it. {@code if_busy} decides what happens when the session
    * already has unfinished commands of this type: {@code reject} fails {@code CONFLICT} with
    * {@code details.active_command_id}, {@code interrupt} cancels them first, {@code enqueue} (the
    * default) accepts the command alongside. With {@code wait_seconds > 0} the reply waits (up to that long)
@@ -136,6 +143,13 @@ public final class Addresses {
    */
   public static final String ENGINE_RUN = PREFIX + "engine.run";
 
+  /**
+   * request: {@code {engine_id, prompt, llm_config?, metadata?, wait_seconds}} → the accepted
+   * {@code engine.prompt} command (see {@link #COMMAND_SUBMIT}) on that engine, in the engine's
+   * session. Fails {@code ENGINE_NOT_FOUND}.
+   */
+  public static final String ENGINE_EXECUTE = PREFIX + "engine.execute";
+
   // ---- agents (AgentVerticle) ----
 
   /** request: {@code {name, llm_config, mcp_servers, system_prompt, metadata}} → agent. */
@@ -166,6 +180,12 @@ public final class Addresses {
    * session that holds a seed-003 conversation, created on first use.
    */
   public static final String CONVERSATION_OPEN = PREFIX + "conversation.open";
+  /**
+   * request: {@code {conversation_id, user_id, company_id, prompt}} → the accepted {@code
+   * engine.prompt} command (see {@link #COMMAND_SUBMIT}) in the conversation's session, opened as
+   * {@link #CONVERSATION_OPEN} does.
+   */
+  public static final String CONVERSATION_PROMPT = PREFIX + "conversation.prompt";
 
   // ---- idempotency keys (IdempotencyVerticle) ----
 

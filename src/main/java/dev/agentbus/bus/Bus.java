@@ -46,24 +46,14 @@ public final class Bus {
   }
 
   public static void fail(Message<?> message, Throwable failure) {
-    BusError error = asBusError(failure, message.address(), message.headers().get(Headers.REQUEST_ID));
+    BusError error = BusError.from(failure, message.address(), message.headers().get(Headers.REQUEST_ID));
     message.fail(error.code().httpStatus(), error.toWire());
   }
 
-  /** Turns an unexpected failure into a stable code, logging it once where it happened. */
+  /** @deprecated use {@link BusError#from(Throwable, String, String)}. */
+  @Deprecated
   public static BusError asBusError(Throwable failure, String where, String requestId) {
-    if (failure instanceof BusError e) {
-      return e;
-    }
-    if (failure instanceof io.vertx.core.eventbus.ReplyException) {
-      return BusError.from(failure);
-    }
-    if (failure.getClass().getName().startsWith("com.mongodb")) {
-      LOG.error("store failure at {} request_id={}", where, requestId, failure);
-      return new BusError(ErrorCode.DATABASE_ERROR, "The store is unavailable");
-    }
-    LOG.error("unexpected failure at {} request_id={}", where, requestId, failure);
-    return new BusError(ErrorCode.INTERNAL_ERROR, "Internal error");
+    return BusError.from(failure, where, requestId);
   }
 
   /** Sends a request and unwraps the reply body; failures arrive as {@link io.vertx.core.eventbus.ReplyException}. */

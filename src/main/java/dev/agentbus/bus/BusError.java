@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
  * so it survives the clustered bus without a custom codec.
  */
 public final class BusError extends RuntimeException {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BusError.class);
   private final ErrorCode code;
   private final JsonObject details;
 
@@ -52,10 +53,36 @@ public final class BusError extends RuntimeException {
   }
 
   /**
-   * Maps any failure of a bus request to a {@link BusError}: {@code TIMEOUT}→{@code TIMEOUT},
-   * {@code NO_HANDLERS}→{@code SERVICE_UNAVAILABLE}, {@code RECIPIENT_FAILURE}→the code it carries.
+   * The one error mapper: any failure → a {@link BusError}. A {@code BusError} stays itself; a bus
+   * reply failure maps {@code TIMEOUT}→{@code TIMEOUT}, {@code NO_HANDLERS}→{@code
+   * SERVICE_UNAVAILABLE}, {@code RECIPIENT_FAILURE}→the code it carries; a store failure is {@code
+   * DATABASE_ERROR}; anything else is {@code INTERNAL_ERROR}. Store and unexpected failures are
+   * logged here, once, with where they happened and the request id (their cause never travels).
    */
-  public static BusError from(Throwable failure) {
+  public static BusError from(Throwable failure, String where, String requestId) {
+    BusError error = classify(failure);
+    if (error == null) {
+      boolean store = isStoreFailure(failure);
+      LOG.error("{} failure at {} request_id={}", store ? "store" : "unexpected", where, requestId, failure);
+      return store ? new BusError(ErrorCode.DATABASE_ERROR, "The store is unavailable")
+          : new BusError(ErrorCode.INTERNAL_ERROR, "Internal error");
+    }
+    return error;
+  }
+
+  /** The code {@link #from} gives {@code failure}, without logging: for callers that only branch on it. */
+  public static ErrorCode codeOf(Throwable failure) {
+    BusError error = classify(failure);
+    return error != null ? error.code() : isStoreFailure(failure) ? ErrorCode.DATABASE_ERROR : ErrorCode.INTERNAL_ERROR;
+  }
+
+  /** Whether {@code failure} carries {@code code} (after mapping). */
+  public static boolean is(Throwable failure, ErrorCode code) {
+    return codeOf(failure) == code;
+  }
+
+  /** Our own failures (and replies carrying them); null for anything unexpected. */
+  private static BusError classify(Throwable failure) {
     if (failure instanceof BusError e) {
       return e;
     }
@@ -73,10 +100,20 @@ public final class BusError extends RuntimeException {
           ErrorCode code = ErrorCode.valueOf(json.getString("code"));
           return new BusError(code, json.getString("message"), json.getJsonObject("details"));
         } catch (RuntimeException ignored) {
-          // not one of ours: fall through
+          // not one of ours: unexpected
         }
       }
     }
-    return new BusError(ErrorCode.INTERNAL_ERROR, "Internal error");
+    return null;
+  }
+
+  private static boolean isStoreFailure(Throwable failure) {
+    return failure.getClass().getName().startsWith("com.mongodb");
+  }
+
+  /** @deprecated use {@link #from(Throwable, String, String)} or {@link #codeOf}. */
+  @Deprecated
+  public static BusError from(Throwable failure) {
+    return from(failure, "unknown", null);
   }
 }

@@ -28,6 +28,14 @@ public interface CommandHandler {
     return List.of();
   }
 
+  /**
+   * Checks, before the command is accepted, what only the bus can tell (a referenced resource
+   * exists); fails with the code the submitter gets.
+   */
+  default Future<Void> admit(Vertx vertx, JsonObject parameters, String requestId) {
+    return Future.succeededFuture();
+  }
+
   /** The command's result, or a failure (a {@link dev.agentbus.bus.BusError} keeps its code). */
   Future<JsonObject> execute(Context context);
 }

@@ -68,6 +68,14 @@ public final class CommandHandlers {
       return errors;
     }
 
+    /** A named agent must exist: an unknown one is refused at submit ({@code AGENT_NOT_FOUND}), not at run time. */
+    @Override
+    public Future<Void> admit(io.vertx.core.Vertx vertx, JsonObject parameters, String requestId) {
+      String agentId = parameters.getString("agent_id");
+      return agentId == null ? Future.succeededFuture()
+          : Bus.request(vertx, Addresses.AGENT_GET, new JsonObject().put("agent_id", agentId), requestId).mapEmpty();
+    }
+
     @Override
     public Future<JsonObject> execute(Context context) {
       JsonObject run = new JsonObject()

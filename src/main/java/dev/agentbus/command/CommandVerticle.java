@@ -65,6 +65,11 @@ public class CommandVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> submit(JsonObject body, MultiMap headers) {
+    JsonObject newSession = body.getJsonObject("new_session");
+    if (body.getString("session_id") == null && newSession != null) {
+      return Bus.request(vertx, Addresses.SESSION_CREATE, newSession, headers.get(Headers.REQUEST_ID))
+          .compose(session -> submit(body.copy().put("session_id", session.getString("session_id")), headers));
+    }
     String sessionId = body.getString("session_id");
     return prepare(sessionId, List.of(body), headers, null)
         .compose(docs -> busy.apply(sessionId, body.getString("command_type"), body.getString("if_busy")).map(docs))
@@ -96,6 +101,7 @@ public class CommandVerticle extends VerticleBase {
   private Future<List<JsonObject>> prepare(String sessionId, List<JsonObject> items, MultiMap headers, String batchId) {
     List<FieldError> invalid = new ArrayList<>();
     List<JsonObject> docs = new ArrayList<>();
+    List<Future<Void>> admissions = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       JsonObject item = items.get(i);
       String prefix = batchId == null ? "" : "commands[" + i + "].";
@@ -109,6 +115,7 @@ public class CommandVerticle extends VerticleBase {
       JsonObject parameters = item.getJsonObject("parameters", new JsonObject());
       handler.get().validate(parameters).forEach(e -> invalid.add(new FieldError(prefix + e.field(), e.issue())));
       docs.add(newCommand(sessionId, item, parameters, headers.get(Headers.REQUEST_ID), batchId, i));
+      admissions.add(handler.get().admit(vertx, parameters, headers.get(Headers.REQUEST_ID)));
     }
     if (!invalid.isEmpty()) {
       return Future.failedFuture(FieldErrors.toError(invalid));
@@ -116,7 +123,7 @@ public class CommandVerticle extends VerticleBase {
     if (!scheduler.hasRoomFor(docs.size())) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Command queue is full, retry later"));
     }
-    return sessions.require(sessionId).map(docs);
+    return sessions.require(sessionId).compose(session -> Future.all(admissions)).map(docs);
   }
 
   private JsonObject newCommand(String sessionId, JsonObject item, JsonObject parameters, String requestId, String batchId, int index) {

@@ -42,6 +42,7 @@ public class ConversationVerticle extends VerticleBase {
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.MESSAGE_LIST, (body, h) -> list(body)).completion(),
         Bus.serve(vertx, Addresses.CONVERSATION_OPEN, (body, h) -> open(body, h.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.CONVERSATION_PROMPT, (body, h) -> prompt(body, h.get(Headers.REQUEST_ID))).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_DELETED,
             message -> forget(message.body().getString("session_id"))).completion()));
   }
@@ -138,6 +139,13 @@ public class ConversationVerticle extends VerticleBase {
     }
     JsonObject metadata = new JsonObject().put("conversation_id", conversationId).put("user_id", userId).put("company_id", companyId);
     return open(companyId + "/" + conversationId, metadata, requestId, MAX_RACES);
+  }
+
+  /** See {@link Addresses#CONVERSATION_PROMPT}: open the conversation, then submit the prompt in its session. */
+  private Future<JsonObject> prompt(JsonObject body, String requestId) {
+    return open(body, requestId).compose(opened -> Bus.request(vertx, Addresses.COMMAND_SUBMIT, new JsonObject()
+        .put("session_id", opened.getString("session_id")).put("command_type", "engine.prompt")
+        .put("parameters", new JsonObject().put("prompt", body.getString("prompt"))), requestId));
   }
 
   private Future<JsonObject> open(String key, JsonObject metadata, String requestId, int racesLeft) {

@@ -44,7 +44,8 @@ public class EngineCatalogVerticle extends VerticleBase {
         Bus.serve(vertx, Addresses.ENGINE_GET, (body, h) -> find(body.getString("engine_id")).map(EngineCatalogVerticle::toEngine)).completion(),
         Bus.serve(vertx, Addresses.ENGINE_LIST, (body, h) -> list(body)).completion(),
         Bus.serve(vertx, Addresses.ENGINE_DELETE, (body, h) -> delete(body.getString("engine_id"))).completion(),
-        Bus.serve(vertx, Addresses.ENGINE_RESOLVE, (body, h) -> resolve(body, h.get(Headers.REQUEST_ID))).completion()));
+        Bus.serve(vertx, Addresses.ENGINE_RESOLVE, (body, h) -> resolve(body, h.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_EXECUTE, (body, h) -> execute(body, h.get(Headers.REQUEST_ID))).completion()));
   }
 
   @Override
@@ -82,6 +83,26 @@ public class EngineCatalogVerticle extends VerticleBase {
         .compose(doc -> doc == null
             ? Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId))
             : Future.succeededFuture(doc));
+  }
+
+  /** See {@link Addresses#ENGINE_EXECUTE}: the engine's session runs the prompt. */
+  private Future<JsonObject> execute(JsonObject body, String requestId) {
+    String engineId = body.getString("engine_id");
+    JsonObject parameters = new JsonObject().put("prompt", body.getString("prompt")).put("engine_id", engineId);
+    if (body.getJsonObject("llm_config") != null) {
+      parameters.put("llm_config", body.getJsonObject("llm_config"));
+    }
+    long waitSeconds = body.getLong("wait_seconds", 0L);
+    return find(engineId).compose(engine -> {
+      JsonObject command = new JsonObject().put("session_id", engine.getString("session_id"))
+          .put("command_type", "engine.prompt").put("parameters", parameters).put("wait_seconds", waitSeconds);
+      if (body.getJsonObject("metadata") != null) {
+        command.put("metadata", body.getJsonObject("metadata"));
+      }
+      // The reply may take the whole wait: the request must outlive it.
+      return Bus.request(vertx, Addresses.COMMAND_SUBMIT, command,
+          Bus.withRequestId(requestId).setSendTimeout(waitSeconds * 1000 + 30_000));
+    });
   }
 
   /** See {@link Addresses#ENGINE_RESOLVE}. */

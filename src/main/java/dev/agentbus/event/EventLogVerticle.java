@@ -56,6 +56,7 @@ public class EventLogVerticle extends VerticleBase {
         Bus.serve(vertx, Addresses.EVENT_GET, (body, headers) -> get(body)).completion(),
         Bus.serve(vertx, Addresses.SUBSCRIBER_CURSOR, (body, headers) -> subscriberCursor(body)).completion(),
         Bus.serve(vertx, Addresses.SUBSCRIBER_ACK, (body, headers) -> subscriberAck(body)).completion(),
+        Bus.serve(vertx, Addresses.STREAM_OPEN, (body, headers) -> streamOpen(body)).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_DELETED,
             message -> SeqWriter.forget(vertx, message.body().getString("session_id"))).completion()));
   }
@@ -149,6 +150,16 @@ public class EventLogVerticle extends VerticleBase {
     return sessions.require(sessionId)
         .compose(session -> mongo.findOne(Collections.SUBSCRIBER_CURSORS, cursorId(sessionId, body.getString("subscriber_id")), null))
         .map(doc -> new JsonObject().put("acked_seq", doc == null ? 0L : doc.getLong("acked_seq", 0L)));
+  }
+
+  /** See {@link Addresses#STREAM_OPEN}. */
+  private Future<JsonObject> streamOpen(JsonObject body) {
+    String sessionId = body.getString("session_id");
+    Long afterSeq = body.getLong("after_seq");
+    Future<JsonObject> start = afterSeq != null || body.getString("subscriber_id") == null
+        ? sessions.require(sessionId).map(session -> new JsonObject().put("acked_seq", afterSeq == null ? 0L : afterSeq))
+        : subscriberCursor(body);
+    return start.map(cursor -> new JsonObject().put("session_id", sessionId).put("after_seq", cursor.getLong("acked_seq")));
   }
 
   private Future<JsonObject> subscriberAck(JsonObject body) {

@@ -29,9 +29,9 @@ final class AgentRoutes {
     String base = Api.BASE + "/agents";
     router.post(base).handler(this::create);
     router.get(base).handler(this::list);
-    router.get(base + "/:agent_id").handler(ctx -> api.forward(ctx, Addresses.AGENT_GET, agentRef(ctx), 200));
+    router.get(base + "/:agent_id").handler(ctx -> api.forwardPlain(ctx, Addresses.AGENT_GET, agentRef(ctx), 200));
     router.patch(base + "/:agent_id").handler(this::patch);
-    router.delete(base + "/:agent_id").handler(ctx -> api.forward(ctx, Addresses.AGENT_DELETE, agentRef(ctx), 200));
+    router.delete(base + "/:agent_id").handler(ctx -> api.forwardPlain(ctx, Addresses.AGENT_DELETE, agentRef(ctx), 200));
   }
 
   private static JsonObject agentRef(RoutingContext ctx) {
@@ -41,13 +41,14 @@ final class AgentRoutes {
   private void create(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of());
     EngineSettings.Checks checks = settings.checks(check);
     check.onlyKeys(body, "", FIELDS);
     JsonObject agent = new JsonObject()
         .put("name", check.string(body, "", "name", true, 200))
         .put("llm_config", checks.llmConfig(body, "llm_config"))
         .put("mcp_servers", checks.urlList(body, "mcp_servers", MAX_MCP_SERVERS))
-        .put("system_prompt", check.string(body, "", "system_prompt", false, EngineSettings.MAX_TEXT));
+        .put("system_prompt", check.string(body, "", "system_prompt", false, Limits.MAX_TEXT));
     JsonObject metadata = check.object(body, "", "metadata", false);
     agent.put("metadata", metadata == null ? new JsonObject() : metadata);
     checks.verify()
@@ -58,10 +59,11 @@ final class AgentRoutes {
 
   private void list(RoutingContext ctx) {
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of("limit", "cursor", "name_prefix"));
     JsonObject query = new JsonObject()
-        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
-        .put("name_prefix", EngineRoutes.queryString(check, ctx, "name_prefix"))
-        .put("cursor", EngineRoutes.cursor(check, ctx));
+        .put("limit", check.limit(ctx, limits))
+        .put("name_prefix", check.queryString(ctx, "name_prefix"))
+        .put("cursor", check.idCursor(ctx));
     check.throwIfInvalid();
     api.forward(ctx, Addresses.AGENT_LIST, query, 200);
   }
@@ -74,6 +76,7 @@ final class AgentRoutes {
   private void patch(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of());
     EngineSettings.Checks checks = settings.checks(check);
     check.onlyKeys(body, "", FIELDS);
     if (body.isEmpty()) {
@@ -90,7 +93,7 @@ final class AgentRoutes {
       patch.put("mcp_servers", checks.urlList(body, "mcp_servers", MAX_MCP_SERVERS));
     }
     if (body.containsKey("system_prompt")) {
-      patch.put("system_prompt", check.string(body, "", "system_prompt", false, EngineSettings.MAX_TEXT));
+      patch.put("system_prompt", check.string(body, "", "system_prompt", false, Limits.MAX_TEXT));
     }
     if (body.containsKey("metadata")) {
       if (body.getValue("metadata") == null) {

@@ -15,6 +15,10 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import dev.agentbus.stream.Follower;
+import dev.agentbus.stream.StreamSettings;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
@@ -35,14 +39,36 @@ final class Api {
 
   private final Vertx vertx;
   private final long requestTimeoutMs;
+  private final Follower follower;
 
   Api(Vertx vertx, JsonObject config) {
     this.vertx = vertx;
-    this.requestTimeoutMs = config.getJsonObject("http", new JsonObject()).getLong("request_timeout_ms", 30_000L);
+    this.requestTimeoutMs = config.getJsonObject("http").getLong("request_timeout_ms");
+    this.follower = new Follower(vertx, StreamSettings.from(config.getJsonObject("streams")));
   }
 
   Vertx vertx() {
     return vertx;
+  }
+
+  /** Follows events to clients: every SSE and WebSocket front door goes through it. */
+  Follower follower() {
+    return follower;
+  }
+
+  /**
+   * An SSE front door: one bus request, then the stream its reply plans. A failed request is an
+   * error envelope; a streaming POST is not replayed (a claimed {@code Idempotency-Key} is released).
+   */
+  void stream(RoutingContext ctx, String address, JsonObject body, Function<JsonObject, Follower.Plan> plan) {
+    stream(ctx, () -> send(ctx, address, body), plan);
+  }
+
+  void stream(RoutingContext ctx, Supplier<Future<JsonObject>> request, Function<JsonObject, Follower.Plan> plan) {
+    follower.sse(ctx, requestId(ctx), request, reply -> {
+      Idempotency.settle(ctx, 0, null);
+      return plan.apply(reply);
+    }, failure -> fail(ctx, failure));
   }
 
   /** First handler of every request: ids on the response, an access log line with the request id. */
@@ -97,6 +123,21 @@ final class Api {
   /** One bus request. */
   Future<JsonObject> send(RoutingContext ctx, String address, JsonObject body) {
     return Bus.request(vertx, address, body, delivery(ctx));
+  }
+
+  /** One bus request whose reply may take the whole {@code ?wait}: the request outlives it, whatever request_timeout_ms is. */
+  Future<JsonObject> send(RoutingContext ctx, String address, JsonObject body, long waitSeconds) {
+    DeliveryOptions delivery = delivery(ctx);
+    delivery.setSendTimeout(Math.max(delivery.getSendTimeout(), waitSeconds * 1000 + 10_000));
+    return Bus.request(vertx, address, body, delivery);
+  }
+
+  /** A route that takes no query parameters: refuses any (400), then {@link #forward}. */
+  void forwardPlain(RoutingContext ctx, String address, JsonObject body, int status) {
+    Validator check = new Validator();
+    check.onlyQuery(ctx, java.util.List.of());
+    check.throwIfInvalid();
+    forward(ctx, address, body, status);
   }
 
   /** One bus request, its reply written with {@code status}, failures through {@link #fail}. */

@@ -1,9 +1,8 @@
 package dev.agentbus.http;
 
 import dev.agentbus.bus.Addresses;
-import dev.agentbus.bus.Bus;
 import dev.agentbus.command.CommandStatus;
-import io.vertx.core.eventbus.DeliveryOptions;
+import dev.agentbus.util.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -13,8 +12,9 @@ import java.util.Set;
 
 /** {@code /sessions/{id}/commands}: submit, batch, poll, list, cancel. */
 final class CommandRoutes {
+  /** The command type that runs an engine (the run front doors submit it). */
+  static final String PROMPT = "engine.prompt";
   private static final List<String> FIELDS = List.of("command_type", "parameters", "metadata");
-  private static final Set<String> PRIORITIES = Set.of("low", "normal", "high");
 
   private final Api api;
   private final Limits limits;
@@ -30,7 +30,7 @@ final class CommandRoutes {
     router.get(base).handler(this::list);
     router.post(base + "/batch").handler(this::batch);
     router.get(base + "/:command_id").handler(this::get);
-    router.post(base + "/:command_id/cancel").handler(ctx -> api.forward(ctx, Addresses.COMMAND_CANCEL, commandRef(ctx), 200));
+    router.post(base + "/:command_id/cancel").handler(ctx -> api.forwardPlain(ctx, Addresses.COMMAND_CANCEL, commandRef(ctx), 200));
   }
 
   static JsonObject commandRef(RoutingContext ctx) {
@@ -40,11 +40,12 @@ final class CommandRoutes {
   private void submit(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of("wait"));
     JsonObject command = commandFields(check, body, "", limits, List.of());
-    long wait = check.queryLong(ctx, "wait", 0, 0, limits.maxWaitSeconds());
+    long wait = check.waitSeconds(ctx, limits);
     check.throwIfInvalid();
     JsonObject request = command.put("session_id", ctx.pathParam("session_id")).put("wait_seconds", wait);
-    Bus.request(api.vertx(), Addresses.COMMAND_SUBMIT, request, waiting(ctx, wait)).onSuccess(accepted -> {
+    api.send(ctx, Addresses.COMMAND_SUBMIT, request, wait).onSuccess(accepted -> {
       ctx.response().putHeader("Location", location(accepted));
       boolean done = wait > 0 && CommandStatus.isFinal(accepted.getString("status"));
       Api.json(ctx, done ? 200 : 202, accepted);
@@ -54,17 +55,12 @@ final class CommandRoutes {
   /** Poll; with {@code ?wait=N} (long poll) the answer comes once the command is final, or after N seconds. */
   private void get(RoutingContext ctx) {
     Validator check = new Validator();
-    long wait = check.queryLong(ctx, "wait", 0, 0, limits.maxWaitSeconds());
+    check.onlyQuery(ctx, List.of("wait"));
+    long wait = check.waitSeconds(ctx, limits);
     check.throwIfInvalid();
-    Bus.request(api.vertx(), Addresses.COMMAND_GET, commandRef(ctx).put("wait_seconds", wait), waiting(ctx, wait))
+    api.send(ctx, Addresses.COMMAND_GET, commandRef(ctx).put("wait_seconds", wait), wait)
         .onSuccess(command -> Api.json(ctx, 200, command))
         .onFailure(failure -> Api.fail(ctx, failure));
-  }
-
-  /** The reply may take the whole wait: the bus request must outlive it, whatever request_timeout_ms is. */
-  private DeliveryOptions waiting(RoutingContext ctx, long waitSeconds) {
-    DeliveryOptions delivery = api.delivery(ctx);
-    return delivery.setSendTimeout(Math.max(delivery.getSendTimeout(), waitSeconds * 1000 + 10_000));
   }
 
   /** Checks one command (HTTP body, batch item or WebSocket frame); {@code extraKeys} are the frame's own keys. */
@@ -75,19 +71,13 @@ final class CommandRoutes {
     JsonObject command = new JsonObject().put("command_type", check.string(body, prefix, "command_type", true, 200));
     JsonObject parameters = check.object(body, prefix, "parameters", false);
     command.put("parameters", parameters == null ? new JsonObject() : parameters);
-    JsonObject metadata = check.object(body, prefix, "metadata", false);
-    if (metadata != null) {
-      String metaPrefix = prefix + "metadata.";
-      check.oneOf(metadata, metaPrefix, "priority", PRIORITIES);
-      check.integer(metadata, metaPrefix, "timeout", false, 1, limits.maxTimeoutSeconds());
-      command.put("metadata", metadata);
-    }
-    return command;
+    return Json.putIfPresent(command, "metadata", check.commandMetadata(body, prefix, limits));
   }
 
   private void batch(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of());
     check.onlyKeys(body, "", List.of("commands", "mode", "stop_on_error"));
     JsonArray items = check.array(body, "", "commands", 1, limits.maxBatch());
     String mode = check.oneOf(body, "", "mode", Set.of("parallel", "sequential"));
@@ -110,11 +100,12 @@ final class CommandRoutes {
 
   private void list(RoutingContext ctx) {
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of("limit", "cursor", "status", "command_type"));
     JsonObject query = SessionRoutes.sessionRef(ctx)
-        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
+        .put("limit", check.limit(ctx, limits))
         .put("status", check.queryOneOf(ctx, "status", CommandStatus.ALL))
-        .put("command_type", ctx.request().getParam("command_type"))
-        .put("cursor", ctx.request().getParam("cursor"));
+        .put("command_type", check.queryString(ctx, "command_type"))
+        .put("cursor", check.idCursor(ctx));
     check.throwIfInvalid();
     api.forward(ctx, Addresses.COMMAND_LIST, query, 200);
   }

@@ -28,7 +28,6 @@ import java.util.Optional;
  * API keys are never accepted: the server reads them from its config or environment.
  */
 final class EngineSettings {
-  static final int MAX_TEXT = 100_000;
   static final int MAX_URL = 2000;
   static final int MAX_TOOLS = 32;
   static final int MAX_SCRIPT_TURNS = 50;
@@ -182,13 +181,13 @@ final class EngineSettings {
       number(settings, prefix, "temperature", 0, 2);
       check.integer(settings, prefix, "max_tokens", false, 1, 1_000_000);
       number(settings, prefix, "top_p", 0, 1);
-      check.string(settings, prefix, "system_prompt", false, MAX_TEXT);
+      check.string(settings, prefix, "system_prompt", false, Limits.MAX_TEXT);
       if (settings.getValue("base_url") != null) {
         url(settings.getValue("base_url"), prefix + "base_url");
       }
       tools(settings, prefix);
       check.integer(settings, prefix, "max_iterations", false, 1, maxIterations);
-      check.string(settings, prefix, "response", false, MAX_TEXT);
+      check.string(settings, prefix, "response", false, Limits.MAX_TEXT);
       check.integer(settings, prefix, "token_delay_ms", false, 0, 60_000);
       script(settings, prefix);
       return settings;
@@ -227,8 +226,8 @@ final class EngineSettings {
         }
         String turnPrefix = at + ".";
         check.onlyKeys(turn, turnPrefix, TURN_KEYS);
-        check.string(turn, turnPrefix, "reasoning", false, MAX_TEXT);
-        check.string(turn, turnPrefix, "content", false, MAX_TEXT);
+        check.string(turn, turnPrefix, "reasoning", false, Limits.MAX_TEXT);
+        check.string(turn, turnPrefix, "content", false, Limits.MAX_TEXT);
         check.bool(turn, turnPrefix, "stall");
         toolCalls(turn, turnPrefix);
         JsonObject fail = check.object(turn, turnPrefix, "fail", false);
@@ -261,8 +260,8 @@ final class EngineSettings {
         check.string(call, at + ".", "name", true, 200);
         Object arguments = call.getValue("arguments");
         if (arguments instanceof String text) {
-          if (text.length() > MAX_TEXT) {
-            check.add(at + ".arguments", "must be at most " + MAX_TEXT + " characters");
+          if (text.length() > Limits.MAX_TEXT) {
+            check.add(at + ".arguments", "must be at most " + Limits.MAX_TEXT + " characters");
           }
         } else if (arguments != null && !(arguments instanceof JsonObject)) {
           check.add(at + ".arguments", "must be a JSON object or a string");

@@ -24,7 +24,7 @@ final class EventRoutes {
     String base = Api.BASE + "/sessions/:session_id/events";
     router.post(base).handler(this::publish);
     router.get(base).handler(this::list);
-    router.get(base + "/:event_id").handler(ctx -> api.forward(ctx, Addresses.EVENT_GET,
+    router.get(base + "/:event_id").handler(ctx -> api.forwardPlain(ctx, Addresses.EVENT_GET,
         SessionRoutes.sessionRef(ctx).put("event_id", ctx.pathParam("event_id")), 200));
   }
 
@@ -44,6 +44,7 @@ final class EventRoutes {
   private void publish(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of());
     JsonObject event = clientEvent(check, body, List.of());
     check.throwIfInvalid();
     api.send(ctx, Addresses.EVENT_PUBLISH, event.put("session_id", ctx.pathParam("session_id"))).onSuccess(stored -> {
@@ -54,15 +55,16 @@ final class EventRoutes {
 
   private void list(RoutingContext ctx) {
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of("after_seq", "cursor", "limit", "offset", "event_type"));
     long afterSeq = check.queryLong(ctx, "after_seq", 0, 0, Long.MAX_VALUE);
     if (ctx.request().getParam("cursor") != null) {
       afterSeq = check.queryLong(ctx, "cursor", 0, 0, Long.MAX_VALUE);
     }
     JsonObject query = SessionRoutes.sessionRef(ctx)
         .put("after_seq", afterSeq)
-        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
+        .put("limit", check.limit(ctx, limits))
         .put("offset", (int) check.queryLong(ctx, "offset", 0, 0, limits.maxOffset()))
-        .put("event_type", ctx.request().getParam("event_type"));
+        .put("event_type", check.queryString(ctx, "event_type"));
     check.throwIfInvalid();
     api.forward(ctx, Addresses.EVENT_LIST, query, 200);
   }

@@ -1,10 +1,11 @@
 package dev.agentbus.http;
 
 import dev.agentbus.bus.Addresses;
-import dev.agentbus.bus.Bus;
 import dev.agentbus.command.CommandStatus;
-import dev.agentbus.stream.EventFeed;
-import io.vertx.core.eventbus.DeliveryOptions;
+import dev.agentbus.stream.Follow;
+import dev.agentbus.stream.Follower;
+import dev.agentbus.stream.SessionSseFormat;
+import dev.agentbus.util.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -20,13 +21,11 @@ import java.util.List;
  */
 final class ExecuteRoutes {
   private final Api api;
-  private final RunStream runs;
   private final Limits limits;
   private final EngineSettings settings;
 
-  ExecuteRoutes(Api api, RunStream runs, Limits limits, EngineSettings settings) {
+  ExecuteRoutes(Api api, Limits limits, EngineSettings settings) {
     this.api = api;
-    this.runs = runs;
     this.limits = limits;
     this.settings = settings;
   }
@@ -38,58 +37,29 @@ final class ExecuteRoutes {
   private void execute(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of("wait"));
     check.onlyKeys(body, "", List.of("prompt", "parameters", "metadata"));
-    String engineId = ctx.pathParam("engine_id");
-    JsonObject parameters = new JsonObject()
-        .put("prompt", check.string(body, "", "prompt", true, ChatStreamRoutes.MAX_CONTENT)).put("engine_id", engineId);
+    JsonObject run = new JsonObject().put("engine_id", ctx.pathParam("engine_id")).put("prompt", check.text(body, "", "prompt"));
     EngineSettings.Checks checks = settings.checks(check);
-    ChatStreamRoutes.putIfPresent(parameters, "llm_config", ChatStreamRoutes.nonEmpty(checks.llmConfig(body, "parameters")));
-    JsonObject metadata = check.object(body, "", "metadata", false);
-    if (metadata != null) {
-      check.oneOf(metadata, "metadata.", "priority", InferRoutes.PRIORITIES);
-      check.integer(metadata, "metadata.", "timeout", false, 1, limits.maxTimeoutSeconds());
-    }
-    long wait = check.queryLong(ctx, "wait", 0, 0, limits.maxWaitSeconds());
+    Json.putIfPresent(run, "llm_config", Json.nonEmpty(checks.llmConfig(body, "parameters")));
+    Json.putIfPresent(run, "metadata", check.commandMetadata(body, "", limits));
+    long wait = check.waitSeconds(ctx, limits);
     check.throwIfInvalid();
     String accept = ctx.request().getHeader("Accept");
-    boolean streaming = accept != null && accept.contains("text/event-stream");
-    Runnable release = streaming ? runs.streams().acquireSlot() : () -> { };
+    if (accept != null && accept.contains("text/event-stream")) {
+      api.stream(ctx, () -> checks.verify().compose(valid -> api.send(ctx, Addresses.ENGINE_EXECUTE, run.put("wait_seconds", 0))),
+          accepted -> {
+            ctx.response().putHeader("Location", CommandRoutes.location(accepted));
+            return new Follower.Plan(Follow.accepted(accepted), new SessionSseFormat());
+          });
+      return;
+    }
     checks.verify()
-        .compose(valid -> api.send(ctx, Addresses.ENGINE_GET, new JsonObject().put("engine_id", engineId)))
-        .compose(engine -> {
-          JsonObject command = new JsonObject().put("session_id", engine.getString("session_id"))
-              .put("command_type", RunStream.PROMPT).put("parameters", parameters)
-              .put("wait_seconds", streaming ? 0 : wait);
-          ChatStreamRoutes.putIfPresent(command, "metadata", metadata);
-          // The reply may take the whole wait: the bus request must outlive it.
-          DeliveryOptions delivery = api.delivery(ctx);
-          delivery.setSendTimeout(Math.max(delivery.getSendTimeout(), wait * 1000 + 10_000));
-          return Bus.request(api.vertx(), Addresses.COMMAND_SUBMIT, command, delivery);
-        })
+        .compose(valid -> api.send(ctx, Addresses.ENGINE_EXECUTE, run.put("wait_seconds", wait), wait))
         .onSuccess(accepted -> {
           ctx.response().putHeader("Location", CommandRoutes.location(accepted));
-          if (streaming) {
-            stream(ctx, accepted, release);
-            return;
-          }
           Api.json(ctx, wait > 0 && CommandStatus.isFinal(accepted.getString("status")) ? 200 : 202, accepted);
         })
-        .onFailure(failure -> {
-          release.run();
-          Api.fail(ctx, failure);
-        });
-  }
-
-  private void stream(RoutingContext ctx, JsonObject accepted, Runnable release) {
-    SseResponse sse = SseResponse.open(api, ctx, runs.streams().config(), "retry: 2000\n\n", release);
-    EventFeed feed = runs.follow(accepted.getString("session_id"), accepted.getString("command_id"), RunStream.after(accepted),
-        sse.subscriber(StreamRoutes::sessionFrame, (reason, lastSeq) -> {
-          if (!"finished".equals(reason)) {
-            sse.write("event: error\ndata: " + new JsonObject().put("error", RunStream.interrupted().put("last_seq", lastSeq)).encode() + "\n\n");
-          }
-          sse.end();
-        }));
-    sse.onClientGone(feed::close);
-    feed.start();
+        .onFailure(failure -> Api.fail(ctx, failure));
   }
 }

@@ -5,6 +5,9 @@ import io.vertx.core.json.JsonObject;
 /** The request limits the HTTP layer enforces, read once from the config. */
 record Limits(int defaultPage, int maxPage, int maxBulk, int maxBatch, int maxTimeoutSeconds, int maxWaitSeconds,
               long maxOffset) {
+  /** The longest prompt, message or system prompt, in characters. */
+  static final int MAX_TEXT = 100_000;
+
   static Limits from(JsonObject config) {
     JsonObject pages = config.getJsonObject("pagination", new JsonObject());
     JsonObject commands = config.getJsonObject("commands", new JsonObject());

@@ -14,6 +14,8 @@ import java.util.Set;
 final class SessionRoutes {
   private static final List<String> FIELDS = List.of("name", "metadata", "ttl_seconds");
   private static final int MAX_TTL_SECONDS = 365 * 24 * 3600;
+  /** A session's lifecycle: stored sessions are active; expired and deleted ones are gone, so they match nothing. */
+  private static final Set<String> STATUSES = Set.of("active", "expired", "deleted");
 
   private final Api api;
   private final Limits limits;
@@ -29,9 +31,9 @@ final class SessionRoutes {
     router.get(base).handler(this::list);
     router.post(base + "/bulk-create").handler(this::bulkCreate);
     router.post(base + "/bulk-delete").handler(this::bulkDelete);
-    router.get(base + "/:session_id").handler(ctx -> api.forward(ctx, Addresses.SESSION_GET, sessionRef(ctx), 200));
+    router.get(base + "/:session_id").handler(ctx -> api.forwardPlain(ctx, Addresses.SESSION_GET, sessionRef(ctx), 200));
     router.patch(base + "/:session_id").handler(this::patch);
-    router.delete(base + "/:session_id").handler(ctx -> api.forward(ctx, Addresses.SESSION_DELETE, sessionRef(ctx), 200));
+    router.delete(base + "/:session_id").handler(ctx -> api.forwardPlain(ctx, Addresses.SESSION_DELETE, sessionRef(ctx), 200));
   }
 
   static JsonObject sessionRef(RoutingContext ctx) {
@@ -41,6 +43,7 @@ final class SessionRoutes {
   private void create(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of());
     JsonObject session = sessionFields(check, body, "");
     check.throwIfInvalid();
     api.send(ctx, Addresses.SESSION_CREATE, session).onSuccess(created -> {
@@ -62,10 +65,11 @@ final class SessionRoutes {
 
   private void list(RoutingContext ctx) {
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of("limit", "cursor", "status", "name_prefix", "sort"), "metadata.");
     JsonObject query = new JsonObject()
-        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
-        .put("status", ctx.request().getParam("status"))
-        .put("name_prefix", ctx.request().getParam("name_prefix"))
+        .put("limit", check.limit(ctx, limits))
+        .put("status", check.queryOneOf(ctx, "status", STATUSES))
+        .put("name_prefix", check.queryString(ctx, "name_prefix"))
         .put("sort", check.queryOneOf(ctx, "sort", Set.of("created_at", "-created_at")));
     String cursor = ctx.request().getParam("cursor");
     if (cursor != null) {
@@ -92,6 +96,7 @@ final class SessionRoutes {
   private void patch(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of());
     JsonObject patch = sessionFields(check, body, "");
     if (body.isEmpty()) {
       check.add("body", "must contain at least one of " + String.join(", ", FIELDS));
@@ -112,6 +117,7 @@ final class SessionRoutes {
   private void bulkCreate(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of());
     check.onlyKeys(body, "", List.of("sessions"));
     JsonArray items = check.array(body, "", "sessions", 1, limits.maxBulk());
     JsonArray sessions = new JsonArray();
@@ -131,6 +137,7 @@ final class SessionRoutes {
   private void bulkDelete(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of());
     check.onlyKeys(body, "", List.of("session_ids"));
     JsonArray ids = check.array(body, "", "session_ids", 1, limits.maxBulk());
     if (ids != null) {

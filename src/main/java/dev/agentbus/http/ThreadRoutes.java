@@ -38,6 +38,7 @@ final class ThreadRoutes {
   private void create(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of());
     check.onlyKeys(body, "", List.of("user_id", "metadata"));
     String userId = check.string(body, "", "user_id", false, 200);
     JsonObject metadata = check.object(body, "", "metadata", false);
@@ -66,9 +67,10 @@ final class ThreadRoutes {
   private void history(RoutingContext ctx) {
     String threadId = ctx.pathParam("thread_id");
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of("limit", "before"));
     JsonObject query = new JsonObject().put("session_id", threadId).put("latest", true)
-        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
-        .put("before", EngineRoutes.queryString(check, ctx, "before"));
+        .put("limit", check.limit(ctx, limits))
+        .put("before", check.queryString(ctx, "before"));
     check.throwIfInvalid();
     api.send(ctx, Addresses.MESSAGE_LIST, query)
         .recover(failure -> {
@@ -88,13 +90,14 @@ final class ThreadRoutes {
   /** Seed 002: a session's messages, oldest first, filtered by role, type, parent and a content search. */
   private void messages(RoutingContext ctx) {
     Validator check = new Validator();
+    check.onlyQuery(ctx, List.of("limit", "cursor", "role", "type", "parent_id", "q"));
     JsonObject query = SessionRoutes.sessionRef(ctx)
-        .put("limit", (int) check.queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage()))
-        .put("cursor", EngineRoutes.cursor(check, ctx))
+        .put("limit", check.limit(ctx, limits))
+        .put("cursor", check.idCursor(ctx))
         .put("role", check.queryOneOf(ctx, "role", ROLES))
         .put("type", check.queryOneOf(ctx, "type", TYPES))
-        .put("parent_id", EngineRoutes.queryString(check, ctx, "parent_id"))
-        .put("q", EngineRoutes.queryString(check, ctx, "q"));
+        .put("parent_id", check.queryString(ctx, "parent_id"))
+        .put("q", check.queryString(ctx, "q"));
     check.throwIfInvalid();
     api.send(ctx, Addresses.MESSAGE_LIST, query)
         .onSuccess(page -> Api.json(ctx, 200, new JsonObject()

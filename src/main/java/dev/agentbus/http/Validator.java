@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
  */
 final class Validator {
   private static final int MAX_DEPTH = 32;
+  static final Set<String> PRIORITIES = Set.of("low", "normal", "high");
+  /** What a list cursor (the last id of the previous page) looks like. */
+  private static final Pattern ID_CURSOR = Pattern.compile("[A-Za-z0-9_]{1,100}");
   private final List<FieldError> errors = new ArrayList<>();
 
   void add(String field, String issue) {
@@ -155,7 +158,70 @@ final class Validator {
     }
   }
 
+  /**
+   * A command's {@code metadata} ({@code priority}, {@code timeout} in seconds), wherever a command
+   * is described (submit, batch item, WebSocket frame, infer request, engine execute); null when absent.
+   */
+  JsonObject commandMetadata(JsonObject body, String prefix, Limits limits) {
+    JsonObject metadata = object(body, prefix, "metadata", false);
+    if (metadata != null) {
+      oneOf(metadata, prefix + "metadata.", "priority", PRIORITIES);
+      integer(metadata, prefix + "metadata.", "timeout", false, 1, limits.maxTimeoutSeconds());
+    }
+    return metadata;
+  }
+
+  /** A prompt or message text: required, non-empty, at most {@link Limits#MAX_TEXT} characters. */
+  String text(JsonObject body, String prefix, String key) {
+    return string(body, prefix, key, true, Limits.MAX_TEXT);
+  }
+
   // ---- query parameters ----
+
+  /** Unknown query parameters are refused like unknown body fields; {@code prefixes} admit families ({@code metadata.}). */
+  void onlyQuery(RoutingContext ctx, Collection<String> allowed, String... prefixes) {
+    for (String name : ctx.queryParams().names()) {
+      boolean known = allowed.contains(name);
+      for (String prefix : prefixes) {
+        known |= name.startsWith(prefix);
+      }
+      if (!known) {
+        add(name, allowed.isEmpty() ? "is not a known query parameter; this endpoint takes none"
+            : "is not a known query parameter; allowed: " + String.join(", ", allowed)
+                + (prefixes.length == 0 ? "" : ", " + String.join("*, ", prefixes) + "*"));
+      }
+    }
+  }
+
+  /** An optional filter value from the query string, 1 to 200 characters. */
+  String queryString(RoutingContext ctx, String name) {
+    String value = ctx.request().getParam(name);
+    if (value != null && (value.isEmpty() || value.length() > 200)) {
+      add(name, "must be from 1 to 200 characters");
+      return null;
+    }
+    return value;
+  }
+
+  /** {@code ?cursor=}: the {@code next_cursor} of a previous page of an id-ordered list. */
+  String idCursor(RoutingContext ctx) {
+    String cursor = ctx.request().getParam("cursor");
+    if (cursor != null && !ID_CURSOR.matcher(cursor).matches()) {
+      add("cursor", "is not a cursor returned by this API");
+      return null;
+    }
+    return cursor;
+  }
+
+  /** {@code ?limit=}: the page size, default and maximum from the limits. */
+  int limit(RoutingContext ctx, Limits limits) {
+    return (int) queryLong(ctx, "limit", limits.defaultPage(), 1, limits.maxPage());
+  }
+
+  /** {@code ?wait=}: seconds to wait for a final state, at most the limit. */
+  long waitSeconds(RoutingContext ctx, Limits limits) {
+    return queryLong(ctx, "wait", 0, 0, limits.maxWaitSeconds());
+  }
 
   long queryLong(RoutingContext ctx, String name, long defaultValue, long min, long max) {
     String raw = ctx.request().getParam(name);

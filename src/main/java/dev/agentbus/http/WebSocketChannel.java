@@ -1,78 +1,52 @@
 package dev.agentbus.http;
 
 import dev.agentbus.bus.Addresses;
-import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
-import dev.agentbus.stream.BoundedWriter;
-import dev.agentbus.stream.EventFeed;
+import dev.agentbus.stream.Follower;
+import dev.agentbus.stream.SocketTransport;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.function.Function;
 
 /**
- * One WebSocket on {@code /sessions/{id}/events/stream}: event frames out (replay, then live),
- * and {@code ping}, {@code publish}, {@code command}, {@code ack} frames in, each answered by
- * {@code pong}, {@code ack} or {@code error}. Close codes: 1000 session deleted, 1013 too slow
- * (resume with {@code after_seq}), 1011 stream failure.
+ * One WebSocket on {@code /sessions/{id}/events/stream}: the session's event frames out (the
+ * {@link Follower} does replay, live and close codes), and {@code ping}, {@code publish}, {@code
+ * command}, {@code ack} frames in, each answered by {@code pong}, {@code ack} or {@code error}.
  */
 final class WebSocketChannel {
   private static final int MAX_IN_FLIGHT = 64;
-  private static final long PING_MS = 15_000;
-
-  private final Api api;
-  private final StreamRoutes streams;
-  private final Limits limits;
-  private final RoutingContext ctx;
-  private final ServerWebSocket socket;
-  private final String sessionId;
   private static final long ACK_FLUSH_MS = 200;
 
-  private final BoundedWriter writer;
+  private final Api api;
+  private final Limits limits;
+  private final RoutingContext ctx;
+  private final SocketTransport socket;
+  private final String sessionId;
   private final String subscriberId;
   private int inFlight;
   private long ackedSeq;
   private long storedAckSeq;
   private long ackTimer = -1;
 
-  WebSocketChannel(Api api, StreamRoutes streams, Limits limits, RoutingContext ctx, ServerWebSocket socket, String subscriberId) {
-    this.subscriberId = subscriberId;
+  WebSocketChannel(Api api, Limits limits, RoutingContext ctx, SocketTransport socket, String subscriberId) {
     this.api = api;
-    this.streams = streams;
     this.limits = limits;
     this.ctx = ctx;
     this.socket = socket;
     this.sessionId = ctx.pathParam("session_id");
-    socket.setWriteQueueMaxSize(streams.writeQueueMaxBytes());
-    this.writer = new BoundedWriter(socket, socket::writeTextMessage, streams.maxQueuedFrames());
+    this.subscriberId = subscriberId;
   }
 
-  /** Starts the event feed and frame handling; {@code release} runs once the socket has closed. */
-  void open(long afterSeq, Predicate<JsonObject> filter, Runnable release) {
-    EventFeed feed = streams.feed(sessionId, afterSeq, filter, event -> false, EventFeed.Subscriber.writingTo(writer,
-        event -> new JsonObject().put("type", "event").put("event", event).encode(),
-        (reason, lastSeq) -> {
-          switch (reason) {
-            case "overflow" -> socket.close((short) 1013, "too slow; resume with after_seq=" + lastSeq);
-            case "session_deleted" -> socket.close((short) 1000, "session deleted");
-            default -> socket.close((short) 1011, "stream interrupted; resume with after_seq=" + lastSeq);
-          }
-        }));
-    long pings = api.vertx().setPeriodic(PING_MS, t -> socket.writePing(Buffer.buffer("ping")));
-    socket.closeHandler(closed -> {
-      release.run();
-      storeAck();
-      api.vertx().cancelTimer(pings);
-      feed.close();
-    });
-    socket.textMessageHandler(this::onFrame);
-    socket.binaryMessageHandler(binary -> sendError(null, new BusError(ErrorCode.VALIDATION_ERROR, "Frames must be JSON text")));
-    feed.start();
+  /** Starts the event feed and frame handling. */
+  void open(Follower.Plan plan) {
+    socket.onGone(this::storeAck);
+    socket.socket().textMessageHandler(this::onFrame);
+    socket.socket().binaryMessageHandler(binary -> sendError(null, BusError.invalid("frame", "must be JSON text")));
+    api.follower().follow(plan, socket, Api.requestId(ctx));
   }
 
   private void onFrame(String text) {
@@ -88,7 +62,7 @@ final class WebSocketChannel {
     String type = frame.getValue("type") instanceof String t ? t : "";
     try {
       switch (type) {
-        case "ping" -> send(new JsonObject().put("type", "pong"));
+        case "ping" -> socket.send(new JsonObject().put("type", "pong").encode());
         case "ack" -> ack(frame, requestId);
         case "publish" -> publish(frame, requestId);
         case "command" -> command(frame, requestId);
@@ -116,8 +90,8 @@ final class WebSocketChannel {
     }
     ackedSeq = Math.max(ackedSeq, ((Number) seq).longValue());
     if (requestId != null) {
-      storeAck().onSuccess(stored -> send(new JsonObject().put("type", "ack").put("request_id", requestId).put("acked_seq", stored)))
-          .onFailure(failure -> sendError(requestId, Bus.asBusError(failure, "ack", requestId)));
+      storeAck().onSuccess(stored -> send(requestId, new JsonObject().put("type", "ack").put("acked_seq", stored)))
+          .onFailure(failure -> sendError(requestId, BusError.from(failure, "ack", requestId)));
     } else if (ackTimer == -1) {
       ackTimer = api.vertx().setTimer(ACK_FLUSH_MS, t -> storeAck());
     }
@@ -133,8 +107,8 @@ final class WebSocketChannel {
     if (subscriberId == null || seq <= storedAckSeq) {
       return Future.succeededFuture(storedAckSeq);
     }
-    return Bus.request(api.vertx(), Addresses.SUBSCRIBER_ACK, new JsonObject().put("session_id", sessionId)
-            .put("subscriber_id", subscriberId).put("seq", seq), api.delivery(ctx))
+    return api.send(ctx, Addresses.SUBSCRIBER_ACK, new JsonObject().put("session_id", sessionId)
+            .put("subscriber_id", subscriberId).put("seq", seq))
         .map(stored -> {
           storedAckSeq = Math.max(storedAckSeq, seq);
           return storedAckSeq;
@@ -166,25 +140,23 @@ final class WebSocketChannel {
     }
   }
 
-  private void request(String requestId, String address, JsonObject body, java.util.function.Function<JsonObject, JsonObject> ack) {
+  /** One bus request per frame, answered by an {@code ack} frame built from the reply, or an {@code error} frame. */
+  private void request(String requestId, String address, JsonObject body, Function<JsonObject, JsonObject> ack) {
     if (inFlight >= MAX_IN_FLIGHT) {
       sendError(requestId, new BusError(ErrorCode.RATE_LIMITED, "Too many unanswered frames on this socket (max " + MAX_IN_FLIGHT + ")"));
       return;
     }
     inFlight++;
-    Future<JsonObject> reply = Bus.request(api.vertx(), address, body, api.delivery(ctx));
-    reply.onComplete(done -> inFlight--)
-        .onSuccess(result -> send(ack.apply(result).put("type", "ack").put("request_id", requestId)))
-        .onFailure(failure -> sendError(requestId, Bus.asBusError(failure, address, requestId)));
+    api.send(ctx, address, body).onComplete(done -> inFlight--)
+        .onSuccess(result -> send(requestId, ack.apply(result).put("type", "ack")))
+        .onFailure(failure -> sendError(requestId, BusError.from(failure, address, requestId)));
   }
 
-  private void send(JsonObject frame) {
-    if (!socket.isClosed() && !writer.write(frame.encode())) {
-      socket.close((short) 1013, "too slow");
-    }
+  private void send(String requestId, JsonObject frame) {
+    socket.send(frame.put("request_id", requestId).encode());
   }
 
   private void sendError(String requestId, BusError error) {
-    send(new JsonObject().put("type", "error").put("request_id", requestId).put("error", error.toJson()));
+    send(requestId, new JsonObject().put("type", "error").put("error", error.toJson()));
   }
 }

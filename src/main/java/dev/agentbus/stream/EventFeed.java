@@ -3,6 +3,9 @@ package dev.agentbus.stream;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.EventTypes;
+import dev.agentbus.bus.StreamEnd;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -33,38 +36,9 @@ public final class EventFeed {
     /** Runs {@code next} once the subscriber can take more. */
     void whenWritable(Runnable next);
 
-    /** The feed is over: {@code session_deleted}, {@code finished}, {@code overflow} or {@code error}. */
-    void end(String reason, long lastSeq);
+    /** The feed is over; {@code lastSeq} is the last event delivered (where the subscriber resumes). */
+    void end(StreamEnd reason, long lastSeq);
 
-    /**
-     * A subscriber that writes each event as one {@code frame} to a socket through {@code writer};
-     * an event whose frame is null is not sent.
-     */
-    static Subscriber writingTo(BoundedWriter writer, java.util.function.Function<JsonObject, String> frame,
-                                java.util.function.BiConsumer<String, Long> onEnd) {
-      return new Subscriber() {
-        @Override
-        public boolean deliver(JsonObject event) {
-          String text = frame.apply(event);
-          return text == null || writer.write(text);
-        }
-
-        @Override
-        public boolean writable() {
-          return writer.writable();
-        }
-
-        @Override
-        public void whenWritable(Runnable next) {
-          writer.whenWritable(next);
-        }
-
-        @Override
-        public void end(String reason, long lastSeq) {
-          onEnd.accept(reason, lastSeq);
-        }
-      };
-    }
   }
 
   private final Vertx vertx;
@@ -80,6 +54,7 @@ public final class EventFeed {
   private boolean fetching;
   private boolean gapFill;
   private boolean closed;
+  private Runnable onClosed;
 
   public EventFeed(Vertx vertx, String sessionId, long afterSeq, Predicate<JsonObject> filter,
                    Predicate<JsonObject> endAfter, int pageSize, int maxBuffered, Subscriber subscriber) {
@@ -96,20 +71,38 @@ public final class EventFeed {
   public void start() {
     consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), message -> onLive(message.body()));
     fetching = true;
-    consumer.completion().onSuccess(registered -> fetch()).onFailure(failure -> finish("error"));
+    consumer.completion().onSuccess(registered -> fetch()).onFailure(failure -> finish(StreamEnd.ERROR));
   }
 
   public long cursor() {
     return cursor;
   }
 
+  /** Stops the feed (the subscriber is not told); safe to call more than once. */
   public void close() {
     if (!closed) {
       closed = true;
       if (consumer != null) {
         consumer.unregister();
       }
+      if (onClosed != null) {
+        onClosed.run();
+      }
     }
+  }
+
+  /** Runs {@code action} once the feed is over, however it ended. */
+  public EventFeed whenEnded(Runnable action) {
+    if (closed) {
+      action.run();
+    } else {
+      Runnable before = onClosed;
+      onClosed = before == null ? action : () -> {
+        before.run();
+        action.run();
+      };
+    }
+    return this;
   }
 
   private void onLive(JsonObject event) {
@@ -118,7 +111,7 @@ public final class EventFeed {
     }
     live.add(event);
     if (live.size() > maxBuffered) {
-      finish("overflow");
+      finish(StreamEnd.OVERFLOW);
     } else if (!fetching) {
       drainLive();
     }
@@ -133,7 +126,7 @@ public final class EventFeed {
       }
       if (page.failed()) {
         BusError error = BusError.from(page.cause());
-        finish(error.code() == dev.agentbus.bus.ErrorCode.SESSION_NOT_FOUND ? "session_deleted" : "error");
+        finish(error.code() == ErrorCode.SESSION_NOT_FOUND ? StreamEnd.SESSION_DELETED : StreamEnd.ERROR);
         return;
       }
       deliverPage(page.result(), 0, cursor);
@@ -202,22 +195,22 @@ public final class EventFeed {
     }
     if (filter.test(event) && !subscriber.deliver(event)) {
       // Not delivered: the cursor (the resume point handed to the subscriber) stays on the last event it took.
-      finish("overflow");
+      finish(StreamEnd.OVERFLOW);
       return false;
     }
     cursor = seq;
-    if ("session.deleted".equals(event.getString("event_type"))) {
-      finish("session_deleted");
+    if (EventTypes.SESSION_DELETED.equals(event.getString("event_type"))) {
+      finish(StreamEnd.SESSION_DELETED);
       return false;
     }
     if (endAfter.test(event)) {
-      finish("finished");
+      finish(StreamEnd.FINISHED);
       return false;
     }
     return true;
   }
 
-  private void finish(String reason) {
+  private void finish(StreamEnd reason) {
     if (!closed) {
       close();
       subscriber.end(reason, cursor);

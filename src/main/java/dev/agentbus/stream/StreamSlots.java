@@ -1,14 +1,15 @@
-package dev.agentbus.http;
+package dev.agentbus.stream;
 
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.SharedNames;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Caps the SSE and WebSocket streams open on one node (shared by all HTTP verticle instances). */
-final class StreamSlots {
+public final class StreamSlots {
   private static final class OpenStreams implements Shareable {
     final AtomicInteger count = new AtomicInteger();
   }
@@ -16,14 +17,14 @@ final class StreamSlots {
   private final AtomicInteger open;
   private final int max;
 
-  StreamSlots(Vertx vertx, int max) {
+  public StreamSlots(Vertx vertx, int max) {
     this.max = max;
-    this.open = vertx.sharedData().<String, OpenStreams>getLocalMap("agentbus.streams")
+    this.open = vertx.sharedData().<String, OpenStreams>getLocalMap(SharedNames.STREAMS)
         .computeIfAbsent("open", k -> new OpenStreams()).count;
   }
 
   /** Takes a slot, or fails with {@code SERVICE_UNAVAILABLE}; the returned release is safe to call more than once. */
-  Runnable acquire() {
+  public Runnable acquire() {
     if (open.incrementAndGet() > max) {
       open.decrementAndGet();
       throw new BusError(ErrorCode.SERVICE_UNAVAILABLE,

@@ -1,0 +1,35 @@
+package dev.agentbus.stream;
+
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.StreamEnd;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Session events as SSE, for a whole session ({@code /events/sse}) or one command ({@code
+ * /commands/{cid}/stream}, {@code /engines/{id}/execute}): a {@code retry: 2000} hint first, then per
+ * event {@code id:} = seq, {@code event:} = the event type, {@code data:} = the event. A stream whose
+ * store read failed ends with {@code event: error}, its {@code details.last_seq} the resume point
+ * ({@code Last-Event-ID}).
+ */
+public final class SessionSseFormat implements StreamFormat {
+  @Override
+  public String opening() {
+    return "retry: 2000\n\n";
+  }
+
+  @Override
+  public String frames(JsonObject event) {
+    return "id: " + event.getLong("seq") + "\nevent: " + event.getString("event_type") + "\ndata: " + event.encode() + "\n\n";
+  }
+
+  @Override
+  public String closing(StreamEnd reason, long lastSeq) {
+    if (reason != StreamEnd.ERROR) {
+      return "";
+    }
+    BusError error = new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Stream interrupted; resume with Last-Event-ID",
+        new JsonObject().put("last_seq", lastSeq));
+    return "event: error\ndata: " + new JsonObject().put("error", error.toJson()).encode() + "\n\n";
+  }
+}
