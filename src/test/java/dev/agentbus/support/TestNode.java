@@ -94,6 +94,11 @@ public final class TestNode implements AutoCloseable {
     return Store.client(vertx, config);
   }
 
+  /** The configuration the node was started with. */
+  public JsonObject config() {
+    return config;
+  }
+
   public int port() {
     return port;
   }
