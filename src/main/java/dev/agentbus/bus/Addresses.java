@@ -102,7 +102,7 @@ public final class Addresses {
   /**
    * request: {@code {session_id?, command_id, wait_seconds?}} → command, or {@code COMMAND_NOT_FOUND}
    * ({@code SESSION_NOT_FOUND} when a given session does not exist). Without {@code session_id} the
-   * command is looked up by its id alone (seed-001 {@code /status/{id}}). With {@code wait_seconds > 0}
+   * command is looked up by its id alone (the inference shortcuts' {@code /status/{id}}). With {@code wait_seconds > 0}
    * the reply waits (up to that long) for a final status.
    */
   public static final String COMMAND_GET = PREFIX + "command.get";
@@ -177,7 +177,7 @@ public final class Addresses {
   public static final String MESSAGE_LIST = PREFIX + "message.list";
   /**
    * request: {@code {conversation_id, user_id, company_id}} → {@code {session_id, created}}: the
-   * session that holds a seed-003 conversation, created on first use.
+   * session that holds an external conversation (a company's conversation id), created on first use.
    */
   public static final String CONVERSATION_OPEN = PREFIX + "conversation.open";
   /**

@@ -10,7 +10,7 @@ public final class FieldErrors {
 
   public record FieldError(String field, String issue) {}
 
-  /** {@code {field, issue}} of the first bad field (seed 004 shape) plus {@code fields: [all]}. */
+  /** {@code {field, issue}} of the first bad field plus {@code fields: [all]}. */
   public static JsonObject details(List<FieldError> errors) {
     JsonArray all = new JsonArray();
     errors.forEach(e -> all.add(new JsonObject().put("field", e.field()).put("issue", e.issue())));

@@ -2,6 +2,7 @@ package dev.agentbus.conversation;
 
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.CommandTypes;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.FieldErrors;
@@ -144,7 +145,7 @@ public class ConversationVerticle extends VerticleBase {
   /** See {@link Addresses#CONVERSATION_PROMPT}: open the conversation, then submit the prompt in its session. */
   private Future<JsonObject> prompt(JsonObject body, String requestId) {
     return open(body, requestId).compose(opened -> Bus.request(vertx, Addresses.COMMAND_SUBMIT, new JsonObject()
-        .put("session_id", opened.getString("session_id")).put("command_type", "engine.prompt")
+        .put("session_id", opened.getString("session_id")).put("command_type", CommandTypes.ENGINE_PROMPT)
         .put("parameters", new JsonObject().put("prompt", body.getString("prompt"))), requestId));
   }
 

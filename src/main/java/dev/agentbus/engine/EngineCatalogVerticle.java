@@ -2,6 +2,7 @@ package dev.agentbus.engine;
 
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.CommandTypes;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.Headers;
@@ -95,7 +96,7 @@ public class EngineCatalogVerticle extends VerticleBase {
     long waitSeconds = body.getLong("wait_seconds", 0L);
     return find(engineId).compose(engine -> {
       JsonObject command = new JsonObject().put("session_id", engine.getString("session_id"))
-          .put("command_type", "engine.prompt").put("parameters", parameters).put("wait_seconds", waitSeconds);
+          .put("command_type", CommandTypes.ENGINE_PROMPT).put("parameters", parameters).put("wait_seconds", waitSeconds);
       if (body.getJsonObject("metadata") != null) {
         command.put("metadata", body.getJsonObject("metadata"));
       }

@@ -7,8 +7,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
- * {@code /agents} (seed 000 agent configs): create, list, get, patch, delete. {@code llm_config}
- * goes through {@link EngineSettings}; {@code mcp_servers} (an array, or seed 000's comma-separated
+ * {@code /agents} (named, reusable engine settings): create, list, get, patch, delete. {@code llm_config}
+ * goes through {@link EngineSettings}; {@code mcp_servers} (an array, or a comma-separated
  * string) is checked URL by URL, SSRF guard included, and stored as an array.
  */
 final class AgentRoutes {

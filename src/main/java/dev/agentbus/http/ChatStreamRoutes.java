@@ -2,6 +2,7 @@ package dev.agentbus.http;
 
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.CommandTypes;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.stream.ChatFormat;
 import dev.agentbus.stream.Follow;
@@ -55,7 +56,7 @@ final class ChatStreamRoutes {
     boolean cancelOnDisconnect = "cancel".equals(check.oneOf(body, "", "on_disconnect", ON_DISCONNECT));
     check.throwIfInvalid();
     String threadId = ctx.pathParam("thread_id");
-    JsonObject submit = new JsonObject().put("session_id", threadId).put("command_type", CommandRoutes.PROMPT)
+    JsonObject submit = new JsonObject().put("session_id", threadId).put("command_type", CommandTypes.ENGINE_PROMPT)
         .put("parameters", parameters).put("if_busy", onBusy == null ? "reject" : onBusy);
     api.stream(ctx, () -> checks.verify().compose(valid -> api.send(ctx, Addresses.COMMAND_SUBMIT, submit))
             .recover(failure -> Future.failedFuture(inThreadTerms(threadId, failure))),

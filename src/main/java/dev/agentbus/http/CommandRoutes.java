@@ -12,8 +12,6 @@ import java.util.Set;
 
 /** {@code /sessions/{id}/commands}: submit, batch, poll, list, cancel. */
 final class CommandRoutes {
-  /** The command type that runs an engine (the run front doors submit it). */
-  static final String PROMPT = "engine.prompt";
   private static final List<String> FIELDS = List.of("command_type", "parameters", "metadata");
 
   private final Api api;

@@ -76,7 +76,7 @@ final class EngineSettings {
     }
 
     /**
-     * A list of outgoing URLs given as an array or as one comma-separated string (seed 000's
+     * A list of outgoing URLs given as an array or as one comma-separated string (an agent's
      * {@code mcp_servers}); empty when absent, null when invalid.
      */
     JsonArray urlList(JsonObject body, String key, int max) {

@@ -2,6 +2,7 @@ package dev.agentbus.http;
 
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.CommandTypes;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.command.CommandStatus;
 import dev.agentbus.stream.Follow;
@@ -49,7 +50,7 @@ final class InferRoutes {
     List<String> allowed = new ArrayList<>(FIELDS);
     allowed.addAll(extraKeys);
     check.onlyKeys(body, "", allowed);
-    JsonObject submit = new JsonObject().put("command_type", CommandRoutes.PROMPT)
+    JsonObject submit = new JsonObject().put("command_type", CommandTypes.ENGINE_PROMPT)
         .put("parameters", new JsonObject().put("prompt", check.text(body, "", "prompt")));
     String sessionId = check.string(body, "", "session_id", false, 200);
     if (sessionId != null) {

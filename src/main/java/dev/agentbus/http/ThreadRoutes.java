@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Seed 000 chat threads (a thread is a session) and the messages of any session:
+ * Chat threads (a thread is a session) and the messages of any session:
  * {@code POST /chat}, {@code GET /chat/{thread_id}} (history, newest page first, paged backwards
  * with {@code before}), {@code GET /sessions/{id}/messages} (oldest first, filters and search).
  */
@@ -63,7 +63,7 @@ final class ThreadRoutes {
     }).onFailure(failure -> Api.fail(ctx, failure));
   }
 
-  /** Seed 000 "Get Thread History": the newest {@code limit} messages (older than {@code before}), oldest first. */
+  /** A thread's history: the newest {@code limit} messages (older than {@code before}), oldest first. */
   private void history(RoutingContext ctx) {
     String threadId = ctx.pathParam("thread_id");
     Validator check = new Validator();
@@ -87,7 +87,7 @@ final class ThreadRoutes {
         .onFailure(failure -> Api.fail(ctx, failure));
   }
 
-  /** Seed 002: a session's messages, oldest first, filtered by role, type, parent and a content search. */
+  /** A session's messages, oldest first, filtered by role, type, parent and a content search. */
   private void messages(RoutingContext ctx) {
     Validator check = new Validator();
     check.onlyQuery(ctx, List.of("limit", "cursor", "role", "type", "parent_id", "q"));
