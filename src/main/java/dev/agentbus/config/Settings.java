@@ -1,0 +1,101 @@
+package dev.agentbus.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * Every configuration key, read in this one place, typed. Defaults live in one place too: the
+ * bundled {@code conf/config.json} ({@link AppConfig#defaults()}); a partial config (a test's
+ * overrides) is read on top of them, so no key has a second default in code.
+ */
+public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
+                       Events events, Commands commands, Streams streams, Engines engines, Security security) {
+
+  /** {@code http.*}: the listener and request limits. */
+  public record Http(String host, int port, int instances, long maxBodyBytes, int maxWsFrameBytes,
+                     long requestTimeoutMs, int idleTimeoutSeconds) {}
+
+  /** {@code mongodb.*}: an external MongoDB ({@code uri} null: the embedded store). */
+  public record Mongo(String uri, String database, int serverSelectionTimeoutMs, int connectTimeoutMs, int maxPoolSize) {}
+
+  /** {@code store.*}: the embedded store ({@code embedded}: h2 or memory; port 0: any free one). */
+  public record Store(String embedded, String dataDir, String host, int port) {}
+
+  /** {@code cluster.*}: Hazelcast membership. */
+  public record Cluster(boolean enabled, String config, String host) {}
+
+  /** {@code pagination.*}: list page sizes. */
+  public record Pages(int defaultLimit, int maxLimit) {}
+
+  /** {@code sessions.*}. */
+  public record Sessions(int maxBulk, long expirySweepMs, long cacheTtlMs, int cacheMaxEntries) {}
+
+  /** {@code events.*}: the group commit and the per-session sequencer. */
+  public record Events(int maxBatch, int maxQueued, long seqLockTimeoutMs) {}
+
+  /** {@code commands.*}: slots, queue, timeouts, waits, batches, the reaper. */
+  public record Commands(int maxConcurrent, int maxQueued, int defaultTimeoutSeconds, int maxTimeoutSeconds,
+                         int maxWaitSeconds, int maxBatch, long reaperPeriodMs) {}
+
+  /** {@code streams.*}: client streams (SSE and WebSocket). */
+  public record Streams(int maxQueuedFrames, long keepaliveMs, int replayPage, int writeQueueMaxBytes, int maxConnections) {}
+
+  /** {@code engines.openai.*}: the operator's OpenAI-compatible endpoint ({@code apiKey} is a secret: never log it). */
+  public record OpenAi(String baseUrl, String apiKey, String model, int connectTimeoutMs, long idleTimeoutMs,
+                       int maxLineBytes, int maxConnections) {}
+
+  /** {@code engines.*}: the tool-call loop and the models. */
+  public record Engines(String defaultType, int maxIterations, int maxIterationsLimit, int maxHistoryMessages,
+                        long dummyTokenDelayMs, OpenAi openai, long stallTimeoutMs, int maxRetries, long retryBaseMs,
+                        long retryMaxMs, long tokenFlushMs) {}
+
+  /** {@code security.*}: hosts a user-given URL may reach although they are internal. */
+  public record Security(List<String> allowedHosts) {}
+
+  /** The settings of {@code config}, read over the bundled defaults. */
+  public static Settings of(JsonObject config) {
+    JsonObject c = AppConfig.defaults().mergeIn(config, true);
+    JsonObject http = c.getJsonObject("http");
+    JsonObject mongo = c.getJsonObject("mongodb");
+    JsonObject store = c.getJsonObject("store");
+    JsonObject cluster = c.getJsonObject("cluster");
+    JsonObject pages = c.getJsonObject("pagination");
+    JsonObject sessions = c.getJsonObject("sessions");
+    JsonObject events = c.getJsonObject("events");
+    JsonObject commands = c.getJsonObject("commands");
+    JsonObject streams = c.getJsonObject("streams");
+    JsonObject engines = c.getJsonObject("engines");
+    JsonObject openai = engines.getJsonObject("openai");
+    return new Settings(
+        new Http(http.getString("host"), http.getInteger("port"), http.getInteger("instances"),
+            http.getLong("max_body_bytes"), http.getInteger("max_ws_frame_bytes"), http.getLong("request_timeout_ms"),
+            http.getInteger("idle_timeout_s")),
+        new Mongo(mongo.getString("uri"), mongo.getString("database"), mongo.getInteger("server_selection_timeout_ms"),
+            mongo.getInteger("connect_timeout_ms"), mongo.getInteger("max_pool_size")),
+        new Store(store.getString("embedded"), store.getString("data_dir"), store.getString("host"), store.getInteger("port")),
+        new Cluster(cluster.getBoolean("enabled"), cluster.getString("config"), cluster.getString("host")),
+        new Pages(pages.getInteger("default_limit"), pages.getInteger("max_limit")),
+        new Sessions(sessions.getInteger("max_bulk"), sessions.getLong("expiry_sweep_ms"), sessions.getLong("cache_ttl_ms"),
+            sessions.getInteger("cache_max_entries")),
+        new Events(events.getInteger("max_batch"), events.getInteger("max_queued"), events.getLong("seq_lock_timeout_ms")),
+        new Commands(commands.getInteger("max_concurrent"), commands.getInteger("max_queued"),
+            commands.getInteger("default_timeout_s"), commands.getInteger("max_timeout_s"), commands.getInteger("max_wait_s"),
+            commands.getInteger("max_batch"), commands.getLong("reaper_period_ms")),
+        new Streams(streams.getInteger("max_queued_frames"), streams.getLong("keepalive_ms"), streams.getInteger("replay_page"),
+            streams.getInteger("write_queue_max_bytes"), streams.getInteger("max_connections")),
+        new Engines(engines.getString("default_type"), engines.getInteger("max_iterations"),
+            engines.getInteger("max_iterations_limit"), engines.getInteger("max_history_messages"),
+            engines.getJsonObject("dummy").getLong("token_delay_ms"),
+            new OpenAi(openai.getString("base_url"), openai.getString("api_key"), openai.getString("model"),
+                openai.getInteger("connect_timeout_ms"), openai.getLong("idle_timeout_ms"), openai.getInteger("max_line_bytes"),
+                openai.getInteger("max_connections")),
+            engines.getLong("stall_timeout_ms"), engines.getInteger("max_retries"), engines.getLong("retry_base_ms"),
+            engines.getLong("retry_max_ms"), engines.getLong("token_flush_ms")),
+        new Security(strings(c.getJsonObject("security").getJsonArray("allowed_hosts"))));
+  }
+
+  private static List<String> strings(JsonArray array) {
+    return array == null ? List.of() : array.stream().map(String::valueOf).toList();
+  }
+}
