@@ -16,7 +16,7 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import dev.agentbus.stream.Follower;
-import dev.agentbus.stream.StreamSettings;
+import dev.agentbus.config.Settings;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.security.SecureRandom;
@@ -41,10 +41,10 @@ final class Api {
   private final long requestTimeoutMs;
   private final Follower follower;
 
-  Api(Vertx vertx, JsonObject config) {
+  Api(Vertx vertx, Settings settings) {
     this.vertx = vertx;
-    this.requestTimeoutMs = config.getJsonObject("http").getLong("request_timeout_ms");
-    this.follower = new Follower(vertx, StreamSettings.from(config.getJsonObject("streams")));
+    this.requestTimeoutMs = settings.http().requestTimeoutMs();
+    this.follower = new Follower(vertx, settings.streams());
   }
 
   Vertx vertx() {

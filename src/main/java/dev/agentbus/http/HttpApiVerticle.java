@@ -1,5 +1,6 @@
 package dev.agentbus.http;
 
+import dev.agentbus.config.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -16,15 +17,16 @@ public class HttpApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     JsonObject config = config();
-    JsonObject http = config.getJsonObject("http", new JsonObject());
-    Api api = new Api(vertx, config);
-    Limits limits = Limits.from(config);
+    Settings settings = Settings.of(config);
+    Settings.Http http = settings.http();
+    Api api = new Api(vertx, settings);
+    Limits limits = Limits.from(settings);
 
     Router router = Router.router(vertx);
     router.route().handler(api::begin);
     // Not a method-restricted route: a route that matches every path but only some methods makes
     // the router answer 405 (not 404) for any unknown GET or DELETE path.
-    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(http.getLong("max_body_bytes", 1_048_576L));
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(http.maxBodyBytes());
     router.route().handler(ctx -> {
       HttpMethod method = ctx.request().method();
       if (method == HttpMethod.POST || method == HttpMethod.PATCH || method == HttpMethod.PUT) {
@@ -59,14 +61,14 @@ public class HttpApiVerticle extends VerticleBase {
     router.errorHandler(405, Api::routeFailure);
     router.errorHandler(500, Api::routeFailure);
 
-    int frameLimit = http.getInteger("max_ws_frame_bytes", 65_536);
+    int frameLimit = http.maxWsFrameBytes();
     HttpServerOptions options = new HttpServerOptions()
-        .setHost(http.getString("host", "127.0.0.1"))
-        .setPort(http.getInteger("port", 8080))
+        .setHost(http.host())
+        .setPort(http.port())
         .setMaxWebSocketFrameSize(frameLimit)
         .setMaxWebSocketMessageSize(frameLimit)
         // Streams write at least a keep-alive every 15 s, and ?wait is at most 60 s: idle past this is abandoned.
-        .setIdleTimeout(http.getInteger("idle_timeout_s", 120));
+        .setIdleTimeout(http.idleTimeoutSeconds());
     return vertx.createHttpServer(options).requestHandler(router).listen();
   }
 }

@@ -1,5 +1,6 @@
 package dev.agentbus.stream;
 
+import dev.agentbus.config.Settings;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.StreamEnd;
@@ -36,10 +37,10 @@ public final class Follower {
   }
 
   private final Vertx vertx;
-  private final StreamSettings settings;
+  private final Settings.Streams settings;
   private final StreamSlots slots;
 
-  public Follower(Vertx vertx, StreamSettings settings) {
+  public Follower(Vertx vertx, Settings.Streams settings) {
     this.vertx = vertx;
     this.settings = settings;
     this.slots = new StreamSlots(vertx, settings.maxConnections());

@@ -1,5 +1,6 @@
 package dev.agentbus.stream;
 
+import dev.agentbus.config.Settings;
 import dev.agentbus.bus.StreamEnd;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,12 +17,14 @@ import java.util.Set;
  * run or subscription) and stays open when one ends, except that a reader too slow is closed (1013).
  */
 public final class SocketTransport implements Transport {
+  /** Pings keep idle sockets alive through proxies and reveal dead peers. */
+  private static final long PING_MS = 15_000;
   private final ServerWebSocket socket;
   private final BoundedWriter writer;
   private final boolean dedicated;
   private final Set<Runnable> onGone = new LinkedHashSet<>();
 
-  private SocketTransport(ServerWebSocket socket, StreamSettings settings, boolean dedicated) {
+  private SocketTransport(ServerWebSocket socket, Settings.Streams settings, boolean dedicated) {
     this.socket = socket;
     this.dedicated = dedicated;
     socket.setWriteQueueMaxSize(settings.writeQueueMaxBytes());
@@ -29,9 +32,9 @@ public final class SocketTransport implements Transport {
   }
 
   /** Takes over an upgraded socket; {@code release} runs once it has closed. */
-  static SocketTransport open(Vertx vertx, ServerWebSocket socket, StreamSettings settings, boolean dedicated, Runnable release) {
+  static SocketTransport open(Vertx vertx, ServerWebSocket socket, Settings.Streams settings, boolean dedicated, Runnable release) {
     SocketTransport transport = new SocketTransport(socket, settings, dedicated);
-    long pings = vertx.setPeriodic(StreamSettings.PING_MS, t -> socket.writePing(Buffer.buffer("ping")));
+    long pings = vertx.setPeriodic(PING_MS, t -> socket.writePing(Buffer.buffer("ping")));
     socket.closeHandler(closed -> {
       vertx.cancelTimer(pings);
       release.run();

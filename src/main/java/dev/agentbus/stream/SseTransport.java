@@ -1,5 +1,6 @@
 package dev.agentbus.stream;
 
+import dev.agentbus.config.Settings;
 import dev.agentbus.bus.StreamEnd;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -20,7 +21,7 @@ public final class SseTransport implements Transport {
   private final Set<Runnable> onGone = new LinkedHashSet<>();
   private boolean ended;
 
-  private SseTransport(RoutingContext ctx, StreamSettings settings) {
+  private SseTransport(RoutingContext ctx, Settings.Streams settings) {
     this.ctx = ctx;
     this.response = ctx.response();
     response.setChunked(true).setStatusCode(200)
@@ -35,7 +36,7 @@ public final class SseTransport implements Transport {
    * Starts the response: status, headers and {@code opening} (non-empty SSE blocks) go out at once;
    * {@code release} runs once when it ends or the connection closes.
    */
-  static SseTransport open(Vertx vertx, RoutingContext ctx, StreamSettings settings, String opening, Runnable release) {
+  static SseTransport open(Vertx vertx, RoutingContext ctx, Settings.Streams settings, String opening, Runnable release) {
     SseTransport sse = new SseTransport(ctx, settings);
     long keepAlive = vertx.setPeriodic(settings.keepaliveMs(), t -> sse.write(": keep-alive\n\n"));
     sse.response.closeHandler(closed -> {

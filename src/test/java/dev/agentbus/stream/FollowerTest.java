@@ -79,7 +79,7 @@ class FollowerTest {
   static void start() {
     node = TestNode.start();
     commands = new CommandClient(node);
-    follower = new Follower(node.vertx(), StreamSettings.from(node.config().getJsonObject("streams")));
+    follower = new Follower(node.vertx(), dev.agentbus.config.Settings.of(node.config()).streams());
   }
 
   @AfterAll
