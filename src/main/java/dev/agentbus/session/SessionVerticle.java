@@ -21,8 +21,10 @@ import io.vertx.ext.mongo.MongoClient;
 import io.vertx.ext.mongo.UpdateOptions;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Owns sessions ({@link SessionStore}): create, read, list, patch, delete, expiry, and the node's
@@ -37,6 +39,8 @@ public class SessionVerticle extends VerticleBase {
   private MongoClient mongo;
   private SessionDirectory directory;
   private long sweepTimer;
+  /** Expired sessions this node's sweep is removing. */
+  private final Set<String> sweeping = new HashSet<>();
 
   @Override
   public Future<?> start() {
@@ -160,10 +164,13 @@ public class SessionVerticle extends VerticleBase {
    * node), then tells every node.
    */
   private Future<JsonObject> delete(String sessionId, MultiMap headers) {
+    return directory.require(sessionId).compose(session -> remove(sessionId, headers.get(Headers.REQUEST_ID)));
+  }
+
+  /** {@link #delete} without the existence check: an expired session is not found, yet the sweep removes it. */
+  private Future<JsonObject> remove(String sessionId, String requestId) {
     JsonObject bySession = new JsonObject().put("session_id", sessionId);
-    String requestId = headers.get(Headers.REQUEST_ID);
-    return directory.require(sessionId)
-        .compose(session -> Bus.request(vertx, Addresses.COMMAND_CANCEL_SESSION, bySession, requestId))
+    return Bus.request(vertx, Addresses.COMMAND_CANCEL_SESSION, bySession, requestId)
         .compose(cancelled -> Events.append(vertx, sessionId, EventTypes.SESSION_DELETED, bySession, null)
             .compose(event -> mongo.removeDocument(SessionStore.SESSIONS, new JsonObject().put("_id", sessionId)))
             .compose(removed -> {
@@ -211,7 +218,10 @@ public class SessionVerticle extends VerticleBase {
         .map(reply -> new JsonObject().put("status", "UP").put("latency_ms", (System.nanoTime() - started) / 1_000_000));
   }
 
-  /** Deletes expired sessions. One node sweeps (the first live member by id), so a deletion is announced once. */
+  /**
+   * Deletes expired sessions. One node sweeps (the first live member by id), so a deletion is
+   * announced once; a session still being removed by an earlier sweep is left to it.
+   */
   private void sweepExpired() {
     if (!Nodes.self(vertx).equals(Nodes.live(vertx).stream().sorted().findFirst().orElse(null))) {
       return;
@@ -219,7 +229,12 @@ public class SessionVerticle extends VerticleBase {
     mongo.findWithOptions(SessionStore.SESSIONS,
             new JsonObject().put("expires_at", new JsonObject().put("$lte", Times.now())),
             new FindOptions().setLimit(100).setFields(new JsonObject().put("_id", 1)))
-        .onSuccess(docs -> docs.forEach(doc -> delete(doc.getString("_id"), MultiMap.caseInsensitiveMultiMap())));
+        .onSuccess(docs -> docs.forEach(doc -> {
+          String sessionId = doc.getString("_id");
+          if (sweeping.add(sessionId)) {
+            remove(sessionId, null).onComplete(done -> sweeping.remove(sessionId));
+          }
+        }));
   }
 
   private static void applyTtl(JsonObject target, Integer ttlSeconds) {

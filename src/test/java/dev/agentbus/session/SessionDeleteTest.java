@@ -1,6 +1,7 @@
 package dev.agentbus.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.command.CommandClient;
@@ -11,6 +12,7 @@ import dev.agentbus.event.EventStore;
 import dev.agentbus.support.HttpCalls;
 import dev.agentbus.support.TestNode;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +44,8 @@ class SessionDeleteTest {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start();
+    // A quick expiry sweep, for the expired-session test.
+    node = TestNode.start(new JsonObject().put("sessions", new JsonObject().put("expiry_sweep_ms", 200)));
     commands = new CommandClient(node);
     node.vertx().eventBus().addOutboundInterceptor(delivery -> {
       if (PURGES.contains(delivery.message().address())) {
@@ -128,5 +131,18 @@ class SessionDeleteTest {
     JsonObject reopened = open(conversation);
     assertThat(reopened.getBoolean("created")).isTrue();
     assertThat(reopened.getString("session_id")).isNotEqualTo(sessionId);
+  }
+
+  @Test
+  @DisplayName("an expired session is swept from the store with everything it owned, each owner asked once")
+  void expiredSessionIsSwept() {
+    HttpCalls http = new HttpCalls(node);
+    String expiring = http.createSession(new JsonObject().put("name", "expiring").put("ttl_seconds", 1)).getString("session_id");
+    commands.dummyEngine(expiring, 1, null);
+
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+        assertThat(stored(expiring)).allSatisfy((collection, count) -> assertThat(count).as(collection).isZero()));
+    assertThat(purgesSent.stream().filter(sent -> sent.endsWith(" " + expiring)).toList())
+        .containsExactlyInAnyOrderElementsOf(PURGES.stream().map(address -> address + " " + expiring).toList());
   }
 }
