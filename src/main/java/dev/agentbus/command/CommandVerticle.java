@@ -23,7 +23,8 @@ import java.util.List;
 
 /**
  * Owns commands: accepts them (store, then {@code command.accepted}), runs them on this node
- * through the {@link CommandScheduler}, and serves polls, lists and cancels for any node.
+ * through the {@link CommandScheduler}, serves polls, lists and cancels for any node, and removes a
+ * deleted session's commands ({@link Addresses#COMMAND_PURGE_SESSION}).
  * Deploy one instance per node (the scheduler's queue and slots are per instance).
  */
 public class CommandVerticle extends VerticleBase {
