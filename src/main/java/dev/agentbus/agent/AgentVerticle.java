@@ -4,7 +4,6 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
-import dev.agentbus.store.Collections;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Pages;
@@ -51,11 +50,11 @@ public class AgentVerticle extends VerticleBase {
         .put("metadata", body.getJsonObject("metadata", new JsonObject()))
         .put("created_at", now)
         .put("updated_at", now);
-    return mongo.insert(Collections.AGENTS, doc).map(id -> toAgent(doc));
+    return mongo.insert(AgentStore.AGENTS, doc).map(id -> toAgent(doc));
   }
 
   private Future<JsonObject> find(String agentId) {
-    return mongo.findOne(Collections.AGENTS, new JsonObject().put("_id", agentId), null)
+    return mongo.findOne(AgentStore.AGENTS, new JsonObject().put("_id", agentId), null)
         .compose(doc -> doc == null ? Future.failedFuture(notFound(agentId)) : Future.succeededFuture(doc));
   }
 
@@ -70,7 +69,7 @@ public class AgentVerticle extends VerticleBase {
       query.put("_id", new JsonObject().put("$gt", body.getString("cursor")));
     }
     FindOptions options = new FindOptions().setSort(new JsonObject().put("_id", 1)).setLimit(limit + 1);
-    return mongo.findWithOptions(Collections.AGENTS, query, options)
+    return mongo.findWithOptions(AgentStore.AGENTS, query, options)
         .map(docs -> Pages.of(docs.stream().map(AgentVerticle::toAgent).toList(), limit, last -> last.getString("agent_id")));
   }
 
@@ -95,13 +94,13 @@ public class AgentVerticle extends VerticleBase {
     if (!unset.isEmpty()) {
       update.put("$unset", unset);
     }
-    return mongo.findOneAndUpdateWithOptions(Collections.AGENTS, new JsonObject().put("_id", agentId), update,
+    return mongo.findOneAndUpdateWithOptions(AgentStore.AGENTS, new JsonObject().put("_id", agentId), update,
             new FindOptions(), new UpdateOptions().setReturningNewDocument(true))
         .compose(doc -> doc == null ? Future.failedFuture(notFound(agentId)) : Future.succeededFuture(toAgent(doc)));
   }
 
   private Future<JsonObject> delete(String agentId) {
-    return mongo.removeDocument(Collections.AGENTS, new JsonObject().put("_id", agentId))
+    return mongo.removeDocument(AgentStore.AGENTS, new JsonObject().put("_id", agentId))
         .compose(removed -> removed == null || removed.getRemovedCount() == 0
             ? Future.failedFuture(notFound(agentId))
             : Future.succeededFuture(new JsonObject().put("agent_id", agentId).put("deleted", true)));

@@ -28,15 +28,22 @@ public final class Addresses {
   public static final String SESSION_LIST = PREFIX + "session.list";
   /** request: {@code {session_id, name?, metadata?, ttl_seconds?}} → session (metadata merges; null removes a key). */
   public static final String SESSION_PATCH = PREFIX + "session.patch";
-  /** request: {@code {session_id}} → {@code {session_id, status: "deleted", cancelled_commands}}. */
+  /**
+   * request: {@code {session_id}} → {@code {session_id, status: "deleted", cancelled_commands}}.
+   * The serving node cancels the session's commands ({@link #COMMAND_CANCEL_SESSION}), appends
+   * {@code session.deleted}, removes the session, has every other owner remove its data once
+   * ({@link #COMMAND_PURGE_SESSION}, {@link #ENGINE_PURGE_SESSION}, {@link #EVENT_PURGE_SESSION},
+   * {@link #CONVERSATION_PURGE_SESSION}), then publishes {@link #SESSION_DELETED}.
+   */
   public static final String SESSION_DELETE = PREFIX + "session.delete";
   /** request: {@code {sessions: [{name?, metadata?, ttl_seconds?}]}} → {@code {results: [{index, status, session}]}}. */
   public static final String SESSION_BULK_CREATE = PREFIX + "session.bulk-create";
   /** request: {@code {session_ids: [id]}} → {@code {results: [{session_id, status, error?}]}}. */
   public static final String SESSION_BULK_DELETE = PREFIX + "session.bulk-delete";
   /**
-   * publish: {@code {session_id}} after a session and its data are gone. Every node evicts
-   * caches and drops queued work for it.
+   * publish: {@code {session_id}} after a session and its data are gone. Every node evicts its
+   * caches; nobody deletes data on it (the node serving {@link #SESSION_DELETE} had each owner
+   * purge once).
    */
   public static final String SESSION_DELETED = PREFIX + "session.deleted";
 
@@ -70,11 +77,6 @@ public final class Addresses {
     return PREFIX + "session." + sessionId + ".events";
   }
 
-  /**
-   * request: {@code {session_id, subscriber_id}} → {@code {acked_seq}} (0 when it never acked): where a
-   * durable WebSocket subscriber resumes when it reconnects without {@code after_seq}.
-   */
-  public static final String SUBSCRIBER_CURSOR = PREFIX + "subscriber.cursor";
   /** request: {@code {session_id, subscriber_id, seq}} → {@code {acked_seq}}; the cursor only moves forward. */
   public static final String SUBSCRIBER_ACK = PREFIX + "subscriber.ack";
   /**
@@ -83,6 +85,12 @@ public final class Addresses {
    * subscriber acked, else 0. Fails {@code SESSION_NOT_FOUND}.
    */
   public static final String STREAM_OPEN = PREFIX + "event.stream-open";
+  /**
+   * request: {@code {session_id}} → {@code {events: n, subscriber_cursors: n}} (documents removed):
+   * removes a deleted session's events and subscriber cursors and forgets its last {@code seq}.
+   * Sent once per delete, by the node serving {@link #SESSION_DELETE}.
+   */
+  public static final String EVENT_PURGE_SESSION = PREFIX + "event.purge-session";
 
   // ---- commands (CommandVerticle) ----
 
@@ -113,6 +121,12 @@ public final class Addresses {
   /** request: {@code {session_id}} → {@code {cancelled: n}}; cancels every unfinished command of a session. */
   public static final String COMMAND_CANCEL_SESSION = PREFIX + "command.cancel-session";
   /**
+   * request: {@code {session_id}} → {@code {commands: n}} (documents removed): removes a deleted
+   * session's commands (already cancelled). Sent once per delete, by the node serving
+   * {@link #SESSION_DELETE}.
+   */
+  public static final String COMMAND_PURGE_SESSION = PREFIX + "command.purge-session";
+  /**
    * publish: {@code {command_id, session_id, status}} when a command was finished by someone
    * other than its runner (cancel, timeout). The node running it stops the work.
    */
@@ -136,6 +150,11 @@ public final class Addresses {
    * ENGINE_NOT_FOUND} or {@code AGENT_NOT_FOUND}.
    */
   public static final String ENGINE_RESOLVE = PREFIX + "engine.resolve";
+  /**
+   * request: {@code {session_id}} → {@code {engines: n}} (documents removed): removes a deleted
+   * session's engines. Sent once per delete, by the node serving {@link #SESSION_DELETE}.
+   */
+  public static final String ENGINE_PURGE_SESSION = PREFIX + "engine.purge-session";
   /**
    * request, local only: {@code {session_id, command_id, prompt, engine_id?, agent_id?,
    * llm_config?}} → {@code {text, engine_id, engine_type, model_name, tokens, iterations, usage}}
@@ -172,9 +191,22 @@ public final class Addresses {
    * {@code latest: true} the page is the newest {@code limit} messages (older than {@code before}),
    * oldest first, and {@code next_cursor} is the next {@code before}; else pages run oldest first
    * after {@code cursor}. {@code q}: case-insensitive literal substring of {@code content}. Fails
-   * {@code SESSION_NOT_FOUND}. Stored shape: {@link dev.agentbus.store.Collections#MESSAGES}.
+   * {@code SESSION_NOT_FOUND}. Stored shape: {@link dev.agentbus.conversation.MessageStore#MESSAGES}.
    */
   public static final String MESSAGE_LIST = PREFIX + "message.list";
+  /**
+   * request: {@code {session_id, command_id, role: user|assistant|tool, type:
+   * message|reasoning|tool_call|tool_result, content, parent_id, ...extra}} → the stored message
+   * document ({@code _id}, {@code created_at} added; extra fields such as {@code duration_ms},
+   * {@code iteration}, {@code tool_call}, {@code tool_call_id}, {@code name}, {@code is_error} kept
+   * as given). Engine runs append their conversation through it (one run per session at a time).
+   */
+  public static final String MESSAGE_APPEND = PREFIX + "message.append";
+  /**
+   * request: {@code {session_id, limit}} → {@code {data: [message document]}}: the newest {@code
+   * limit} stored messages of a session, oldest first (an engine run's history).
+   */
+  public static final String MESSAGE_RECENT = PREFIX + "message.recent";
   /**
    * request: {@code {conversation_id, user_id, company_id}} → {@code {session_id, created}}: the
    * session that holds an external conversation (a company's conversation id), created on first use.
@@ -186,6 +218,12 @@ public final class Addresses {
    * {@link #CONVERSATION_OPEN} does.
    */
   public static final String CONVERSATION_PROMPT = PREFIX + "conversation.prompt";
+  /**
+   * request: {@code {session_id}} → {@code {messages: n, conversations: n}} (documents removed):
+   * removes a deleted session's messages and its external conversation mapping. Sent once per
+   * delete, by the node serving {@link #SESSION_DELETE}.
+   */
+  public static final String CONVERSATION_PURGE_SESSION = PREFIX + "conversation.purge-session";
 
   // ---- idempotency keys (IdempotencyVerticle) ----
 

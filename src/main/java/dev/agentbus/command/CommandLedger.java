@@ -2,8 +2,9 @@ package dev.agentbus.command;
 
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.EventTypes;
 import dev.agentbus.event.Events;
-import dev.agentbus.store.Collections;
+import dev.agentbus.store.Store;
 import dev.agentbus.util.Retry;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
@@ -19,11 +20,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The durable record of commands: every status change is a conditional update in the store,
- * then a {@code command.<status>} event. A transition that lost a race (cancel vs. completion)
- * changes nothing and announces nothing.
+ * The durable record of commands, the repository of the {@code commands} collection (owned by
+ * {@link CommandVerticle}): every status change is a conditional update in the store, then a
+ * {@code command.<status>} event. A transition that lost a race (cancel vs. completion) changes
+ * nothing and announces nothing. Public only for {@link #COMMANDS} and {@link #ensureIndexes}.
  */
-final class CommandLedger {
+public final class CommandLedger {
+  /**
+   * {@code {_id: "cmd_...", session_id, command_type, parameters, metadata: {priority, timeout},
+   * status, result, error, created_at, updated_at, started_at?, completed_at?, deadline_ms,
+   * request_id, node_id, batch_id?, batch_index?}}.
+   */
+  public static final String COMMANDS = "commands";
+
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CommandLedger.class);
   private final Vertx vertx;
   private final MongoClient mongo;
@@ -42,10 +51,10 @@ final class CommandLedger {
   Future<Void> accept(List<JsonObject> docs) {
     List<BulkOperation> inserts = docs.stream().map(BulkOperation::createInsert).toList();
     JsonArray ids = new JsonArray(docs.stream().map(doc -> doc.getString("_id")).toList());
-    return mongo.bulkWrite(Collections.COMMANDS, inserts)
-        .compose(written -> Future.all(docs.stream().map(doc -> announce(doc, "command.accepted")
+    return mongo.bulkWrite(COMMANDS, inserts)
+        .compose(written -> Future.all(docs.stream().map(doc -> announce(doc, EventTypes.COMMAND_ACCEPTED)
                 .onSuccess(event -> doc.put("accepted_seq", event.getLong("seq")))).toList())
-            .recover(failure -> mongo.removeDocuments(Collections.COMMANDS, new JsonObject().put("_id", new JsonObject().put("$in", ids)))
+            .recover(failure -> mongo.removeDocuments(COMMANDS, new JsonObject().put("_id", new JsonObject().put("$in", ids)))
                 .transform(undone -> Future.failedFuture(failure))))
         .mapEmpty();
   }
@@ -55,7 +64,7 @@ final class CommandLedger {
     String now = Times.now();
     return transition(commandId, List.of(CommandStatus.PENDING),
         new JsonObject().put("status", CommandStatus.EXECUTING).put("started_at", now).put("updated_at", now),
-        "command.started");
+        EventTypes.COMMAND_STARTED);
   }
 
   /** Moves an unfinished command to a final status; null when it was already final. */
@@ -63,7 +72,7 @@ final class CommandLedger {
     String now = Times.now();
     JsonObject set = new JsonObject().put("status", status).put("result", result).put("error", error)
         .put("completed_at", now).put("updated_at", now);
-    return transition(commandId, List.of(CommandStatus.PENDING, CommandStatus.EXECUTING), set, "command." + status);
+    return transition(commandId, List.of(CommandStatus.PENDING, CommandStatus.EXECUTING), set, EventTypes.command(status));
   }
 
   /**
@@ -82,7 +91,7 @@ final class CommandLedger {
   private Future<JsonObject> update(String commandId, List<String> from, JsonObject set, String eventType) {
     JsonObject query = new JsonObject().put("_id", commandId)
         .put("status", new JsonObject().put("$in", new JsonArray(from)));
-    return mongo.findOneAndUpdateWithOptions(Collections.COMMANDS, query, new JsonObject().put("$set", set),
+    return mongo.findOneAndUpdateWithOptions(COMMANDS, query, new JsonObject().put("$set", set),
             new FindOptions(), new UpdateOptions().setReturningNewDocument(true))
         .compose(doc -> doc == null ? Future.succeededFuture() : announce(doc, eventType)
             .otherwise(failure -> {
@@ -95,14 +104,14 @@ final class CommandLedger {
   }
 
   Future<JsonObject> find(String sessionId, String commandId) {
-    return mongo.findOne(Collections.COMMANDS, new JsonObject().put("_id", commandId).put("session_id", sessionId), null)
+    return mongo.findOne(COMMANDS, new JsonObject().put("_id", commandId).put("session_id", sessionId), null)
         .compose(doc -> doc == null
             ? Future.failedFuture(BusError.notFound(ErrorCode.COMMAND_NOT_FOUND, "Command", "command_id", commandId))
             : Future.succeededFuture(doc));
   }
 
   Future<JsonObject> findById(String commandId) {
-    return mongo.findOne(Collections.COMMANDS, new JsonObject().put("_id", commandId), null);
+    return mongo.findOne(COMMANDS, new JsonObject().put("_id", commandId), null);
   }
 
   /** The ids of a session's unfinished commands (of {@code commandType}, unless null), oldest first. */
@@ -112,7 +121,7 @@ final class CommandLedger {
     if (commandType != null) {
       query.put("command_type", commandType);
     }
-    return mongo.findWithOptions(Collections.COMMANDS, query,
+    return mongo.findWithOptions(COMMANDS, query,
         new FindOptions().setFields(new JsonObject().put("_id", 1)).setSort(new JsonObject().put("_id", 1)));
   }
 
@@ -126,7 +135,7 @@ final class CommandLedger {
     if (body.getString("cursor") != null) {
       query.put("_id", new JsonObject().put("$gt", body.getString("cursor")));
     }
-    return mongo.findWithOptions(Collections.COMMANDS, query,
+    return mongo.findWithOptions(COMMANDS, query,
         new FindOptions().setSort(new JsonObject().put("_id", 1)).setLimit(body.getInteger("limit") + 1));
   }
 
@@ -140,6 +149,19 @@ final class CommandLedger {
     }
     return Retry.withBackoff(vertx, 3, 100,
         () -> Events.append(vertx, doc.getString("session_id"), eventType, data, doc.getString("_id")));
+  }
+
+  /** Removes every command of a (deleted) session; the number removed. */
+  Future<Long> purge(String sessionId) {
+    return Store.removeSession(mongo, COMMANDS, sessionId);
+  }
+
+  /** A session's commands in id order, and the reaper's scan of unfinished commands by node. */
+  public static Future<Void> ensureIndexes(MongoClient mongo) {
+    return Future.all(List.of(
+        Store.index(mongo, COMMANDS, new JsonObject().put("session_id", 1).put("_id", 1), "session_commands"),
+        Store.index(mongo, COMMANDS, new JsonObject().put("status", 1).put("node_id", 1), "status_node")))
+        .mapEmpty();
   }
 
   /** The public shape of a command. */

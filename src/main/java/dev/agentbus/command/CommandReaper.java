@@ -1,7 +1,6 @@
 package dev.agentbus.command;
 
 import dev.agentbus.bus.ErrorCode;
-import dev.agentbus.store.Collections;
 import dev.agentbus.util.Nodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -43,12 +42,12 @@ final class CommandReaper {
     JsonObject overdue = new JsonObject().put("status", new JsonObject().put("$in", unfinished))
         .put("deadline_ms", new JsonObject().put("$lt", System.currentTimeMillis() - DEADLINE_GRACE_MS));
     FindOptions ids = new FindOptions().setLimit(BATCH).setFields(new JsonObject().put("_id", 1));
-    mongo.findWithOptions(Collections.COMMANDS, orphaned, ids).onSuccess(docs -> docs.forEach(doc -> {
+    mongo.findWithOptions(CommandLedger.COMMANDS, orphaned, ids).onSuccess(docs -> docs.forEach(doc -> {
       LOG.warn("command {} lost its node; failing it with NODE_LOST", doc.getString("_id"));
       finisher.finish(doc.getString("_id"), CommandStatus.FAILED,
           CommandScheduler.error(ErrorCode.NODE_LOST, "The node running this command left the cluster"));
     }));
-    mongo.findWithOptions(Collections.COMMANDS, overdue, ids).onSuccess(docs -> docs.forEach(doc ->
+    mongo.findWithOptions(CommandLedger.COMMANDS, overdue, ids).onSuccess(docs -> docs.forEach(doc ->
         finisher.finish(doc.getString("_id"), CommandStatus.TIMED_OUT,
             CommandScheduler.error(ErrorCode.TIMEOUT, "Command exceeded its timeout"))));
   }

@@ -1,5 +1,6 @@
 package dev.agentbus.command;
 
+import dev.agentbus.bus.EventTypes;
 import java.util.Set;
 
 /** {@code pending → executing → completed | failed | cancelled | timed_out}. */
@@ -23,7 +24,7 @@ public final class CommandStatus {
   /** Whether a session event is the {@code command.*} event that ended this command. */
   public static boolean isFinalEventOf(io.vertx.core.json.JsonObject event, String commandId) {
     return commandId.equals(event.getString("command_id"))
-        && event.getString("event_type").startsWith("command.")
+        && event.getString("event_type").startsWith(EventTypes.COMMAND_PREFIX)
         && isFinal(event.getJsonObject("data", new io.vertx.core.json.JsonObject()).getString("status"));
   }
 }

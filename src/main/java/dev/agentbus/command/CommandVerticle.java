@@ -7,7 +7,7 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.FieldErrors;
 import dev.agentbus.bus.FieldErrors.FieldError;
 import dev.agentbus.bus.Headers;
-import dev.agentbus.session.SessionDirectory;
+import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Nodes;
@@ -23,7 +23,8 @@ import java.util.List;
 
 /**
  * Owns commands: accepts them (store, then {@code command.accepted}), runs them on this node
- * through the {@link CommandScheduler}, and serves polls, lists and cancels for any node.
+ * through the {@link CommandScheduler}, serves polls, lists and cancels for any node, and removes a
+ * deleted session's commands ({@link Addresses#COMMAND_PURGE_SESSION}).
  * Deploy one instance per node (the scheduler's queue and slots are per instance).
  */
 public class CommandVerticle extends VerticleBase {
@@ -32,7 +33,6 @@ public class CommandVerticle extends VerticleBase {
   private CommandLedger ledger;
   private CommandScheduler scheduler;
   private BusyPolicy busy;
-  private SessionDirectory sessions;
   private JsonObject limits;
   private long reaperTimer;
 
@@ -41,7 +41,6 @@ public class CommandVerticle extends VerticleBase {
     limits = config().getJsonObject("commands", new JsonObject());
     var mongo = Store.client(vertx, config());
     ledger = new CommandLedger(vertx, mongo);
-    sessions = new SessionDirectory(vertx, mongo, config());
     CommandScheduler.Finisher finisher = (id, status, error) -> conclude(id, status, null, error);
     scheduler = new CommandScheduler(vertx, limits.getInteger("max_concurrent", 64),
         limits.getInteger("max_queued", 10_000), this::execute, finisher);
@@ -51,17 +50,19 @@ public class CommandVerticle extends VerticleBase {
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.COMMAND_SUBMIT, this::submit).completion(),
         Bus.serve(vertx, Addresses.COMMAND_BATCH, this::batch).completion(),
-        Bus.serve(vertx, Addresses.COMMAND_GET, (body, h) -> get(body)).completion(),
-        Bus.serve(vertx, Addresses.COMMAND_LIST, (body, h) -> list(body)).completion(),
-        Bus.serve(vertx, Addresses.COMMAND_CANCEL, (body, h) -> cancel(body)).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_GET, (body, h) -> get(body, h.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_LIST, (body, h) -> list(body, h.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_CANCEL, (body, h) -> cancel(body, h.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.COMMAND_CANCEL_SESSION, (body, h) -> cancelSession(body.getString("session_id"))).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_PURGE_SESSION, (body, h) -> ledger.purge(body.getString("session_id"))
+            .map(removed -> new JsonObject().put("commands", removed))).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> aborted(message.body())).completion()));
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(reaperTimer);
-    return sessions.close();
+    return Future.succeededFuture();
   }
 
   private Future<JsonObject> submit(JsonObject body, MultiMap headers) {
@@ -123,7 +124,7 @@ public class CommandVerticle extends VerticleBase {
     if (!scheduler.hasRoomFor(docs.size())) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Command queue is full, retry later"));
     }
-    return sessions.require(sessionId).compose(session -> Future.all(admissions)).map(docs);
+    return Sessions.require(vertx, sessionId, headers.get(Headers.REQUEST_ID)).compose(session -> Future.all(admissions)).map(docs);
   }
 
   private JsonObject newCommand(String sessionId, JsonObject item, JsonObject parameters, String requestId, String batchId, int index) {
@@ -210,7 +211,7 @@ public class CommandVerticle extends VerticleBase {
     }
   }
 
-  private Future<JsonObject> get(JsonObject body) {
+  private Future<JsonObject> get(JsonObject body, String requestId) {
     String sessionId = body.getString("session_id");
     String commandId = body.getString("command_id");
     long waitMs = body.getLong("wait_seconds", 0L) * 1000;
@@ -218,24 +219,24 @@ public class CommandVerticle extends VerticleBase {
       // By id alone (seed 001 request ids): the stored command names its session.
       return ledger.findById(commandId).compose(doc -> doc == null
           ? Future.failedFuture(BusError.notFound(ErrorCode.COMMAND_NOT_FOUND, "Command", "command_id", commandId))
-          : get(body.copy().put("session_id", doc.getString("session_id"))));
+          : get(body.copy().put("session_id", doc.getString("session_id")), requestId));
     }
-    Future<JsonObject> command = waitMs <= 0 ? find(sessionId, commandId)
-        : CommandWaiter.awaitFinal(vertx, sessionId, commandId, waitMs, () -> find(sessionId, commandId));
+    Future<JsonObject> command = waitMs <= 0 ? find(sessionId, commandId, requestId)
+        : CommandWaiter.awaitFinal(vertx, sessionId, commandId, waitMs, () -> find(sessionId, commandId, requestId));
     return command.map(CommandLedger::toCommand);
   }
 
   /** The command, or {@code SESSION_NOT_FOUND} when its session does not exist, else {@code COMMAND_NOT_FOUND}. */
-  private Future<JsonObject> find(String sessionId, String commandId) {
+  private Future<JsonObject> find(String sessionId, String commandId, String requestId) {
     return ledger.find(sessionId, commandId).recover(failure ->
         failure instanceof BusError e && e.code() == ErrorCode.COMMAND_NOT_FOUND
-            ? sessions.require(sessionId).compose(session -> Future.failedFuture(failure))
+            ? Sessions.require(vertx, sessionId, requestId).compose(session -> Future.failedFuture(failure))
             : Future.failedFuture(failure));
   }
 
-  private Future<JsonObject> cancel(JsonObject body) {
+  private Future<JsonObject> cancel(JsonObject body, String requestId) {
     String id = body.getString("command_id");
-    return find(body.getString("session_id"), id)
+    return find(body.getString("session_id"), id, requestId)
         .compose(doc -> CommandStatus.isFinal(doc.getString("status")) ? Future.succeededFuture(doc)
             : conclude(id, CommandStatus.CANCELLED, null, CommandScheduler.error(ErrorCode.CANCELLED, "Cancelled by request")))
         .map(CommandLedger::toCommand);
@@ -248,9 +249,9 @@ public class CommandVerticle extends VerticleBase {
             .map(done -> new JsonObject().put("cancelled", docs.size())));
   }
 
-  private Future<JsonObject> list(JsonObject body) {
+  private Future<JsonObject> list(JsonObject body, String requestId) {
     int limit = body.getInteger("limit");
-    return sessions.require(body.getString("session_id"))
+    return Sessions.require(vertx, body.getString("session_id"), requestId)
         .compose(session -> ledger.list(body))
         .map(docs -> Pages.of(docs.stream().map(CommandLedger::toCommand).toList(), limit, last -> last.getString("command_id")));
   }

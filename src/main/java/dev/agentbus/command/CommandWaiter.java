@@ -1,6 +1,7 @@
 package dev.agentbus.command;
 
 import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.EventTypes;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -21,7 +22,7 @@ final class CommandWaiter {
     Promise<Void> settled = Promise.promise();
     MessageConsumer<JsonObject> events = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), message -> {
       JsonObject event = message.body();
-      if (CommandStatus.isFinalEventOf(event, commandId) || "session.deleted".equals(event.getString("event_type"))) {
+      if (CommandStatus.isFinalEventOf(event, commandId) || EventTypes.SESSION_DELETED.equals(event.getString("event_type"))) {
         settled.tryComplete();
       }
     });

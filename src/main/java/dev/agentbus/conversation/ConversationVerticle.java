@@ -8,8 +8,7 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.FieldErrors;
 import dev.agentbus.bus.FieldErrors.FieldError;
 import dev.agentbus.bus.Headers;
-import dev.agentbus.session.SessionDirectory;
-import dev.agentbus.store.Collections;
+import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
@@ -23,10 +22,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The read side of conversations: a session's stored messages (chat history and {@code /messages}
- * with filters and search), and the seed-003 mapping of {@code (company_id, conversation_id)} to
- * the session that holds it. Messages are written by engine runs; when a session is deleted, every
- * node that hears {@link Addresses#SESSION_DELETED} removes its messages and mapping (idempotent).
+ * Owns conversations ({@link MessageStore}): a session's stored messages (appended by engine runs
+ * through {@link Addresses#MESSAGE_APPEND}, read back as a run's history through {@link
+ * Addresses#MESSAGE_RECENT}, and listed for chat history and {@code /messages} with filters and
+ * search), and the seed-003 mapping of {@code (company_id, conversation_id)} to the session that
+ * holds it. A session delete removes both once ({@link Addresses#CONVERSATION_PURGE_SESSION}).
  */
 public class ConversationVerticle extends VerticleBase {
   /** How many lost races one open tolerates before answering CONFLICT (each loss means another open won). */
@@ -34,23 +34,20 @@ public class ConversationVerticle extends VerticleBase {
   private static final String OMITTED_WHEN_ABSENT = "duration_ms tool_call tool_call_id is_error";
 
   private MongoClient mongo;
-  private SessionDirectory sessions;
+  private MessageStore messages;
 
   @Override
   public Future<?> start() {
     mongo = Store.client(vertx, config());
-    sessions = new SessionDirectory(vertx, mongo, config());
+    messages = new MessageStore(mongo);
     return Future.all(List.of(
-        Bus.serve(vertx, Addresses.MESSAGE_LIST, (body, h) -> list(body)).completion(),
+        Bus.serve(vertx, Addresses.MESSAGE_LIST, (body, h) -> list(body, h.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.MESSAGE_APPEND, (body, h) -> messages.append(body)).completion(),
+        Bus.serve(vertx, Addresses.MESSAGE_RECENT, (body, h) -> messages.recent(body.getString("session_id"), body.getInteger("limit"))
+            .map(docs -> new JsonObject().put("data", new JsonArray(docs)))).completion(),
         Bus.serve(vertx, Addresses.CONVERSATION_OPEN, (body, h) -> open(body, h.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.CONVERSATION_PROMPT, (body, h) -> prompt(body, h.get(Headers.REQUEST_ID))).completion(),
-        vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_DELETED,
-            message -> forget(message.body().getString("session_id"))).completion()));
-  }
-
-  @Override
-  public Future<?> stop() {
-    return sessions.close();
+        Bus.serve(vertx, Addresses.CONVERSATION_PURGE_SESSION, (body, h) -> messages.purge(body.getString("session_id"))).completion()));
   }
 
   /**
@@ -61,13 +58,13 @@ public class ConversationVerticle extends VerticleBase {
    * otherwise oldest first after {@code cursor} (a message id). Filters: {@code role}, {@code type},
    * {@code parent_id}, {@code q} (case-insensitive substring of {@code content}).
    */
-  private Future<JsonObject> list(JsonObject body) {
+  private Future<JsonObject> list(JsonObject body, String requestId) {
     String sessionId = body.getString("session_id");
     String before = body.getString("before");
     boolean backwards = before != null || body.getBoolean("latest", false);
     int limit = body.getInteger("limit");
     JsonObject query = filters(body).put("session_id", sessionId);
-    return sessions.require(sessionId)
+    return Sessions.require(vertx, sessionId, requestId)
         .compose(session -> before == null ? Future.succeededFuture(session) : requireMessage(sessionId, before).map(session))
         .compose(session -> {
           if (backwards && before != null) {
@@ -76,7 +73,7 @@ public class ConversationVerticle extends VerticleBase {
             query.put("_id", new JsonObject().put("$gt", body.getString("cursor")));
           }
           FindOptions options = new FindOptions().setSort(new JsonObject().put("_id", backwards ? -1 : 1)).setLimit(limit + 1);
-          return mongo.findWithOptions(Collections.MESSAGES, query, options).map(docs -> {
+          return mongo.findWithOptions(MessageStore.MESSAGES, query, options).map(docs -> {
             JsonObject page = Pages.of(docs.stream().map(ConversationVerticle::toMessage).toList(), limit,
                 last -> last.getString("id"));
             if (backwards) {
@@ -90,7 +87,7 @@ public class ConversationVerticle extends VerticleBase {
   }
 
   private Future<Void> requireMessage(String sessionId, String messageId) {
-    return mongo.findOne(Collections.MESSAGES, new JsonObject().put("_id", messageId).put("session_id", sessionId),
+    return mongo.findOne(MessageStore.MESSAGES, new JsonObject().put("_id", messageId).put("session_id", sessionId),
             new JsonObject().put("_id", 1))
         .compose(doc -> doc != null ? Future.succeededFuture()
             : Future.failedFuture(BusError.invalid("before", "is not the id of a message of this conversation")));
@@ -154,11 +151,11 @@ public class ConversationVerticle extends VerticleBase {
       return Future.failedFuture(new BusError(ErrorCode.CONFLICT, "The conversation is being opened concurrently; try again",
           new JsonObject().put("conversation_id", metadata.getString("conversation_id"))));
     }
-    return mongo.findOne(Collections.CONVERSATIONS, new JsonObject().put("_id", key), null).compose(mapping -> {
+    return mongo.findOne(MessageStore.CONVERSATIONS, new JsonObject().put("_id", key), null).compose(mapping -> {
       if (mapping == null) {
         return newSession(metadata, requestId).compose(sessionId -> {
           JsonObject doc = metadata.copy().put("_id", key).put("session_id", sessionId).put("created_at", Times.now());
-          return mongo.insert(Collections.CONVERSATIONS, doc)
+          return mongo.insert(MessageStore.CONVERSATIONS, doc)
               .map(id -> opened(sessionId, true))
               .recover(failure -> Store.isDuplicateKey(failure)
                   ? discard(sessionId, requestId).compose(gone -> open(key, metadata, requestId, racesLeft - 1))
@@ -166,11 +163,11 @@ public class ConversationVerticle extends VerticleBase {
         });
       }
       String mapped = mapping.getString("session_id");
-      return sessions.require(mapped).map(session -> opened(mapped, false)).recover(failure -> {
+      return Sessions.require(vertx, mapped, requestId).map(session -> opened(mapped, false)).recover(failure -> {
         if (!(failure instanceof BusError error) || error.code() != ErrorCode.SESSION_NOT_FOUND) {
           return Future.failedFuture(failure);
         }
-        return newSession(metadata, requestId).compose(sessionId -> mongo.updateCollection(Collections.CONVERSATIONS,
+        return newSession(metadata, requestId).compose(sessionId -> mongo.updateCollection(MessageStore.CONVERSATIONS,
                 new JsonObject().put("_id", key).put("session_id", mapped),
                 new JsonObject().put("$set", new JsonObject().put("session_id", sessionId).put("user_id", metadata.getString("user_id"))))
             .compose(updated -> updated.getDocModified() == 1
@@ -204,15 +201,6 @@ public class ConversationVerticle extends VerticleBase {
       return null;
     }
     return text;
-  }
-
-  private void forget(String sessionId) {
-    if (sessionId == null) {
-      return;
-    }
-    JsonObject bySession = new JsonObject().put("session_id", sessionId);
-    mongo.removeDocuments(Collections.MESSAGES, bySession);
-    mongo.removeDocuments(Collections.CONVERSATIONS, bySession);
   }
 
   /**

@@ -1,32 +1,32 @@
 package dev.agentbus.engine;
 
-import dev.agentbus.store.Collections;
-import dev.agentbus.util.Ids;
-import dev.agentbus.util.Times;
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.mongo.FindOptions;
-import io.vertx.ext.mongo.MongoClient;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * A session's conversation in the store ({@link Collections#MESSAGES}): what a run reads as
- * history and what it writes as it goes. Only one run of a session writes at a time (the
- * conversation lock in {@link EngineVerticle}), so id order is conversation order.
+ * A session's conversation as one engine run sees it: what it reads as history ({@link
+ * Addresses#MESSAGE_RECENT}) and what it appends as it goes ({@link Addresses#MESSAGE_APPEND}).
+ * The {@code conversation} package owns the stored messages; only one run of a session writes at
+ * a time (the conversation lock in {@link EngineVerticle}), so id order is conversation order.
  */
 final class Conversation {
-  private final MongoClient mongo;
+  private final Vertx vertx;
   private final String sessionId;
   private final String commandId;
+  private final String requestId;
 
-  Conversation(MongoClient mongo, String sessionId, String commandId) {
-    this.mongo = mongo;
+  Conversation(Vertx vertx, String sessionId, String commandId, String requestId) {
+    this.vertx = vertx;
     this.sessionId = sessionId;
     this.commandId = commandId;
+    this.requestId = requestId;
   }
 
   String sessionId() {
@@ -35,30 +35,24 @@ final class Conversation {
 
   /** The newest {@code limit} stored messages, oldest first. */
   Future<List<JsonObject>> recent(int limit) {
-    return mongo.findWithOptions(Collections.MESSAGES, new JsonObject().put("session_id", sessionId),
-            new FindOptions().setSort(new JsonObject().put("_id", -1)).setLimit(limit))
-        .map(docs -> {
-          List<JsonObject> oldestFirst = new ArrayList<>(docs);
-          java.util.Collections.reverse(oldestFirst);
-          return oldestFirst;
-        });
+    return Bus.request(vertx, Addresses.MESSAGE_RECENT, new JsonObject().put("session_id", sessionId).put("limit", limit),
+            Bus.withRequestId(requestId))
+        .map(reply -> reply.getJsonArray("data").stream().map(JsonObject.class::cast).toList());
   }
 
   /** Stores one message of this run and returns its document. */
   Future<JsonObject> save(String role, String type, String content, String parentId, JsonObject extra) {
-    JsonObject doc = new JsonObject()
-        .put("_id", Ids.next("msg"))
+    JsonObject message = new JsonObject()
         .put("session_id", sessionId)
         .put("command_id", commandId)
         .put("role", role)
         .put("type", type)
         .put("content", content)
-        .put("parent_id", parentId)
-        .put("created_at", Times.now());
+        .put("parent_id", parentId);
     if (extra != null) {
-      doc.mergeIn(extra);
+      message.mergeIn(extra);
     }
-    return mongo.insert(Collections.MESSAGES, doc).map(id -> doc);
+    return Bus.request(vertx, Addresses.MESSAGE_APPEND, message, Bus.withRequestId(requestId));
   }
 
   /** The id of the last final answer in {@code history}: the parent of the next user message. */

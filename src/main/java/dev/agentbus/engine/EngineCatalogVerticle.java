@@ -6,8 +6,7 @@ import dev.agentbus.bus.CommandTypes;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.Headers;
-import dev.agentbus.session.SessionDirectory;
-import dev.agentbus.store.Collections;
+import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Pages;
@@ -21,40 +20,35 @@ import java.util.List;
 
 /**
  * The catalog of engines: create, read, list and delete the engine documents that runs
- * ({@link EngineVerticle}) execute. An engine belongs to one session; deleting the session deletes
- * its engines (SessionVerticle's cascade removes them from the store).
+ * ({@link EngineVerticle}) execute ({@link EngineStore}). An engine belongs to one session; deleting
+ * the session deletes its engines ({@link Addresses#ENGINE_PURGE_SESSION}).
  *
  * <p>Settings arrive already validated by the HTTP layer; this verticle owns the business rules:
  * the engine type exists, the session exists, and the model name defaults per type.
  */
 public class EngineCatalogVerticle extends VerticleBase {
   private MongoClient mongo;
-  private SessionDirectory sessions;
   private String openaiModel;
   private String defaultType;
 
   @Override
   public Future<?> start() {
     mongo = Store.client(vertx, config());
-    sessions = new SessionDirectory(vertx, mongo, config());
     JsonObject engines = config().getJsonObject("engines", new JsonObject());
     openaiModel = engines.getJsonObject("openai", new JsonObject()).getString("model", "gpt-4o-mini");
     defaultType = engines.getString("default_type", "dummy");
     return Future.all(List.of(
-        Bus.serve(vertx, Addresses.ENGINE_CREATE, (body, h) -> create(body)).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_CREATE, (body, h) -> create(body, h.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.ENGINE_GET, (body, h) -> find(body.getString("engine_id")).map(EngineCatalogVerticle::toEngine)).completion(),
         Bus.serve(vertx, Addresses.ENGINE_LIST, (body, h) -> list(body)).completion(),
         Bus.serve(vertx, Addresses.ENGINE_DELETE, (body, h) -> delete(body.getString("engine_id"))).completion(),
         Bus.serve(vertx, Addresses.ENGINE_RESOLVE, (body, h) -> resolve(body, h.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.ENGINE_EXECUTE, (body, h) -> execute(body, h.get(Headers.REQUEST_ID))).completion()));
+        Bus.serve(vertx, Addresses.ENGINE_EXECUTE, (body, h) -> execute(body, h.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_PURGE_SESSION, (body, h) -> Store.removeSession(mongo, EngineStore.ENGINES,
+            body.getString("session_id")).map(removed -> new JsonObject().put("engines", removed))).completion()));
   }
 
-  @Override
-  public Future<?> stop() {
-    return sessions.close();
-  }
-
-  private Future<JsonObject> create(JsonObject body) {
+  private Future<JsonObject> create(JsonObject body, String requestId) {
     String type = body.getString("engine_type");
     if (!EngineVerticle.ENGINE_TYPES.contains(type)) {
       return Future.failedFuture(new BusError(ErrorCode.UNSUPPORTED,
@@ -70,8 +64,8 @@ public class EngineCatalogVerticle extends VerticleBase {
         .put("configuration", body.getJsonObject("configuration", new JsonObject()))
         .put("status", "initialized")
         .put("created_at", Times.now());
-    return sessions.require(body.getString("session_id"))
-        .compose(session -> mongo.insert(Collections.ENGINES, doc))
+    return Sessions.require(vertx, body.getString("session_id"), requestId)
+        .compose(session -> mongo.insert(EngineStore.ENGINES, doc))
         .map(id -> toEngine(doc));
   }
 
@@ -80,7 +74,7 @@ public class EngineCatalogVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> find(String engineId) {
-    return mongo.findOne(Collections.ENGINES, new JsonObject().put("_id", engineId), null)
+    return mongo.findOne(EngineStore.ENGINES, new JsonObject().put("_id", engineId), null)
         .compose(doc -> doc == null
             ? Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId))
             : Future.succeededFuture(doc));
@@ -125,7 +119,7 @@ public class EngineCatalogVerticle extends VerticleBase {
             return withSettings(null, llmConfig).put("agent_id", agentId);
           });
     } else {
-      base = mongo.findWithOptions(Collections.ENGINES, new JsonObject().put("session_id", sessionId),
+      base = mongo.findWithOptions(EngineStore.ENGINES, new JsonObject().put("session_id", sessionId),
               new FindOptions().setSort(new JsonObject().put("created_at", -1)).setLimit(1))
           .map(docs -> docs.isEmpty() ? withSettings(null, new JsonObject()) : toEngine(docs.get(0)));
     }
@@ -168,13 +162,13 @@ public class EngineCatalogVerticle extends VerticleBase {
       query.put("_id", new JsonObject().put("$gt", body.getString("cursor")));
     }
     FindOptions options = new FindOptions().setSort(new JsonObject().put("_id", 1)).setLimit(limit + 1);
-    return mongo.findWithOptions(Collections.ENGINES, query, options)
+    return mongo.findWithOptions(EngineStore.ENGINES, query, options)
         .map(docs -> Pages.of(docs.stream().map(EngineCatalogVerticle::toEngine).toList(), limit,
             last -> last.getString("engine_id")));
   }
 
   private Future<JsonObject> delete(String engineId) {
-    return mongo.removeDocument(Collections.ENGINES, new JsonObject().put("_id", engineId))
+    return mongo.removeDocument(EngineStore.ENGINES, new JsonObject().put("_id", engineId))
         .compose(removed -> removed == null || removed.getRemovedCount() == 0
             ? Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId))
             : Future.succeededFuture(new JsonObject().put("engine_id", engineId).put("status", "deleted")));

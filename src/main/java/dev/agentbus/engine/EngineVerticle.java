@@ -5,17 +5,16 @@ import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.Headers;
+import dev.agentbus.bus.SharedNames;
 import dev.agentbus.net.UrlGuard;
 import dev.agentbus.tool.BuiltinTools;
 import dev.agentbus.tool.ToolBox;
 import dev.agentbus.event.Events;
-import dev.agentbus.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.shareddata.Lock;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.mongo.MongoClient;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,12 +35,10 @@ public class EngineVerticle extends VerticleBase {
   private final Map<String, String> starting = new HashMap<>();
   private final Map<String, Model> models = new HashMap<>();
   private JsonObject engines;
-  private MongoClient mongo;
   private ToolBox tools;
 
   @Override
   public Future<?> start() {
-    mongo = Store.client(vertx, config());
     engines = config().getJsonObject("engines", new JsonObject());
     models.put("dummy", new DummyModel(vertx, engines.getJsonObject("dummy", new JsonObject()).getLong("token_delay_ms", 20L)));
     models.put("openai", new OpenAiModel(vertx, openAiSettings()));
@@ -80,7 +77,7 @@ public class EngineVerticle extends VerticleBase {
     starting.put(commandId, "");
     // The lock comes first: runs of one conversation queue in the order they asked for it.
     Future<Lock> lock = vertx.sharedData()
-        .getLockWithTimeout("agentbus.conversation." + sessionId, Math.max(1, deadline - System.currentTimeMillis()))
+        .getLockWithTimeout(SharedNames.conversationLock(sessionId), Math.max(1, deadline - System.currentTimeMillis()))
         .recover(timeout -> Future.failedFuture(new BusError(ErrorCode.TIMEOUT,
             "Another run of this conversation did not finish before this command's deadline")));
     Future<JsonObject> engine = lock.compose(locked -> Bus.request(vertx, Addresses.ENGINE_RESOLVE, body, Bus.withRequestId(requestId))
@@ -99,7 +96,7 @@ public class EngineVerticle extends VerticleBase {
       JsonObject resolved = found.result();
       JsonObject configuration = resolved.getJsonObject("configuration");
       AgentLoop.Sink sink = (type, data) -> Events.append(vertx, sessionId, type, data, commandId);
-      Conversation conversation = new Conversation(mongo, sessionId, commandId);
+      Conversation conversation = new Conversation(vertx, sessionId, commandId, requestId);
       AgentLoop loop = new AgentLoop(vertx, models.get(resolved.getString("engine_type")), tools,
           AgentLoop.Settings.from(engines, configuration), sink, conversation, requestId);
       runs.put(commandId, loop);

@@ -4,8 +4,9 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
-import dev.agentbus.session.SessionDirectory;
-import dev.agentbus.store.Collections;
+import dev.agentbus.bus.EventTypes;
+import dev.agentbus.bus.Headers;
+import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Pages;
 import io.vertx.core.Future;
@@ -19,23 +20,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The session event log of one node: appends (group commit through {@link SeqWriter}), client
- * publishes, and reads. Deploy exactly one instance per node: appends are local-only requests,
+ * publishes, reads, durable subscribers' cursors, and the purge of a deleted session's events
+ * ({@link EventStore}). Deploy exactly one instance per node: appends are local-only requests,
  * so one producer's events keep their order.
  */
 public class EventLogVerticle extends VerticleBase {
-  /** Prefixes only agentbus itself may publish into. */
-  public static final Set<String> RESERVED_PREFIXES =
-      Set.of("session.", "command.", "engine.", "tool.", "handler.");
 
   private record Pending(JsonObject draft, Promise<JsonObject> stored) {}
 
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private MongoClient mongo;
-  private SessionDirectory sessions;
   private SeqWriter writer;
   private int maxBatch;
   private int maxQueued;
@@ -47,34 +44,26 @@ public class EventLogVerticle extends VerticleBase {
     maxBatch = events.getInteger("max_batch", 500);
     maxQueued = events.getInteger("max_queued", 20_000);
     mongo = Store.client(vertx, config());
-    sessions = new SessionDirectory(vertx, mongo, config());
     writer = new SeqWriter(vertx, mongo, events.getLong("seq_lock_timeout_ms", 10_000L));
     return Future.all(java.util.List.of(
         Bus.serveLocal(vertx, Addresses.EVENT_APPEND, (body, headers) -> append(body)).completion(),
-        Bus.serve(vertx, Addresses.EVENT_PUBLISH, (body, headers) -> publish(body)).completion(),
-        Bus.serve(vertx, Addresses.EVENT_LIST, (body, headers) -> list(body)).completion(),
-        Bus.serve(vertx, Addresses.EVENT_GET, (body, headers) -> get(body)).completion(),
-        Bus.serve(vertx, Addresses.SUBSCRIBER_CURSOR, (body, headers) -> subscriberCursor(body)).completion(),
+        Bus.serve(vertx, Addresses.EVENT_PUBLISH, (body, headers) -> publish(body, headers.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.EVENT_LIST, (body, headers) -> list(body, headers.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.EVENT_GET, (body, headers) -> get(body, headers.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.SUBSCRIBER_ACK, (body, headers) -> subscriberAck(body)).completion(),
-        Bus.serve(vertx, Addresses.STREAM_OPEN, (body, headers) -> streamOpen(body)).completion(),
-        vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_DELETED,
-            message -> SeqWriter.forget(vertx, message.body().getString("session_id"))).completion()));
+        Bus.serve(vertx, Addresses.STREAM_OPEN, (body, headers) -> streamOpen(body, headers.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.EVENT_PURGE_SESSION, (body, headers) -> purge(body.getString("session_id"))).completion()));
   }
 
-  @Override
-  public Future<?> stop() {
-    return sessions.close();
-  }
-
-  private Future<JsonObject> publish(JsonObject body) {
+  private Future<JsonObject> publish(JsonObject body, String requestId) {
     String type = body.getString("event_type");
     String lowerCase = type.toLowerCase(java.util.Locale.ROOT);
-    for (String prefix : RESERVED_PREFIXES) {
+    for (String prefix : EventTypes.RESERVED_PREFIXES) {
       if (lowerCase.startsWith(prefix)) {
         return Future.failedFuture(BusError.invalid("event_type", "the prefix '" + prefix + "' is reserved for agentbus"));
       }
     }
-    return sessions.require(body.getString("session_id"))
+    return Sessions.require(vertx, body.getString("session_id"), requestId)
         .compose(session -> append(body.copy().put("source", "client")));
   }
 
@@ -119,7 +108,7 @@ public class EventLogVerticle extends VerticleBase {
         .onFailure(failure -> batch.forEach(p -> p.stored().fail(failure)));
   }
 
-  private Future<JsonObject> list(JsonObject body) {
+  private Future<JsonObject> list(JsonObject body, String requestId) {
     String sessionId = body.getString("session_id");
     int limit = body.getInteger("limit", 50);
     JsonObject query = new JsonObject().put("session_id", sessionId)
@@ -128,37 +117,38 @@ public class EventLogVerticle extends VerticleBase {
     copyIfPresent(body, query, "command_id");
     FindOptions options = new FindOptions().setSort(new JsonObject().put("seq", 1))
         .setSkip(body.getInteger("offset", 0)).setLimit(limit + 1);
-    return sessions.require(sessionId)
-        .compose(session -> mongo.findWithOptions(Collections.EVENTS, query, options))
+    return Sessions.require(vertx, sessionId, requestId)
+        .compose(session -> mongo.findWithOptions(EventStore.EVENTS, query, options))
         .map(docs -> Pages.of(docs.stream().map(SeqWriter::toEvent).toList(), limit,
             last -> String.valueOf(last.getLong("seq"))));
   }
 
-  private Future<JsonObject> get(JsonObject body) {
+  private Future<JsonObject> get(JsonObject body, String requestId) {
     String sessionId = body.getString("session_id");
     String eventId = body.getString("event_id");
-    return sessions.require(sessionId)
-        .compose(session -> mongo.findOne(Collections.EVENTS,
+    return Sessions.require(vertx, sessionId, requestId)
+        .compose(session -> mongo.findOne(EventStore.EVENTS,
             new JsonObject().put("_id", eventId).put("session_id", sessionId), null))
         .compose(doc -> doc == null
             ? Future.failedFuture(BusError.notFound(ErrorCode.EVENT_NOT_FOUND, "Event", "event_id", eventId))
             : Future.succeededFuture(SeqWriter.toEvent(doc)));
   }
 
-  private Future<JsonObject> subscriberCursor(JsonObject body) {
+  /** Where a durable subscriber resumes: {@code {acked_seq}}, 0 when it never acked. */
+  private Future<JsonObject> subscriberCursor(JsonObject body, String requestId) {
     String sessionId = body.getString("session_id");
-    return sessions.require(sessionId)
-        .compose(session -> mongo.findOne(Collections.SUBSCRIBER_CURSORS, cursorId(sessionId, body.getString("subscriber_id")), null))
+    return Sessions.require(vertx, sessionId, requestId)
+        .compose(session -> mongo.findOne(EventStore.SUBSCRIBER_CURSORS, cursorId(sessionId, body.getString("subscriber_id")), null))
         .map(doc -> new JsonObject().put("acked_seq", doc == null ? 0L : doc.getLong("acked_seq", 0L)));
   }
 
   /** See {@link Addresses#STREAM_OPEN}. */
-  private Future<JsonObject> streamOpen(JsonObject body) {
+  private Future<JsonObject> streamOpen(JsonObject body, String requestId) {
     String sessionId = body.getString("session_id");
     Long afterSeq = body.getLong("after_seq");
     Future<JsonObject> start = afterSeq != null || body.getString("subscriber_id") == null
-        ? sessions.require(sessionId).map(session -> new JsonObject().put("acked_seq", afterSeq == null ? 0L : afterSeq))
-        : subscriberCursor(body);
+        ? Sessions.require(vertx, sessionId, requestId).map(session -> new JsonObject().put("acked_seq", afterSeq == null ? 0L : afterSeq))
+        : subscriberCursor(body, requestId);
     return start.map(cursor -> new JsonObject().put("session_id", sessionId).put("after_seq", cursor.getLong("acked_seq")));
   }
 
@@ -168,9 +158,21 @@ public class EventLogVerticle extends VerticleBase {
         .put("$max", new JsonObject().put("acked_seq", body.getLong("seq")))
         .put("$set", new JsonObject().put("session_id", sessionId).put("subscriber_id", body.getString("subscriber_id"))
             .put("updated_at", dev.agentbus.util.Times.now()));
-    return mongo.updateCollectionWithOptions(Collections.SUBSCRIBER_CURSORS, cursorId(sessionId, body.getString("subscriber_id")),
+    return mongo.updateCollectionWithOptions(EventStore.SUBSCRIBER_CURSORS, cursorId(sessionId, body.getString("subscriber_id")),
             update, new io.vertx.ext.mongo.UpdateOptions().setUpsert(true))
         .map(updated -> new JsonObject().put("acked_seq", body.getLong("seq")));
+  }
+
+  /**
+   * A deleted session's events and subscriber cursors go, then its cached last {@code seq} (a
+   * cluster-wide map, so forgetting it once is enough).
+   */
+  private Future<JsonObject> purge(String sessionId) {
+    Future<Long> events = Store.removeSession(mongo, EventStore.EVENTS, sessionId);
+    Future<Long> cursors = Store.removeSession(mongo, EventStore.SUBSCRIBER_CURSORS, sessionId);
+    return Future.all(events, cursors)
+        .compose(removed -> SeqWriter.forget(vertx, sessionId))
+        .map(forgotten -> new JsonObject().put("events", events.result()).put("subscriber_cursors", cursors.result()));
   }
 
   private static JsonObject cursorId(String sessionId, String subscriberId) {

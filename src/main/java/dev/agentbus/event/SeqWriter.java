@@ -3,7 +3,7 @@ package dev.agentbus.event;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
-import dev.agentbus.store.Collections;
+import dev.agentbus.bus.SharedNames;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Times;
@@ -29,9 +29,6 @@ import java.util.List;
  * that sees a gap can always fill it from the store.
  */
 final class SeqWriter {
-  private static final String SEQ_MAP = "agentbus.seq";
-  private static final String LOCK_PREFIX = "agentbus.seq-lock.";
-
   private final Vertx vertx;
   private final MongoClient mongo;
   private final long lockTimeoutMs;
@@ -41,13 +38,13 @@ final class SeqWriter {
     this.vertx = vertx;
     this.mongo = mongo;
     this.lockTimeoutMs = lockTimeoutMs;
-    this.lastSeqs = vertx.sharedData().getAsyncMap(SEQ_MAP);
+    this.lastSeqs = vertx.sharedData().getAsyncMap(SharedNames.SEQ_MAP);
   }
 
   /** Stores the drafts of one session in order; the result lists the stored events in the same order. */
   Future<List<JsonObject>> write(String sessionId, List<JsonObject> drafts) {
     return vertx.sharedData()
-        .getLockWithTimeout(LOCK_PREFIX + sessionId, lockTimeoutMs)
+        .getLockWithTimeout(SharedNames.seqLock(sessionId), lockTimeoutMs)
         .recover(failure -> Future.failedFuture(
             new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Session is busy, retry later")))
         .compose(lock -> lastSeqs
@@ -70,7 +67,7 @@ final class SeqWriter {
         inserts.add(BulkOperation.createInsert(doc));
       }
       long newLast = seq;
-      return mongo.bulkWriteWithOptions(Collections.EVENTS, inserts, new BulkWriteOptions(true))
+      return mongo.bulkWriteWithOptions(EventStore.EVENTS, inserts, new BulkWriteOptions(true))
           .compose(written -> map.put(sessionId, newLast))
           .map(advanced -> announce(sessionId, docs))
           .recover(failure -> undo(map, sessionId, docs).transform(undone -> Future.failedFuture(failure)));
@@ -85,14 +82,14 @@ final class SeqWriter {
   private Future<Void> undo(AsyncMap<String, Long> map, String sessionId, List<JsonObject> docs) {
     JsonArray ids = new JsonArray(docs.stream().map(doc -> doc.getString("_id")).toList());
     return Future.join(
-        mongo.removeDocuments(Collections.EVENTS, new JsonObject().put("_id", new JsonObject().put("$in", ids))),
+        mongo.removeDocuments(EventStore.EVENTS, new JsonObject().put("_id", new JsonObject().put("$in", ids))),
         map.remove(sessionId)).mapEmpty();
   }
 
   private Future<Long> lastSeq(AsyncMap<String, Long> map, String sessionId) {
     return map.get(sessionId).compose(cached -> cached != null
         ? Future.succeededFuture(cached)
-        : mongo.findWithOptions(Collections.EVENTS, new JsonObject().put("session_id", sessionId),
+        : mongo.findWithOptions(EventStore.EVENTS, new JsonObject().put("session_id", sessionId),
                 new FindOptions().setSort(new JsonObject().put("seq", -1)).setLimit(1)
                     .setFields(new JsonObject().put("seq", 1)))
             .map(docs -> docs.isEmpty() ? 0L : docs.get(0).getLong("seq")));
@@ -111,7 +108,7 @@ final class SeqWriter {
 
   /** Drops the cached last {@code seq} of a deleted session. */
   static Future<Void> forget(Vertx vertx, String sessionId) {
-    return vertx.sharedData().<String, Long>getAsyncMap(SEQ_MAP)
+    return vertx.sharedData().<String, Long>getAsyncMap(SharedNames.SEQ_MAP)
         .compose(map -> map.remove(sessionId)).mapEmpty();
   }
 

@@ -4,7 +4,6 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
-import dev.agentbus.store.Collections;
 import dev.agentbus.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -29,12 +28,12 @@ public class IdempotencyVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     mongo = Store.client(vertx, config());
-    sweepTimer = vertx.setPeriodic(SWEEP_MS, t -> mongo.removeDocuments(Collections.IDEMPOTENCY_KEYS,
+    sweepTimer = vertx.setPeriodic(SWEEP_MS, t -> mongo.removeDocuments(IdempotencyStore.IDEMPOTENCY_KEYS,
         new JsonObject().put("expires_ms", new JsonObject().put("$lt", System.currentTimeMillis()))));
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.IDEMPOTENCY_CLAIM, (body, h) -> claim(body.getString("key_id"), body.getString("fingerprint"), true)).completion(),
         Bus.serve(vertx, Addresses.IDEMPOTENCY_COMPLETE, (body, h) -> complete(body)).completion(),
-        Bus.serve(vertx, Addresses.IDEMPOTENCY_RELEASE, (body, h) -> mongo.removeDocument(Collections.IDEMPOTENCY_KEYS,
+        Bus.serve(vertx, Addresses.IDEMPOTENCY_RELEASE, (body, h) -> mongo.removeDocument(IdempotencyStore.IDEMPOTENCY_KEYS,
             new JsonObject().put("_id", body.getString("key_id")).put("state", "in_progress")).map(new JsonObject())).completion()));
   }
 
@@ -48,7 +47,7 @@ public class IdempotencyVerticle extends VerticleBase {
     long now = System.currentTimeMillis();
     JsonObject claim = new JsonObject().put("_id", keyId).put("fingerprint", fingerprint).put("state", "in_progress")
         .put("claimed_ms", now).put("expires_ms", now + TTL_MS);
-    return mongo.insert(Collections.IDEMPOTENCY_KEYS, claim)
+    return mongo.insert(IdempotencyStore.IDEMPOTENCY_KEYS, claim)
         .map(id -> new JsonObject().put("outcome", "claimed"))
         .recover(failure -> Store.isDuplicateKey(failure)
             ? existing(keyId, fingerprint, mayTakeOver)
@@ -56,14 +55,14 @@ public class IdempotencyVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> existing(String keyId, String fingerprint, boolean mayTakeOver) {
-    return mongo.findOne(Collections.IDEMPOTENCY_KEYS, new JsonObject().put("_id", keyId), null).compose(record -> {
+    return mongo.findOne(IdempotencyStore.IDEMPOTENCY_KEYS, new JsonObject().put("_id", keyId), null).compose(record -> {
       long now = System.currentTimeMillis();
       boolean stale = record == null || record.getLong("expires_ms") < now
           || ("in_progress".equals(record.getString("state")) && record.getLong("claimed_ms") < now - STALE_CLAIM_MS);
       if (stale && mayTakeOver) {
         JsonObject same = record == null ? new JsonObject().put("_id", keyId)
             : new JsonObject().put("_id", keyId).put("claimed_ms", record.getLong("claimed_ms"));
-        return mongo.removeDocument(Collections.IDEMPOTENCY_KEYS, same).compose(removed -> claim(keyId, fingerprint, false));
+        return mongo.removeDocument(IdempotencyStore.IDEMPOTENCY_KEYS, same).compose(removed -> claim(keyId, fingerprint, false));
       }
       if (record == null || !fingerprint.equals(record.getString("fingerprint"))) {
         return Future.failedFuture(new BusError(ErrorCode.IDEMPOTENCY_KEY_REUSED,
@@ -81,7 +80,7 @@ public class IdempotencyVerticle extends VerticleBase {
   private Future<JsonObject> complete(JsonObject body) {
     JsonObject set = new JsonObject().put("state", "done").put("status", body.getInteger("status"))
         .put("body", body.getJsonObject("body")).put("location", body.getString("location"));
-    return mongo.updateCollection(Collections.IDEMPOTENCY_KEYS, new JsonObject().put("_id", body.getString("key_id")),
+    return mongo.updateCollection(IdempotencyStore.IDEMPOTENCY_KEYS, new JsonObject().put("_id", body.getString("key_id")),
         new JsonObject().put("$set", set)).map(new JsonObject());
   }
 }

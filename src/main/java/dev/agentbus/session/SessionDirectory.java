@@ -3,7 +3,6 @@ package dev.agentbus.session;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
-import dev.agentbus.store.Collections;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,11 +13,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Answers "does this session exist?" for the verticles of one node, with a small bounded cache
- * of live sessions. A deletion anywhere in the cluster evicts the entry through
- * {@link Addresses#SESSION_DELETED}; expiry is checked on every hit.
+ * Answers "does this session exist?" for the node, with a small bounded cache of live sessions.
+ * Only {@link SessionVerticle} holds one (one cache and one eviction consumer per node); other
+ * verticles ask it through {@link Sessions#require}. A deletion anywhere in the cluster evicts
+ * the entry through {@link Addresses#SESSION_DELETED}; expiry is checked on every hit.
  */
-public final class SessionDirectory {
+final class SessionDirectory {
   private record Entry(JsonObject session, long cachedAt) {}
 
   private final MongoClient mongo;
@@ -26,7 +26,7 @@ public final class SessionDirectory {
   private final Map<String, Entry> cache;
   private final MessageConsumer<JsonObject> evictions;
 
-  public SessionDirectory(Vertx vertx, MongoClient mongo, JsonObject config) {
+  SessionDirectory(Vertx vertx, MongoClient mongo, JsonObject config) {
     this.mongo = mongo;
     JsonObject sessions = config.getJsonObject("sessions", new JsonObject());
     this.ttlMs = sessions.getLong("cache_ttl_ms", 10_000L);
@@ -42,13 +42,13 @@ public final class SessionDirectory {
   }
 
   /** The stored session, or a {@code SESSION_NOT_FOUND} failure (also for an expired one). */
-  public Future<JsonObject> require(String sessionId) {
+  Future<JsonObject> require(String sessionId) {
     Entry entry = cache.get(sessionId);
     long now = System.currentTimeMillis();
     if (entry != null && now - entry.cachedAt() < ttlMs && !expired(entry.session())) {
       return Future.succeededFuture(entry.session());
     }
-    return mongo.findOne(Collections.SESSIONS, new JsonObject().put("_id", sessionId), null)
+    return mongo.findOne(SessionStore.SESSIONS, new JsonObject().put("_id", sessionId), null)
         .compose(doc -> {
           if (doc == null || expired(doc)) {
             cache.remove(sessionId);
@@ -60,15 +60,15 @@ public final class SessionDirectory {
         });
   }
 
-  public void remember(JsonObject session) {
+  void remember(JsonObject session) {
     cache.put(session.getString("_id"), new Entry(session, System.currentTimeMillis()));
   }
 
-  public void evict(String sessionId) {
+  void evict(String sessionId) {
     cache.remove(sessionId);
   }
 
-  public Future<Void> close() {
+  Future<Void> close() {
     return evictions.unregister();
   }
 

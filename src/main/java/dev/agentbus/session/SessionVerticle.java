@@ -3,8 +3,9 @@ package dev.agentbus.session;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.EventTypes;
+import dev.agentbus.bus.Headers;
 import dev.agentbus.event.Events;
-import dev.agentbus.store.Collections;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Nodes;
@@ -20,14 +21,26 @@ import io.vertx.ext.mongo.MongoClient;
 import io.vertx.ext.mongo.UpdateOptions;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** Owns sessions: create, read, list, patch, delete (with everything that hangs off a session), expiry. */
+/**
+ * Owns sessions ({@link SessionStore}): create, read, list, patch, delete, expiry, and the node's
+ * one {@link SessionDirectory}. A delete removes only the session document; every other owner
+ * removes its own data when asked once through its purge address ({@link #PURGES}).
+ */
 public class SessionVerticle extends VerticleBase {
+  /** The owners of a session's data, each removing its own collections: sent once per delete. */
+  private static final List<String> PURGES = List.of(Addresses.COMMAND_PURGE_SESSION, Addresses.ENGINE_PURGE_SESSION,
+      Addresses.EVENT_PURGE_SESSION, Addresses.CONVERSATION_PURGE_SESSION);
+
   private MongoClient mongo;
   private SessionDirectory directory;
   private long sweepTimer;
+  /** Expired sessions this node's sweep is removing. */
+  private final Set<String> sweeping = new HashSet<>();
 
   @Override
   public Future<?> start() {
@@ -63,9 +76,9 @@ public class SessionVerticle extends VerticleBase {
         .put("updated_at", now);
     applyTtl(doc, body.getInteger("ttl_seconds"));
     String sessionId = doc.getString("_id");
-    return mongo.insert(Collections.SESSIONS, doc)
-        .compose(id -> Events.append(vertx, sessionId, "session.created", toSession(doc), null)
-            .recover(failure -> mongo.removeDocument(Collections.SESSIONS, new JsonObject().put("_id", sessionId))
+    return mongo.insert(SessionStore.SESSIONS, doc)
+        .compose(id -> Events.append(vertx, sessionId, EventTypes.SESSION_CREATED, toSession(doc), null)
+            .recover(failure -> mongo.removeDocument(SessionStore.SESSIONS, new JsonObject().put("_id", sessionId))
                 .transform(undone -> Future.failedFuture(failure))))
         .map(event -> {
           directory.remember(doc);
@@ -100,7 +113,7 @@ public class SessionVerticle extends VerticleBase {
     FindOptions options = new FindOptions()
         .setSort(new JsonObject().put("created_at", direction).put("_id", direction))
         .setLimit(limit + 1);
-    return mongo.findWithOptions(Collections.SESSIONS, query, options)
+    return mongo.findWithOptions(SessionStore.SESSIONS, query, options)
         .map(docs -> docs.stream().map(SessionVerticle::toSession).toList())
         .map(sessions -> Pages.of(sessions, limit, last -> SessionCursor.encode(last)));
   }
@@ -132,7 +145,7 @@ public class SessionVerticle extends VerticleBase {
       update.put("$unset", unset);
     }
     return directory.require(sessionId)
-        .compose(existing -> mongo.findOneAndUpdateWithOptions(Collections.SESSIONS,
+        .compose(existing -> mongo.findOneAndUpdateWithOptions(SessionStore.SESSIONS,
             new JsonObject().put("_id", sessionId), update, new FindOptions(),
             new UpdateOptions().setReturningNewDocument(true)))
         .compose(doc -> {
@@ -141,27 +154,30 @@ public class SessionVerticle extends VerticleBase {
           }
           directory.remember(doc);
           JsonObject session = toSession(doc);
-          return Events.append(vertx, sessionId, "session.updated", session, null).map(session);
+          return Events.append(vertx, sessionId, EventTypes.SESSION_UPDATED, session, null).map(session);
         });
   }
 
   /**
    * Cancels the session's unfinished commands, announces {@code session.deleted} (streams end on
-   * it), removes the session and everything stored under it, then tells every node.
+   * it), removes the session, has every owner of the session's data remove it (once, from this
+   * node), then tells every node.
    */
   private Future<JsonObject> delete(String sessionId, MultiMap headers) {
+    return directory.require(sessionId).compose(session -> remove(sessionId, headers.get(Headers.REQUEST_ID)));
+  }
+
+  /** {@link #delete} without the existence check: an expired session is not found, yet the sweep removes it. */
+  private Future<JsonObject> remove(String sessionId, String requestId) {
     JsonObject bySession = new JsonObject().put("session_id", sessionId);
-    String requestId = headers.get(dev.agentbus.bus.Headers.REQUEST_ID);
-    return directory.require(sessionId)
-        .compose(session -> Bus.request(vertx, Addresses.COMMAND_CANCEL_SESSION, bySession, requestId))
-        .compose(cancelled -> Events.append(vertx, sessionId, "session.deleted", bySession, null)
-            .compose(event -> mongo.removeDocument(Collections.SESSIONS, new JsonObject().put("_id", sessionId)))
-            .compose(removed -> Future.all(
-                mongo.removeDocuments(Collections.COMMANDS, bySession),
-                mongo.removeDocuments(Collections.ENGINES, bySession),
-                mongo.removeDocuments(Collections.SUBSCRIBER_CURSORS, bySession),
-                mongo.removeDocuments(Collections.EVENTS, bySession)))
-            .map(removed -> {
+    return Bus.request(vertx, Addresses.COMMAND_CANCEL_SESSION, bySession, requestId)
+        .compose(cancelled -> Events.append(vertx, sessionId, EventTypes.SESSION_DELETED, bySession, null)
+            .compose(event -> mongo.removeDocument(SessionStore.SESSIONS, new JsonObject().put("_id", sessionId)))
+            .compose(removed -> {
+              directory.evict(sessionId);
+              return Future.all(PURGES.stream().map(address -> Bus.request(vertx, address, bySession, requestId)).toList());
+            })
+            .map(purged -> {
               vertx.eventBus().publish(Addresses.SESSION_DELETED, bySession);
               return new JsonObject().put("session_id", sessionId).put("status", "deleted")
                   .put("cancelled_commands", cancelled.getInteger("cancelled", 0));
@@ -202,15 +218,23 @@ public class SessionVerticle extends VerticleBase {
         .map(reply -> new JsonObject().put("status", "UP").put("latency_ms", (System.nanoTime() - started) / 1_000_000));
   }
 
-  /** Deletes expired sessions. One node sweeps (the first live member by id), so a deletion is announced once. */
+  /**
+   * Deletes expired sessions. One node sweeps (the first live member by id), so a deletion is
+   * announced once; a session still being removed by an earlier sweep is left to it.
+   */
   private void sweepExpired() {
     if (!Nodes.self(vertx).equals(Nodes.live(vertx).stream().sorted().findFirst().orElse(null))) {
       return;
     }
-    mongo.findWithOptions(Collections.SESSIONS,
+    mongo.findWithOptions(SessionStore.SESSIONS,
             new JsonObject().put("expires_at", new JsonObject().put("$lte", Times.now())),
             new FindOptions().setLimit(100).setFields(new JsonObject().put("_id", 1)))
-        .onSuccess(docs -> docs.forEach(doc -> delete(doc.getString("_id"), MultiMap.caseInsensitiveMultiMap())));
+        .onSuccess(docs -> docs.forEach(doc -> {
+          String sessionId = doc.getString("_id");
+          if (sweeping.add(sessionId)) {
+            remove(sessionId, null).onComplete(done -> sweeping.remove(sessionId));
+          }
+        }));
   }
 
   private static void applyTtl(JsonObject target, Integer ttlSeconds) {

@@ -1,5 +1,12 @@
 package dev.agentbus.store;
 
+import dev.agentbus.agent.AgentStore;
+import dev.agentbus.command.CommandLedger;
+import dev.agentbus.conversation.MessageStore;
+import dev.agentbus.engine.EngineStore;
+import dev.agentbus.event.EventStore;
+import dev.agentbus.idempotency.IdempotencyStore;
+import dev.agentbus.session.SessionStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -7,7 +14,14 @@ import io.vertx.ext.mongo.IndexOptions;
 import io.vertx.ext.mongo.MongoClient;
 import java.util.List;
 
-/** The one shared MongoDB client of a node, and the indexes the invariants rely on. */
+/**
+ * The one shared MongoDB client of a node, and the start-up run of every owner's indexes. Each
+ * collection belongs to one package, which names it and defines its indexes in a small store
+ * next to its verticle ({@link SessionStore}, {@link EventStore}, {@link CommandLedger},
+ * {@link EngineStore}, {@link AgentStore}, {@link MessageStore}, {@link IdempotencyStore}); no
+ * package reads or deletes another package's collection. Documents use our own string ids as
+ * {@code _id}.
+ */
 public final class Store {
   private static final String POOL = "agentbus";
 
@@ -27,25 +41,20 @@ public final class Store {
   }
 
   /**
-   * Creates the indexes. The unique {@code (session_id, seq)} is what makes a duplicate {@code seq}
-   * impossible even if the cluster-wide sequencer were wrong. The others serve the list, filter
-   * and sweep queries on a real MongoDB (the embedded store ignores non-unique indexes).
+   * Creates every owner's indexes. The unique {@code (session_id, seq)} of {@link EventStore} is
+   * what makes a duplicate {@code seq} impossible even if the cluster-wide sequencer were wrong;
+   * the others serve the list, filter and sweep queries on a real MongoDB (the embedded store
+   * ignores non-unique indexes).
    */
   public static Future<Void> ensureIndexes(MongoClient mongo) {
     return Future.all(List.of(
-        mongo.createIndexWithOptions(Collections.EVENTS, new JsonObject().put("session_id", 1).put("seq", 1),
-            new IndexOptions().unique(true).name("session_seq")),
-        index(mongo, Collections.EVENTS, new JsonObject().put("session_id", 1).put("event_type", 1).put("seq", 1), "session_type_seq"),
-        index(mongo, Collections.EVENTS, new JsonObject().put("session_id", 1).put("command_id", 1).put("seq", 1), "session_command_seq"),
-        index(mongo, Collections.SESSIONS, new JsonObject().put("created_at", 1).put("_id", 1), "created"),
-        index(mongo, Collections.SESSIONS, new JsonObject().put("expires_at", 1), "expiry"),
-        index(mongo, Collections.COMMANDS, new JsonObject().put("session_id", 1).put("_id", 1), "session_commands"),
-        index(mongo, Collections.COMMANDS, new JsonObject().put("status", 1).put("node_id", 1), "status_node"),
-        index(mongo, Collections.ENGINES, new JsonObject().put("session_id", 1).put("created_at", -1), "session_engines"),
-        index(mongo, Collections.MESSAGES, new JsonObject().put("session_id", 1).put("_id", 1), "session_messages"),
-        index(mongo, Collections.AGENTS, new JsonObject().put("name", 1), "agent_names"),
-        index(mongo, Collections.IDEMPOTENCY_KEYS, new JsonObject().put("expires_ms", 1), "expiry"),
-        index(mongo, Collections.SUBSCRIBER_CURSORS, new JsonObject().put("session_id", 1), "session")))
+        SessionStore.ensureIndexes(mongo),
+        EventStore.ensureIndexes(mongo),
+        CommandLedger.ensureIndexes(mongo),
+        EngineStore.ensureIndexes(mongo),
+        AgentStore.ensureIndexes(mongo),
+        MessageStore.ensureIndexes(mongo),
+        IdempotencyStore.ensureIndexes(mongo)))
         .mapEmpty();
   }
 
@@ -54,7 +63,17 @@ public final class Store {
     return String.valueOf(failure.getMessage()).contains("E11000");
   }
 
-  private static Future<Void> index(MongoClient mongo, String collection, JsonObject keys, String name) {
+  /** Creates a named, non-unique index (for an owner's {@code ensureIndexes}). */
+  public static Future<Void> index(MongoClient mongo, String collection, JsonObject keys, String name) {
     return mongo.createIndexWithOptions(collection, keys, new IndexOptions().name(name));
+  }
+
+  /**
+   * Removes every document of one session from {@code collection} (for the owner's purge on a
+   * session delete) and returns how many there were.
+   */
+  public static Future<Long> removeSession(MongoClient mongo, String collection, String sessionId) {
+    return mongo.removeDocuments(collection, new JsonObject().put("session_id", sessionId))
+        .map(removed -> removed == null ? 0L : removed.getRemovedCount());
   }
 }

@@ -1,5 +1,6 @@
 package dev.agentbus.util;
 
+import dev.agentbus.bus.SharedNames;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import java.util.List;
@@ -12,7 +13,7 @@ public final class Nodes {
     if (vertx.isClustered()) {
       return ((VertxInternal) vertx).clusterManager().getNodeId();
     }
-    return (String) vertx.sharedData().getLocalMap("agentbus.node").computeIfAbsent("id", k -> Ids.next("node"));
+    return (String) vertx.sharedData().getLocalMap(SharedNames.NODE).computeIfAbsent("id", k -> Ids.next("node"));
   }
 
   public static List<String> live(Vertx vertx) {

@@ -8,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
-import dev.agentbus.store.Collections;
 import dev.agentbus.support.HttpCalls;
 import dev.agentbus.support.TestNode;
 import dev.agentbus.util.Ids;
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Chat threads (seed 000), a session's messages with filters and search (seed 002), and seed-003
  * conversations. Messages are seeded straight into the store in their documented shape
- * ({@link Collections#MESSAGES}): engine runs write them, this is the read side.
+ * ({@link MessageStore#MESSAGES}): engine runs write them, this is the read side.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @DisplayName("Chat threads, messages and conversations")
@@ -66,7 +65,7 @@ class ThreadApiTest {
     String id = Ids.next("msg");
     JsonObject doc = new JsonObject().put("_id", id).put("session_id", sessionId).put("command_id", "cmd_test")
         .put("role", role).put("type", type).put("content", content).put("parent_id", parentId).put("created_at", Times.now());
-    HttpCalls.await(node.mongo().insert(Collections.MESSAGES, doc.mergeIn(extra == null ? new JsonObject() : extra)));
+    HttpCalls.await(node.mongo().insert(MessageStore.MESSAGES, doc.mergeIn(extra == null ? new JsonObject() : extra)));
     return id;
   }
 
@@ -271,8 +270,8 @@ class ThreadApiTest {
     assertThat(http.delete("/sessions/" + sessionId).statusCode()).isEqualTo(200);
 
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThat(HttpCalls.await(node.mongo().count(Collections.MESSAGES, new JsonObject().put("session_id", sessionId)))).isZero());
-    assertThat(HttpCalls.await(node.mongo().count(Collections.MESSAGES, new JsonObject().put("session_id", kept)))).isEqualTo(1);
+        assertThat(HttpCalls.await(node.mongo().count(MessageStore.MESSAGES, new JsonObject().put("session_id", sessionId)))).isZero());
+    assertThat(HttpCalls.await(node.mongo().count(MessageStore.MESSAGES, new JsonObject().put("session_id", kept)))).isEqualTo(1);
   }
 
   // ---- seed 003 conversations ----

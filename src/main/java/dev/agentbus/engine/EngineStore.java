@@ -1,0 +1,21 @@
+package dev.agentbus.engine;
+
+import dev.agentbus.store.Store;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.MongoClient;
+
+/**
+ * The {@code engines} collection, owned by {@link EngineCatalogVerticle}: {@code {_id: "eng_...",
+ * engine_type, model_name, session_id, configuration, status, created_at}}.
+ */
+public final class EngineStore {
+  private EngineStore() {}
+
+  public static final String ENGINES = "engines";
+
+  /** A session's newest engine (what a prompt without engine_id runs on). */
+  public static Future<Void> ensureIndexes(MongoClient mongo) {
+    return Store.index(mongo, ENGINES, new JsonObject().put("session_id", 1).put("created_at", -1), "session_engines");
+  }
+}

@@ -1,0 +1,26 @@
+package dev.agentbus.session;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * How other verticles check a session: a local {@link Addresses#SESSION_GET} request to this
+ * node's {@link SessionVerticle}, which holds the node's one {@link SessionDirectory} (cache).
+ * No other package reads the {@code sessions} collection.
+ */
+public final class Sessions {
+  private Sessions() {}
+
+  /**
+   * The session (its public shape, {@code metadata} included), or a {@link BusError} {@code
+   * SESSION_NOT_FOUND} (also for an expired session).
+   */
+  public static Future<JsonObject> require(Vertx vertx, String sessionId, String requestId) {
+    return Bus.request(vertx, Addresses.SESSION_GET, new JsonObject().put("session_id", sessionId), Bus.withRequestId(requestId))
+        .recover(failure -> Future.failedFuture(BusError.from(failure)));
+  }
+}
