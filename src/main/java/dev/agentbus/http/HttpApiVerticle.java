@@ -1,6 +1,7 @@
 package dev.agentbus.http;
 
 import dev.agentbus.config.Settings;
+import dev.agentbus.stream.SocketLimits;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -61,14 +62,13 @@ public class HttpApiVerticle extends VerticleBase {
     router.errorHandler(405, Api::routeFailure);
     router.errorHandler(500, Api::routeFailure);
 
-    int frameLimit = http.maxWsFrameBytes();
-    HttpServerOptions options = new HttpServerOptions()
+    // WebSocket messages over the limit are closed with 1009, compressed or not (see SocketLimits).
+    int messageLimit = http.maxWsFrameBytes();
+    HttpServerOptions options = SocketLimits.apply(new HttpServerOptions(), messageLimit)
         .setHost(http.host())
         .setPort(http.port())
-        .setMaxWebSocketFrameSize(frameLimit)
-        .setMaxWebSocketMessageSize(frameLimit)
         // Streams write at least a keep-alive every 15 s, and ?wait is at most 60 s: idle past this is abandoned.
         .setIdleTimeout(http.idleTimeoutSeconds());
-    return vertx.createHttpServer(options).requestHandler(router).listen();
+    return SocketLimits.install(vertx.createHttpServer(options), options, messageLimit).requestHandler(router).listen();
   }
 }

@@ -218,7 +218,7 @@ class WebSocketProtocolTest {
   }
 
   @Test
-  @DisplayName("a frame over 64 KiB makes the server close that socket, and the server keeps serving others")
+  @DisplayName("a frame over 64 KiB makes the server close that socket with 1009, and the server keeps serving others")
   void oversizedFrame() throws Exception {
     String sid = node.createSession();
     WsClient bystander = stream(sid);
@@ -228,6 +228,7 @@ class WebSocketProtocolTest {
     socket.sendText(big);
 
     socket.closed().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(socket.closeStatus()).isEqualTo((short) 1009);
     assertThat(socket.frames()).noneMatch(f -> "ack".equals(f.getString("type")));
     assertThat(node.get("/health").statusCode()).isEqualTo(200);
     // another socket on the same session was not affected, and a new socket works
