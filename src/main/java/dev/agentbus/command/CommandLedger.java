@@ -2,6 +2,7 @@ package dev.agentbus.command;
 
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.EventTypes;
 import dev.agentbus.event.Events;
 import dev.agentbus.store.Collections;
 import dev.agentbus.util.Retry;
@@ -55,7 +56,7 @@ final class CommandLedger {
     String now = Times.now();
     return transition(commandId, List.of(CommandStatus.PENDING),
         new JsonObject().put("status", CommandStatus.EXECUTING).put("started_at", now).put("updated_at", now),
-        "command.started");
+        EventTypes.COMMAND_STARTED);
   }
 
   /** Moves an unfinished command to a final status; null when it was already final. */
