@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,17 +38,33 @@ public final class Main {
       return;
     }
     Vertx vertx = startVertx(config);
+    AtomicReference<String> node = new AtomicReference<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("shutting down");
-      vertx.close().await();
+      stop(vertx, node.get());
     }, "agentbus-shutdown"));
     try {
-      vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config)).await();
+      node.set(vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config)).await());
     } catch (Exception e) {
       LOG.error("node failed to start: {}", e.getMessage(), e);
       vertx.close().await();
       System.exit(1);
     }
+  }
+
+  /**
+   * Undeploys the node's {@link MainVerticle} first (its verticles one after another, in reverse
+   * order, then the embedded store), then closes Vert.x, which would otherwise undeploy them all at once.
+   */
+  static void stop(Vertx vertx, String mainDeploymentId) {
+    if (mainDeploymentId != null) {
+      try {
+        vertx.undeploy(mainDeploymentId).await();
+      } catch (Exception e) {
+        LOG.error("stopping the node failed: {}", e.getMessage(), e);
+      }
+    }
+    vertx.close().await();
   }
 
   static Vertx startVertx(JsonObject config) throws Exception {

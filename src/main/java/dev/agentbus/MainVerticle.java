@@ -13,23 +13,38 @@ import dev.agentbus.store.EmbeddedStore;
 import dev.agentbus.store.Store;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Starts one node: the embedded store when no {@code mongodb.uri} is configured, the indexes,
  * then the verticles — the event log, sessions, commands and engines, and the HTTP edge last.
+ *
+ * <p>The verticles are deployed from a context that belongs to no deployment, so they are not
+ * Vert.x children of this one: Vert.x undeploys a deployment's children all at once, in parallel,
+ * before the parent's {@code stop()} runs, which would take the event log away while the others
+ * still write to it. Undeploying this verticle therefore undeploys them in {@link #stop}, in reverse
+ * order. Stop a node with {@code vertx.undeploy(id)} of this verticle before {@code vertx.close()}
+ * (which would otherwise undeploy every top-level deployment at once).
  */
 public class MainVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(MainVerticle.class);
-  private final java.util.List<String> deployed = new java.util.ArrayList<>();
+  private final List<String> deployed = new ArrayList<>();
   private EmbeddedStore embedded;
+  /** Deployments made from here are top-level (not children of this verticle). */
+  private ContextInternal detached;
 
   @Override
   public Future<?> start() {
     JsonObject config = config().copy();
+    detached = ((VertxInternal) vertx).createEventLoopContext();
     return resolveStore(config)
         .compose(uri -> {
           config.getJsonObject("mongodb").put("uri", uri);
@@ -45,24 +60,37 @@ public class MainVerticle extends VerticleBase {
         .compose(done -> deploy(IdempotencyVerticle.class, config, 1))
         .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(config)))
         .onSuccess(done -> LOG.info("agentbus node ready on port {} (clustered: {})",
-            config.getJsonObject("http").getInteger("port"), vertx.isClustered()));
+            config.getJsonObject("http").getInteger("port"), vertx.isClustered()))
+        // Vert.x does not stop a verticle whose start failed, and these are not its children: undo here.
+        .recover(failure -> stop().transform(undone -> Future.failedFuture(failure)));
   }
 
   /**
-   * Undeploys in reverse order — HTTP first, the event log last — so that work finishing during
-   * shutdown can still record its events; the embedded store goes after everything.
+   * Undeploys in reverse order, one after another — HTTP first (no new requests or streams; open
+   * streams are closed), the event log last, so that work finishing during shutdown can still
+   * record its events — then closes the embedded store. A failure is logged and the rest still
+   * stops; the first one is the result.
    */
   @Override
   public Future<?> stop() {
+    List<Throwable> failures = new ArrayList<>();
     Future<?> undeployed = Future.succeededFuture();
     for (int i = deployed.size() - 1; i >= 0; i--) {
       String id = deployed.get(i);
-      undeployed = undeployed.transform(previous -> vertx.undeploy(id));
+      undeployed = undeployed.transform(previous -> vertx.undeploy(id).onFailure(failure -> {
+        LOG.error("undeploying {} failed: {}", id, failure.getMessage(), failure);
+        failures.add(failure);
+      }));
     }
-    return undeployed.transform(done -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
-      embedded.close();
-      return null;
-    }));
+    deployed.clear();
+    return undeployed
+        .transform(done -> embedded == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+          embedded.close();
+          embedded = null;
+          return null;
+        }))
+        .transform(closed -> closed.failed() ? Future.failedFuture(closed.cause())
+            : failures.isEmpty() ? Future.succeededFuture() : Future.failedFuture(failures.get(0)));
   }
 
   private Future<String> resolveStore(JsonObject config) {
@@ -78,9 +106,12 @@ public class MainVerticle extends VerticleBase {
     });
   }
 
+  /** Deploys from {@link #detached} (a top-level deployment); completes on this verticle's context. */
   private Future<String> deploy(Class<? extends VerticleBase> verticle, JsonObject config, int instances) {
-    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances))
-        .onSuccess(deployed::add);
+    Promise<String> done = ((ContextInternal) context).promise();
+    detached.runOnContext(v -> vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config).setInstances(instances))
+        .onComplete(done));
+    return done.future().onSuccess(deployed::add);
   }
 
   private static int httpInstances(JsonObject config) {

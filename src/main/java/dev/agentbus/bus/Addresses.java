@@ -127,6 +127,15 @@ public final class Addresses {
    */
   public static final String COMMAND_PURGE_SESSION = PREFIX + "command.purge-session";
   /**
+   * request, <b>local only</b> (to the node running the command): {@code {command_id}} → the command,
+   * now {@code executing}, its {@code command.started} event stored. Sent by a handler that starts
+   * itself ({@link dev.agentbus.command.CommandHandler#startsItself}) once the run really begins, e.g.
+   * the engine once it holds the session's conversation lock. Fails {@code CONFLICT} (details {@code
+   * {command_id, status}}) when the command is no longer pending (cancelled or timed out meanwhile):
+   * the caller then stops without doing the work; {@code COMMAND_NOT_FOUND} when it is gone.
+   */
+  public static final String COMMAND_START = PREFIX + "command.start";
+  /**
    * publish: {@code {command_id, session_id, status}} when a command was finished by someone
    * other than its runner (cancel, timeout). The node running it stops the work.
    */

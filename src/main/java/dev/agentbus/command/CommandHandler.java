@@ -36,6 +36,17 @@ public interface CommandHandler {
     return Future.succeededFuture();
   }
 
+  /**
+   * Whether the handler marks its command started itself. By default the command goes {@code
+   * pending → executing} (with {@code command.started}) just before {@link #execute}; a handler
+   * that first waits for something (the engine waits for the conversation lock) returns true and
+   * requests {@link dev.agentbus.bus.Addresses#COMMAND_START} when the work really begins, so the
+   * session's events tell when it ran. Its {@link Context#command} is then still the pending command.
+   */
+  default boolean startsItself() {
+    return false;
+  }
+
   /** The command's result, or a failure (a {@link dev.agentbus.bus.BusError} keeps its code). */
   Future<JsonObject> execute(Context context);
 }

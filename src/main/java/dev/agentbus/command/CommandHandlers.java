@@ -44,8 +44,16 @@ public final class CommandHandlers {
     bySession.remove(sessionId);
   }
 
-  /** {@code engine.prompt {prompt, engine_id?, agent_id?, llm_config?}}: runs an engine of the session on this node. */
+  /**
+   * {@code engine.prompt {prompt, engine_id?, agent_id?, llm_config?}}: runs an engine of the session
+   * on this node. It starts itself: the engine marks the command started once it holds the lock.
+   */
   private static final class EnginePrompt implements CommandHandler {
+    @Override
+    public boolean startsItself() {
+      return true;
+    }
+
     @Override
     public List<FieldError> validate(JsonObject parameters) {
       List<FieldError> errors = new ArrayList<>();

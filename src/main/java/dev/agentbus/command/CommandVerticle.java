@@ -56,6 +56,7 @@ public class CommandVerticle extends VerticleBase {
         Bus.serve(vertx, Addresses.COMMAND_CANCEL_SESSION, (body, h) -> cancelSession(body.getString("session_id"))).completion(),
         Bus.serve(vertx, Addresses.COMMAND_PURGE_SESSION, (body, h) -> ledger.purge(body.getString("session_id"))
             .map(removed -> new JsonObject().put("commands", removed))).completion(),
+        Bus.serveLocal(vertx, Addresses.COMMAND_START, (body, h) -> start(body.getString("command_id"))).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> aborted(message.body())).completion()));
   }
 
@@ -156,13 +157,16 @@ public class CommandVerticle extends VerticleBase {
 
   private void execute(JsonObject command, Runnable release) {
     String id = command.getString("_id");
-    ledger.markExecuting(id).onComplete(started -> {
+    var handler = handlers.resolve(command.getString("session_id"), command.getString("command_type"));
+    // A handler that starts itself requests COMMAND_START when its work begins; the others start now.
+    boolean startsItself = handler.isPresent() && handler.get().startsItself();
+    Future<JsonObject> starting = startsItself ? Future.succeededFuture(command) : ledger.markExecuting(id);
+    starting.onComplete(started -> {
       // Not tracked any more: it was cancelled or timed out (possibly on another node) while starting.
       if (started.failed() || started.result() == null || !scheduler.isTracking(id)) {
         release.run();
         return;
       }
-      var handler = handlers.resolve(command.getString("session_id"), command.getString("command_type"));
       var context = new CommandHandler.Context(vertx, started.result(), command.getString("request_id"), command.getLong("deadline_ms"));
       Future<JsonObject> run;
       try {
@@ -181,6 +185,15 @@ public class CommandVerticle extends VerticleBase {
         }
       });
     });
+  }
+
+  /** {@link Addresses#COMMAND_START}: {@code pending → executing} for a handler that starts itself. */
+  private Future<JsonObject> start(String commandId) {
+    return ledger.markExecuting(commandId).compose(doc -> doc != null ? Future.succeededFuture(CommandLedger.toCommand(doc))
+        : ledger.findById(commandId).compose(current -> Future.failedFuture(current == null
+            ? BusError.notFound(ErrorCode.COMMAND_NOT_FOUND, "Command", "command_id", commandId)
+            : new BusError(ErrorCode.CONFLICT, "Command " + commandId + " is no longer pending: it is " + current.getString("status"),
+                new JsonObject().put("command_id", commandId).put("status", current.getString("status"))))));
   }
 
   /** Finishes a command (if still unfinished), updates local state, and stops it wherever it runs. */

@@ -107,7 +107,8 @@ final class AgentLoop {
   private final Promise<JsonObject> outcome = Promise.promise();
   private final Map<String, String> toolsByWireName = new HashMap<>();
   private final JsonArray toolDefinitions = new JsonArray();
-  private final JsonObject usage = new JsonObject().put("prompt_tokens", 0L).put("completion_tokens", 0L).put("total_tokens", 0L);
+  /** Each count summed over the turns that reported it; null while no turn did ("not reported" is not 0). */
+  private final JsonObject usage = new JsonObject();
   private final long startedAt = System.currentTimeMillis();
   private Future<JsonObject> lastEmit = Future.succeededFuture();
   private Throwable emitFailure;
@@ -390,11 +391,13 @@ final class AgentLoop {
   }
 
   private void addUsage(JsonObject turnUsage) {
-    if (turnUsage == null) {
-      return;
-    }
-    for (String key : List.of("prompt_tokens", "completion_tokens", "total_tokens")) {
-      usage.put(key, usage.getLong(key) + turnUsage.getLong(key, 0L));
+    for (String key : ModelTurn.USAGE_KEYS) {
+      Long reported = turnUsage == null ? null : turnUsage.getLong(key);
+      Long sum = usage.getLong(key);
+      if (reported != null) {
+        sum = sum == null ? reported : Long.valueOf(sum + reported);
+      }
+      usage.put(key, sum);
     }
   }
 }

@@ -187,11 +187,21 @@ final class ChatCompletionStream {
     }
   }
 
+  /**
+   * The counts the server reported, as longs; a count it did not send stays absent (not 0), except a
+   * missing total of a reported prompt and completion, which is their sum.
+   */
   private static JsonObject usageOf(JsonObject usage) {
-    long prompt = usage.getValue("prompt_tokens") instanceof Number n ? n.longValue() : 0;
-    long completion = usage.getValue("completion_tokens") instanceof Number n ? n.longValue() : 0;
-    long total = usage.getValue("total_tokens") instanceof Number n ? n.longValue() : prompt + completion;
-    return new JsonObject().put("prompt_tokens", prompt).put("completion_tokens", completion).put("total_tokens", total);
+    JsonObject counts = new JsonObject();
+    for (String key : ModelTurn.USAGE_KEYS) {
+      if (usage.getValue(key) instanceof Number n) {
+        counts.put(key, n.longValue());
+      }
+    }
+    if (!counts.containsKey("total_tokens") && counts.containsKey("prompt_tokens") && counts.containsKey("completion_tokens")) {
+      counts.put("total_tokens", counts.getLong("prompt_tokens") + counts.getLong("completion_tokens"));
+    }
+    return counts;
   }
 
   /** The readable message of an OpenAI error value: {@code {message, ...}} or a plain string. */

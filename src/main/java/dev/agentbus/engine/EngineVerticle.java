@@ -6,12 +6,15 @@ import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.Headers;
 import dev.agentbus.bus.SharedNames;
+import dev.agentbus.command.CommandStatus;
 import dev.agentbus.net.UrlGuard;
 import dev.agentbus.tool.BuiltinTools;
 import dev.agentbus.tool.ToolBox;
 import dev.agentbus.event.Events;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.shareddata.Lock;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -29,6 +32,9 @@ import java.util.Set;
  */
 public class EngineVerticle extends VerticleBase {
   public static final Set<String> ENGINE_TYPES = Set.of("dummy", "openai");
+  /** How long a finished run keeps the conversation lock waiting for its command's final event (its write may fail). */
+  private static final long FINAL_EVENT_WAIT_MS = 5_000;
+  private static final long LOCK_WAIT_GRACE_MS = 500;
 
   private final Map<String, AgentLoop> runs = new HashMap<>();
   /** Runs not started yet (resolving, waiting for the lock): "" or, if stopped meanwhile, the status that stopped them. */
@@ -75,22 +81,26 @@ public class EngineVerticle extends VerticleBase {
     String requestId = headers.get(Headers.REQUEST_ID);
     long deadline = body.getLong("deadline_ms", System.currentTimeMillis() + 300_000);
     starting.put(commandId, "");
-    // The lock comes first: runs of one conversation queue in the order they asked for it.
+    // The lock comes first: runs of one conversation queue in the order they asked for it. The wait
+    // outlasts the deadline a little: the command's own timer times it out (timed_out), not this.
     Future<Lock> lock = vertx.sharedData()
-        .getLockWithTimeout(SharedNames.conversationLock(sessionId), Math.max(1, deadline - System.currentTimeMillis()))
+        .getLockWithTimeout(SharedNames.conversationLock(sessionId), Math.max(1, deadline - System.currentTimeMillis()) + LOCK_WAIT_GRACE_MS)
         .recover(timeout -> Future.failedFuture(new BusError(ErrorCode.TIMEOUT,
             "Another run of this conversation did not finish before this command's deadline")));
-    Future<JsonObject> engine = lock.compose(locked -> Bus.request(vertx, Addresses.ENGINE_RESOLVE, body, Bus.withRequestId(requestId))
-        .compose(this::checkBaseUrl)
+    // Holding the lock, the run really starts: only now is the command executing (command.started),
+    // unless it was cancelled or timed out while it waited (then the start fails and the lock goes).
+    Promise<Void> finalEvent = Promise.promise();
+    Future<JsonObject> started = lock.compose(locked -> start(sessionId, commandId, requestId, finalEvent)
         .onFailure(failed -> locked.release()));
-    return engine.transform(found -> {
+    Future<JsonObject> engine = started
+        .compose(command -> Bus.request(vertx, Addresses.ENGINE_RESOLVE, body, Bus.withRequestId(requestId)))
+        .compose(this::checkBaseUrl);
+    Future<JsonObject> outcome = engine.transform(found -> {
       String stoppedAs = starting.remove(commandId);
       if (found.failed()) {
         return Future.failedFuture(found.cause());
       }
-      Lock locked = lock.result();
       if (stoppedAs != null && !stoppedAs.isEmpty()) {
-        locked.release();
         return Future.failedFuture(stopped(stoppedAs));
       }
       JsonObject resolved = found.result();
@@ -102,13 +112,40 @@ public class EngineVerticle extends VerticleBase {
       runs.put(commandId, loop);
       return conversation.recent(engines.getInteger("max_history_messages", 200))
           .compose(history -> loop.run(resolved, body.getString("prompt"), history))
-          .onComplete(done -> {
-            runs.remove(commandId);
-            locked.release();
-          })
+          .onComplete(done -> runs.remove(commandId))
           .map(result -> result.put("engine_id", resolved.getString("engine_id"))
               .put("engine_type", resolved.getString("engine_type"))
               .put("model_name", resolved.getString("model_name")));
+    });
+    // A started run keeps the lock until its command's final event is stored (the command verticle
+    // concludes it after this reply), so the next run's command.started comes after that event.
+    started.onSuccess(command -> outcome.onComplete(done -> releaseOnFinalEvent(lock.result(), finalEvent)));
+    return outcome;
+  }
+
+  /**
+   * Marks the command started ({@link Addresses#COMMAND_START}), listening first for the command's
+   * final event, which completes {@code finalEvent}, so that it cannot be missed.
+   */
+  private Future<JsonObject> start(String sessionId, String commandId, String requestId, Promise<Void> finalEvent) {
+    MessageConsumer<JsonObject> watch = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), message -> {
+      if (CommandStatus.isFinalEventOf(message.body(), commandId)) {
+        finalEvent.tryComplete();
+      }
+    });
+    finalEvent.future().onComplete(seen -> watch.unregister());
+    return watch.completion()
+        .compose(listening -> Bus.request(vertx, Addresses.COMMAND_START, new JsonObject().put("command_id", commandId),
+            Bus.withRequestId(requestId)))
+        .onFailure(failed -> finalEvent.tryComplete());
+  }
+
+  /** Releases the lock once the final event is seen, or {@link #FINAL_EVENT_WAIT_MS} after the run if it never shows. */
+  private void releaseOnFinalEvent(Lock lock, Promise<Void> finalEvent) {
+    long timer = vertx.setTimer(FINAL_EVENT_WAIT_MS, t -> finalEvent.tryComplete());
+    finalEvent.future().onComplete(seen -> {
+      vertx.cancelTimer(timer);
+      lock.release();
     });
   }
 

@@ -16,9 +16,7 @@ class CommandReaperTest {
   Path dataDir;
 
   private JsonObject config() {
-    return new JsonObject()
-        .put("store", new JsonObject().put("embedded", "h2").put("data_dir", dataDir.toString()))
-        .put("commands", new JsonObject().put("reaper_period_ms", 200));
+    return TestNode.onDisk(dataDir);
   }
 
   @Test

@@ -226,4 +226,69 @@ class DummyEngineTest {
 
     assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("ENGINE_NOT_FOUND");
   }
+
+  /** The seq of the command's last event of that type among the session's events. */
+  private static long seq(List<JsonObject> events, String commandId, String eventType) {
+    return events.stream().filter(e -> commandId.equals(e.getString("command_id")) && eventType.equals(e.getString("event_type")))
+        .mapToLong(e -> e.getLong("seq")).reduce((first, last) -> last)
+        .orElseThrow(() -> new AssertionError("no " + eventType + " of " + commandId + " in " + events));
+  }
+
+  /** A session and the command whose run holds its conversation lock. */
+  private record Busy(String session, String running) {}
+
+  /** A new session with a run of {@code words} slow tokens under way (it holds the conversation lock). */
+  private static Busy busySession(int words) {
+    String session = node.createSession();
+    commands.dummyEngine(session, 100, words(words));
+    String running = commands.start(session, prompt("long"));
+    commands.awaitFirstToken(session, running);
+    return new Busy(session, running);
+  }
+
+  @Test
+  @DisplayName("a second prompt to a busy session stays pending while it waits, and starts only after the first completed")
+  void secondPromptStartsAfterTheFirst() {
+    Busy busy = busySession(20);
+    String session = busy.session();
+    String second = commands.start(session, prompt("second"));
+
+    JsonObject waiting = commands.get(session, second);
+    assertThat(commands.get(session, busy.running()).getString("status")).isEqualTo("executing");
+    assertThat(waiting.getString("status")).as("waiting for the conversation lock").isEqualTo("pending");
+    assertThat(waiting.getString("started_at")).isNull();
+    assertThat(commands.events(session, second, "command.started")).isEmpty();
+
+    commands.awaitStatus(session, busy.running(), "completed");
+    commands.awaitStatus(session, second, "completed");
+    List<JsonObject> events = commands.events(session);
+    long secondStarted = seq(events, second, "command.started");
+    assertThat(secondStarted).as("the second's command.started after the first's command.completed")
+        .isGreaterThan(seq(events, busy.running(), "command.completed"));
+    assertThat(events).filteredOn(e -> second.equals(e.getString("command_id")) && e.getString("event_type").startsWith("engine."))
+        .isNotEmpty().allSatisfy(e -> assertThat(e.getLong("seq")).isGreaterThan(secondStarted));
+  }
+
+  @Test
+  @DisplayName("a prompt cancelled or timed out while it waits for the session's lock ends so, never starts, and frees the session")
+  void waitingPromptCancelledOrTimedOut() {
+    Busy busy = busySession(30);
+    String session = busy.session();
+    String cancelled = commands.start(session, prompt("cancel me"));
+    String timedOut = commands.start(session, CommandClient.command("engine.prompt", new JsonObject().put("prompt", "too late"),
+        new JsonObject().put("timeout", 1)));
+
+    assertThat(commands.cancel(session, cancelled).getString("status")).isEqualTo("cancelled");
+    commands.awaitStatus(session, timedOut, "timed_out");
+    commands.awaitStatus(session, busy.running(), "completed");
+    JsonObject after = commands.awaitStatus(session, commands.start(session, prompt("after")), "completed");
+
+    assertThat(after.getJsonObject("result").getString("text")).isEqualTo(words(30));
+    for (String stopped : List.of(cancelled, timedOut)) {
+      assertThat(commands.events(session, stopped)).extracting(e -> e.getString("event_type"))
+          .as("events of " + stopped).doesNotContain("command.started").noneMatch(type -> type.startsWith("engine."));
+    }
+    assertThat(commands.get(session, cancelled).getString("status")).isEqualTo("cancelled");
+    assertThat(commands.get(session, timedOut).getString("status")).isEqualTo("timed_out");
+  }
 }

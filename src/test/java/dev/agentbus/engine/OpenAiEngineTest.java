@@ -100,6 +100,38 @@ class OpenAiEngineTest {
   }
 
   @Test
+  @DisplayName("a model that sends no usage chunk is reported with null token counts, not zeros")
+  void noUsageReported() {
+    String session = node.createSession();
+    String engine = openAiEngine(session, new JsonObject());
+    fake.enqueue(Reply.text("No ", "counts."));
+
+    String id = commands.start(session, prompt("hi", engine));
+    JsonObject done = commands.awaitStatus(session, id, "completed");
+
+    JsonObject notReported = new JsonObject().putNull("prompt_tokens").putNull("completion_tokens").putNull("total_tokens");
+    JsonObject usage = commands.events(session, id, "engine.usage").get(0).getJsonObject("data");
+    assertThat(usage).isEqualTo(notReported);
+    assertThat(done.getJsonObject("result").getJsonObject("usage")).isEqualTo(notReported);
+  }
+
+  @Test
+  @DisplayName("a count is summed over the turns that reported it; a count no turn reported stays null")
+  void usageOfSomeTurns() {
+    String session = node.createSession();
+    String engine = openAiEngine(session, new JsonObject());
+    fake.enqueue(Reply.toolCall("call_1", "math_evaluate", "{\"expression\": \"1+1\"}", 2)
+            .withUsage(new JsonObject().put("prompt_tokens", 30)),
+        Reply.text("Two.").withUsage(new JsonObject().put("prompt_tokens", 40)));
+
+    String id = commands.start(session, prompt("1+1?", engine));
+    commands.awaitStatus(session, id, "completed");
+
+    JsonObject usage = commands.events(session, id, "engine.usage").get(0).getJsonObject("data");
+    assertThat(usage).isEqualTo(new JsonObject().put("prompt_tokens", 70L).putNull("completion_tokens").putNull("total_tokens"));
+  }
+
+  @Test
   @DisplayName("a second prompt in the session sends the first exchange as history")
   void conversationHistory() {
     String session = node.createSession();

@@ -335,9 +335,13 @@ public final class FakeOpenAi implements AutoCloseable {
 
     /** Adds the final usage chunk ({@code choices: []}) before {@code [DONE]}. */
     public Reply withUsage(int promptTokens, int completionTokens) {
-      frames.add(new JsonObject().put("choices", new JsonArray()).put("usage", new JsonObject()
-          .put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
-          .put("total_tokens", promptTokens + completionTokens)));
+      return withUsage(new JsonObject().put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+          .put("total_tokens", promptTokens + completionTokens));
+    }
+
+    /** Adds a final usage chunk ({@code choices: []}) with exactly these counts (some may be missing). */
+    public Reply withUsage(JsonObject usage) {
+      frames.add(new JsonObject().put("choices", new JsonArray()).put("usage", usage));
       return this;
     }
 

@@ -36,6 +36,7 @@ public final class TestNode implements AutoCloseable {
   private final HttpClient http;
   private final WebSocketClient webSockets;
   private final JsonObject config;
+  private boolean stopped;
 
   private TestNode(Vertx vertx, boolean ownsVertx, int port, String deploymentId, JsonObject config) {
     this.vertx = vertx;
@@ -52,6 +53,16 @@ public final class TestNode implements AutoCloseable {
   /** A standalone node with an in-memory embedded store; {@code overrides} merge into the defaults. */
   public static TestNode start(JsonObject overrides) {
     return start(Vertx.vertx(), true, overrides);
+  }
+
+  /**
+   * Overrides for a node whose embedded store is an H2 file in {@code dataDir} (so a node started
+   * later on the same directory sees its data) and whose reaper sweeps every 200 ms.
+   */
+  public static JsonObject onDisk(java.nio.file.Path dataDir) {
+    return new JsonObject()
+        .put("store", new JsonObject().put("embedded", "h2").put("data_dir", dataDir.toString()))
+        .put("commands", new JsonObject().put("reaper_period_ms", 200));
   }
 
   public static TestNode start() {
@@ -147,15 +158,27 @@ public final class TestNode implements AutoCloseable {
     return created.bodyAsJsonObject().getString("session_id");
   }
 
+  /**
+   * Stops the node as {@code Main}'s shutdown does (undeploys its {@code MainVerticle}: its verticles
+   * in reverse order, then its store) but keeps this Vert.x and the clients, so a test can watch what
+   * stopping does to open connections. Throws if the undeploy failed. {@link #close} still closes the rest.
+   */
+  public void stop() {
+    stopped = true;
+    vertx.undeploy(deploymentId).await();
+  }
+
   @Override
   public void close() {
     client.close();
     http.close().await();
     webSockets.close().await();
+    // The node first (its verticles in reverse order, then its store), then Vert.x, as Main does.
+    if (!stopped) {
+      vertx.undeploy(deploymentId).await();
+    }
     if (ownsVertx) {
       vertx.close().await();
-    } else {
-      vertx.undeploy(deploymentId).await();
     }
   }
 }
