@@ -50,12 +50,6 @@ public final class Bus {
     message.fail(error.code().httpStatus(), error.toWire());
   }
 
-  /** @deprecated use {@link BusError#from(Throwable, String, String)}. */
-  @Deprecated
-  public static BusError asBusError(Throwable failure, String where, String requestId) {
-    return BusError.from(failure, where, requestId);
-  }
-
   /** Sends a request and unwraps the reply body; failures arrive as {@link io.vertx.core.eventbus.ReplyException}. */
   public static Future<JsonObject> request(Vertx vertx, String address, JsonObject body, DeliveryOptions options) {
     return vertx.eventBus().<JsonObject>request(address, body, options).map(Message::body);

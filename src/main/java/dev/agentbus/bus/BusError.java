@@ -110,10 +110,4 @@ public final class BusError extends RuntimeException {
   private static boolean isStoreFailure(Throwable failure) {
     return failure.getClass().getName().startsWith("com.mongodb");
   }
-
-  /** @deprecated use {@link #from(Throwable, String, String)} or {@link #codeOf}. */
-  @Deprecated
-  public static BusError from(Throwable failure) {
-    return from(failure, "unknown", null);
-  }
 }

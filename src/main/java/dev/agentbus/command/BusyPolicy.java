@@ -41,7 +41,7 @@ final class BusyPolicy {
             + "' command in progress (" + activeId + ")", new JsonObject().put("field", "if_busy")
             .put("session_id", sessionId).put("active_command_id", activeId)));
       }
-      JsonObject interrupted = CommandScheduler.error(ErrorCode.CANCELLED, "Interrupted by a newer '" + commandType + "' command");
+      JsonObject interrupted = new BusError(ErrorCode.CANCELLED, "Interrupted by a newer '" + commandType + "' command").toJson();
       List<Future<JsonObject>> cancelled = active.stream().map(doc -> canceller.cancel(doc.getString("_id"), interrupted)).toList();
       return Future.all(cancelled).mapEmpty();
     });

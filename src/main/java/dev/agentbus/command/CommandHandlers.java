@@ -2,6 +2,7 @@ package dev.agentbus.command;
 
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.CommandTypes;
 import dev.agentbus.bus.FieldErrors.FieldError;
 import dev.agentbus.engine.EngineKeys;
 import io.vertx.core.Future;
@@ -23,8 +24,8 @@ public final class CommandHandlers {
   private final Map<String, Map<String, CommandHandler>> bySession = new ConcurrentHashMap<>();
 
   public CommandHandlers() {
-    global.put("echo", context -> Future.succeededFuture(context.parameters()));
-    global.put("engine.prompt", new EnginePrompt());
+    global.put(CommandTypes.ECHO, context -> Future.succeededFuture(context.parameters()));
+    global.put(CommandTypes.ENGINE_PROMPT, new EnginePrompt());
   }
 
   public Optional<CommandHandler> resolve(String sessionId, String commandType) {

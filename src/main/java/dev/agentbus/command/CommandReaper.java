@@ -1,5 +1,6 @@
 package dev.agentbus.command;
 
+import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.util.Nodes;
 import io.vertx.core.Vertx;
@@ -45,10 +46,10 @@ final class CommandReaper {
     mongo.findWithOptions(CommandLedger.COMMANDS, orphaned, ids).onSuccess(docs -> docs.forEach(doc -> {
       LOG.warn("command {} lost its node; failing it with NODE_LOST", doc.getString("_id"));
       finisher.finish(doc.getString("_id"), CommandStatus.FAILED,
-          CommandScheduler.error(ErrorCode.NODE_LOST, "The node running this command left the cluster"));
+          new BusError(ErrorCode.NODE_LOST, "The node running this command left the cluster").toJson());
     }));
     mongo.findWithOptions(CommandLedger.COMMANDS, overdue, ids).onSuccess(docs -> docs.forEach(doc ->
         finisher.finish(doc.getString("_id"), CommandStatus.TIMED_OUT,
-            CommandScheduler.error(ErrorCode.TIMEOUT, "Command exceeded its timeout"))));
+            new BusError(ErrorCode.TIMEOUT, "Command exceeded its timeout").toJson())));
   }
 }

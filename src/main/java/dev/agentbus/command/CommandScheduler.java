@@ -1,5 +1,6 @@
 package dev.agentbus.command;
 
+import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -63,8 +64,8 @@ final class CommandScheduler {
     for (JsonObject command : commands) {
       String id = command.getString("_id");
       long delay = Math.max(1, command.getLong("deadline_ms") - System.currentTimeMillis());
-      long timer = vertx.setTimer(delay, t -> finisher.finish(id, CommandStatus.TIMED_OUT, error(ErrorCode.TIMEOUT,
-          "Command exceeded its timeout of " + command.getJsonObject("metadata").getInteger("timeout") + " s")));
+      long timer = vertx.setTimer(delay, t -> finisher.finish(id, CommandStatus.TIMED_OUT, new BusError(ErrorCode.TIMEOUT,
+          "Command exceeded its timeout of " + command.getJsonObject("metadata").getInteger("timeout") + " s").toJson()));
       tracked.put(id, new Tracked(command, timer));
     }
     if (sequential && commands.size() > 1) {
@@ -115,7 +116,7 @@ final class CommandScheduler {
     } else if (chain.stopOnError && !CommandStatus.COMPLETED.equals(command.getString("status"))) {
       chains.remove(command.getString("batch_id"));
       new ArrayList<>(chain.remaining).forEach(rest -> finisher.finish(rest, CommandStatus.CANCELLED,
-          error(ErrorCode.BATCH_ABORTED, "Batch stopped: command " + id + " ended " + command.getString("status"))));
+          new BusError(ErrorCode.BATCH_ABORTED, "Batch stopped: command " + id + " ended " + command.getString("status")).toJson()));
     } else {
       startNext(chain);
     }
@@ -151,9 +152,5 @@ final class CommandScheduler {
 
   boolean isTracking(String commandId) {
     return tracked.containsKey(commandId);
-  }
-
-  static JsonObject error(ErrorCode code, String message) {
-    return new JsonObject().put("code", code.name()).put("message", message);
   }
 }

@@ -180,7 +180,7 @@ public class CommandVerticle extends VerticleBase {
         if (outcome.succeeded()) {
           conclude(id, CommandStatus.COMPLETED, outcome.result(), null);
         } else {
-          BusError error = Bus.asBusError(outcome.cause(), "command " + id, command.getString("request_id"));
+          BusError error = BusError.from(outcome.cause(), "command " + id, command.getString("request_id"));
           conclude(id, CommandStatus.FAILED, null, error.toJson());
         }
       });
@@ -251,12 +251,12 @@ public class CommandVerticle extends VerticleBase {
     String id = body.getString("command_id");
     return find(body.getString("session_id"), id, requestId)
         .compose(doc -> CommandStatus.isFinal(doc.getString("status")) ? Future.succeededFuture(doc)
-            : conclude(id, CommandStatus.CANCELLED, null, CommandScheduler.error(ErrorCode.CANCELLED, "Cancelled by request")))
+            : conclude(id, CommandStatus.CANCELLED, null, new BusError(ErrorCode.CANCELLED, "Cancelled by request").toJson()))
         .map(CommandLedger::toCommand);
   }
 
   private Future<JsonObject> cancelSession(String sessionId) {
-    JsonObject error = CommandScheduler.error(ErrorCode.CANCELLED, "Session deleted");
+    JsonObject error = new BusError(ErrorCode.CANCELLED, "Session deleted").toJson();
     return ledger.unfinished(sessionId, null)
         .compose(docs -> Future.all(docs.stream().map(doc -> conclude(doc.getString("_id"), CommandStatus.CANCELLED, null, error)).toList())
             .map(done -> new JsonObject().put("cancelled", docs.size())));

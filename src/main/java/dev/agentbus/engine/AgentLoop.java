@@ -2,6 +2,7 @@ package dev.agentbus.engine;
 
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.EventTypes;
 import dev.agentbus.tool.ToolBox;
 import dev.agentbus.tool.ToolBox.ToolOutcome;
 import dev.agentbus.tool.ToolBox.ToolSpec;
@@ -84,7 +85,7 @@ final class AgentLoop {
         return;
       }
       JsonObject data = new JsonObject().put("text", pending.toString());
-      if (eventType.equals("engine.token")) {
+      if (eventType.equals(EventTypes.ENGINE_TOKEN)) {
         data.put("channel", "content");
       }
       emit(eventType, data.put("index", index++));
@@ -114,8 +115,8 @@ final class AgentLoop {
   private Throwable emitFailure;
   private Model.Call current;
   private long timer = -1;
-  private final Coalescer tokens = new Coalescer("engine.token");
-  private final Coalescer reasoning = new Coalescer("engine.reasoning");
+  private final Coalescer tokens = new Coalescer(EventTypes.ENGINE_TOKEN);
+  private final Coalescer reasoning = new Coalescer(EventTypes.ENGINE_REASONING);
   private int iteration;
   private int toolCallCount;
 
@@ -209,8 +210,8 @@ final class AgentLoop {
       reasoningSaved
           .compose(saved -> conversation.save("assistant", "message", turn.content(), userMessageId,
               new JsonObject().put("duration_ms", System.currentTimeMillis() - startedAt).put("iteration", iteration)))
-          .compose(answer -> emit("engine.usage", usage.copy())
-              .compose(u -> emit("engine.message", new JsonObject().put("role", "assistant")
+          .compose(answer -> emit(EventTypes.ENGINE_USAGE, usage.copy())
+              .compose(u -> emit(EventTypes.ENGINE_MESSAGE, new JsonObject().put("role", "assistant")
                   .put("content", turn.content()).put("message_id", answer.getString("_id")))))
           .compose(last -> settled())
           .onSuccess(done -> outcome.tryComplete(new JsonObject().put("text", turn.content()).put("tokens", tokens.count())
@@ -228,7 +229,7 @@ final class AgentLoop {
       calls.add(new JsonObject().put("id", call.id()).put("type", "function")
           .put("function", new JsonObject().put("name", call.name()).put("arguments", call.arguments())));
       toolCallCount++;
-      emit("engine.tool_call", new JsonObject().put("id", call.id()).put("name", name)
+      emit(EventTypes.ENGINE_TOOL_CALL, new JsonObject().put("id", call.id()).put("name", name)
           .put("arguments", call.arguments()).put("index", i).put("iteration", iteration));
       JsonObject toolCall = new JsonObject().put("id", call.id()).put("name", name).put("arguments", call.arguments());
       chain = chain
@@ -237,7 +238,7 @@ final class AgentLoop {
           .compose(saved -> stopped() ? Future.failedFuture("stopped") : callTool(name, call, saved.getString("_id")))
           .compose(result -> {
             results.add(result);
-            return emit("engine.tool_result", result);
+            return emit(EventTypes.ENGINE_TOOL_RESULT, result);
           });
     }
     JsonObject assistant = new JsonObject().put("role", "assistant")
@@ -337,7 +338,7 @@ final class AgentLoop {
           : backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
       LOG.warn("model call failed ({}), retry {} of {} in {} ms request_id={}", e.getMessage(), attempt + 1,
           settings.maxRetries(), delay, requestId);
-      emit("engine.retry", new JsonObject().put("attempt", attempt + 1).put("delay_ms", delay)
+      emit(EventTypes.ENGINE_RETRY, new JsonObject().put("attempt", attempt + 1).put("delay_ms", delay)
           .put("reason", e.getMessage()).put("http_status", e.httpStatus()));
       Promise<ModelTurn> retried = Promise.promise();
       timer = vertx.setTimer(Math.max(1, delay), t -> {
@@ -383,10 +384,10 @@ final class AgentLoop {
     if (stopped()) {
       return;
     }
-    BusError error = BusError.from(failure);
+    BusError error = BusError.from(failure, "engine run", requestId);
     LOG.info("run failed after {} iteration(s): {} {} request_id={}", iteration, error.code(), error.getMessage(), requestId);
     // Tell subscribers why, before the command's own failure event.
-    emit("engine.error", new JsonObject().put("code", error.code().name()).put("message", error.getMessage()))
+    emit(EventTypes.ENGINE_ERROR, error.toJson())
         .onComplete(told -> outcome.tryFail(error));
   }
 

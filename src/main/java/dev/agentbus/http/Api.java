@@ -165,7 +165,7 @@ final class Api {
 
   /** The one error mapper: any failure → stable code, HTTP status and the error envelope. */
   static void fail(RoutingContext ctx, Throwable failure) {
-    BusError error = Bus.asBusError(failure, ctx.request().path(), requestId(ctx));
+    BusError error = BusError.from(failure, ctx.request().path(), requestId(ctx));
     HttpServerResponse response = ctx.response();
     if (response.ended() || response.headWritten()) {
       if (!response.ended()) {

@@ -2,6 +2,7 @@ package dev.agentbus.http;
 
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
 import dev.agentbus.util.Times;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
@@ -28,7 +29,7 @@ final class HealthRoutes {
         .register("mongodb", CHECK_TIMEOUT_MS, promise ->
             Bus.request(vertx, Addresses.STORE_PING, new JsonObject(), Bus.withRequestId(null).setSendTimeout(CHECK_TIMEOUT_MS))
                 .onSuccess(ping -> promise.tryComplete(Status.OK(ping)))
-                .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", Bus.asBusError(failure, "health", null).getMessage())))))
+                .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", BusError.from(failure, "health", null).getMessage())))))
         .register("cluster", CHECK_TIMEOUT_MS, promise -> promise.complete(clusterStatus()));
   }
 

@@ -73,12 +73,8 @@ final class ThreadRoutes {
         .put("before", check.queryString(ctx, "before"));
     check.throwIfInvalid();
     api.send(ctx, Addresses.MESSAGE_LIST, query)
-        .recover(failure -> {
-          BusError error = BusError.from(failure);
-          return error.code() == ErrorCode.SESSION_NOT_FOUND
-              ? Future.failedFuture(BusError.notFound(ErrorCode.THREAD_NOT_FOUND, "Thread", "thread_id", threadId))
-              : Future.failedFuture(failure);
-        })
+        .recover(failure -> Future.failedFuture(BusError.is(failure, ErrorCode.SESSION_NOT_FOUND)
+            ? BusError.notFound(ErrorCode.THREAD_NOT_FOUND, "Thread", "thread_id", threadId) : failure))
         .onSuccess(page -> Api.json(ctx, 200, new JsonObject()
             .put("thread_id", threadId)
             .put("user_id", page.getString("user_id"))

@@ -208,7 +208,7 @@ public class SessionVerticle extends VerticleBase {
   }
 
   private static JsonObject itemFailure(JsonObject item, Throwable failure) {
-    BusError error = Bus.asBusError(failure, "session bulk", null);
+    BusError error = BusError.from(failure, "session bulk", null);
     return item.put("status", error.code().httpStatus()).put("error", error.toJson());
   }
 

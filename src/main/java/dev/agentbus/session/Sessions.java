@@ -21,6 +21,6 @@ public final class Sessions {
    */
   public static Future<JsonObject> require(Vertx vertx, String sessionId, String requestId) {
     return Bus.request(vertx, Addresses.SESSION_GET, new JsonObject().put("session_id", sessionId), Bus.withRequestId(requestId))
-        .recover(failure -> Future.failedFuture(BusError.from(failure)));
+        .recover(failure -> Future.failedFuture(BusError.from(failure, Addresses.SESSION_GET, requestId)));
   }
 }

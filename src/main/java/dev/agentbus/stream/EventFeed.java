@@ -125,8 +125,7 @@ public final class EventFeed {
         return;
       }
       if (page.failed()) {
-        BusError error = BusError.from(page.cause());
-        finish(error.code() == ErrorCode.SESSION_NOT_FOUND ? StreamEnd.SESSION_DELETED : StreamEnd.ERROR);
+        finish(BusError.is(page.cause(), ErrorCode.SESSION_NOT_FOUND) ? StreamEnd.SESSION_DELETED : StreamEnd.ERROR);
         return;
       }
       deliverPage(page.result(), 0, cursor);
