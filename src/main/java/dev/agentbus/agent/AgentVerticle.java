@@ -6,6 +6,7 @@ import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
+import dev.agentbus.util.Json;
 import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
@@ -111,15 +112,10 @@ public class AgentVerticle extends VerticleBase {
   }
 
   /** The public agent (seed 000): {@code {agent_id, name, llm_config, mcp_servers, system_prompt, metadata, created_at, updated_at}}. */
+  private static final List<String> VIEW =
+      List.of("name", "llm_config", "mcp_servers", "system_prompt", "metadata", "created_at", "updated_at");
+
   static JsonObject toAgent(JsonObject doc) {
-    return new JsonObject()
-        .put("agent_id", doc.getString("_id"))
-        .put("name", doc.getString("name"))
-        .put("llm_config", doc.getJsonObject("llm_config", new JsonObject()))
-        .put("mcp_servers", doc.getJsonArray("mcp_servers", new JsonArray()))
-        .put("system_prompt", doc.getString("system_prompt"))
-        .put("metadata", doc.getJsonObject("metadata", new JsonObject()))
-        .put("created_at", doc.getString("created_at"))
-        .put("updated_at", doc.getString("updated_at"));
+    return Json.view(doc, "agent_id", VIEW, List.of());
   }
 }

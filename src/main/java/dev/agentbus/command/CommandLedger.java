@@ -5,6 +5,7 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.EventTypes;
 import dev.agentbus.event.Events;
 import dev.agentbus.store.Store;
+import dev.agentbus.util.Json;
 import dev.agentbus.util.Retry;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
@@ -165,25 +166,11 @@ public final class CommandLedger {
   }
 
   /** The public shape of a command. */
+  private static final List<String> VIEW = List.of("session_id", "command_type", "parameters", "metadata", "status",
+      "result", "error", "created_at", "started_at", "completed_at");
+  private static final List<String> VIEW_WHEN_SET = List.of("accepted_seq", "batch_id", "batch_index");
+
   static JsonObject toCommand(JsonObject doc) {
-    JsonObject command = new JsonObject()
-        .put("command_id", doc.getString("_id"))
-        .put("session_id", doc.getString("session_id"))
-        .put("command_type", doc.getString("command_type"))
-        .put("parameters", doc.getValue("parameters"))
-        .put("metadata", doc.getValue("metadata"))
-        .put("status", doc.getString("status"))
-        .put("result", doc.getValue("result"))
-        .put("error", doc.getValue("error"))
-        .put("created_at", doc.getString("created_at"))
-        .put("started_at", doc.getString("started_at"))
-        .put("completed_at", doc.getString("completed_at"));
-    if (doc.getLong("accepted_seq") != null) {
-      command.put("accepted_seq", doc.getLong("accepted_seq"));
-    }
-    if (doc.getString("batch_id") != null) {
-      command.put("batch_id", doc.getString("batch_id")).put("batch_index", doc.getInteger("batch_index"));
-    }
-    return command;
+    return Json.view(doc, "command_id", VIEW, VIEW_WHEN_SET);
   }
 }

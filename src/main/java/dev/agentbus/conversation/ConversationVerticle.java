@@ -10,6 +10,7 @@ import dev.agentbus.bus.FieldErrors.FieldError;
 import dev.agentbus.bus.Headers;
 import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
+import dev.agentbus.util.Json;
 import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
@@ -31,7 +32,8 @@ import java.util.List;
 public class ConversationVerticle extends VerticleBase {
   /** How many lost races one open tolerates before answering CONFLICT (each loss means another open won). */
   private static final int MAX_RACES = 3;
-  private static final String OMITTED_WHEN_ABSENT = "duration_ms tool_call tool_call_id is_error";
+  private static final List<String> VIEW = List.of("session_id", "command_id", "role", "type", "content", "parent_id", "created_at");
+  private static final List<String> VIEW_WHEN_SET = List.of("duration_ms", "tool_call", "tool_call_id", "is_error");
 
   private MongoClient mongo;
   private MessageStore messages;
@@ -209,20 +211,6 @@ public class ConversationVerticle extends VerticleBase {
    * when stored.
    */
   static JsonObject toMessage(JsonObject doc) {
-    JsonObject message = new JsonObject()
-        .put("id", doc.getString("_id"))
-        .put("session_id", doc.getString("session_id"))
-        .put("command_id", doc.getString("command_id"))
-        .put("role", doc.getString("role"))
-        .put("type", doc.getString("type"))
-        .put("content", doc.getValue("content"))
-        .put("parent_id", doc.getString("parent_id"))
-        .put("created_at", doc.getString("created_at"));
-    for (String optional : OMITTED_WHEN_ABSENT.split(" ")) {
-      if (doc.getValue(optional) != null) {
-        message.put(optional, doc.getValue(optional));
-      }
-    }
-    return message;
+    return Json.view(doc, "id", VIEW, VIEW_WHEN_SET);
   }
 }

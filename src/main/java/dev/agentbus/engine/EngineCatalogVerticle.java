@@ -9,6 +9,7 @@ import dev.agentbus.bus.Headers;
 import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
+import dev.agentbus.util.Json;
 import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
@@ -175,14 +176,9 @@ public class EngineCatalogVerticle extends VerticleBase {
   }
 
   /** The public engine: {@code {engine_id, engine_type, model_name, session_id, configuration, status, created_at}}. */
+  private static final List<String> VIEW = List.of("engine_type", "model_name", "session_id", "configuration", "status", "created_at");
+
   static JsonObject toEngine(JsonObject doc) {
-    return new JsonObject()
-        .put("engine_id", doc.getString("_id"))
-        .put("engine_type", doc.getString("engine_type"))
-        .put("model_name", doc.getString("model_name"))
-        .put("session_id", doc.getString("session_id"))
-        .put("configuration", doc.getJsonObject("configuration", new JsonObject()))
-        .put("status", doc.getString("status"))
-        .put("created_at", doc.getString("created_at"));
+    return Json.view(doc, "engine_id", VIEW, List.of());
   }
 }

@@ -6,6 +6,7 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.SharedNames;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
+import dev.agentbus.util.Json;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -129,19 +130,10 @@ final class SeqWriter {
   }
 
   /** The public shape of a stored event. */
+  private static final List<String> VIEW = List.of("session_id", "seq", "event_type", "data", "metadata", "source", "created_at");
+  private static final List<String> VIEW_WHEN_SET = List.of("command_id");
+
   static JsonObject toEvent(JsonObject doc) {
-    JsonObject event = new JsonObject()
-        .put("event_id", doc.getString("_id"))
-        .put("session_id", doc.getString("session_id"))
-        .put("seq", doc.getLong("seq"))
-        .put("event_type", doc.getString("event_type"))
-        .put("data", doc.getValue("data"))
-        .put("metadata", doc.getValue("metadata"))
-        .put("source", doc.getString("source"))
-        .put("created_at", doc.getString("created_at"));
-    if (doc.getString("command_id") != null) {
-      event.put("command_id", doc.getString("command_id"));
-    }
-    return event;
+    return Json.view(doc, "event_id", VIEW, VIEW_WHEN_SET);
   }
 }

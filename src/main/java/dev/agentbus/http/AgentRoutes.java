@@ -40,8 +40,7 @@ final class AgentRoutes {
 
   private void create(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     EngineSettings.Checks checks = settings.checks(check);
     check.onlyKeys(body, "", FIELDS);
     JsonObject agent = new JsonObject()
@@ -58,8 +57,7 @@ final class AgentRoutes {
   }
 
   private void list(RoutingContext ctx) {
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("limit", "cursor", "name_prefix"));
+    Validator check = Validator.of(ctx, "limit", "cursor", "name_prefix");
     JsonObject query = new JsonObject()
         .put("limit", check.limit(ctx, limits))
         .put("name_prefix", check.queryString(ctx, "name_prefix"))
@@ -75,8 +73,7 @@ final class AgentRoutes {
    */
   private void patch(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     EngineSettings.Checks checks = settings.checks(check);
     check.onlyKeys(body, "", FIELDS);
     if (body.isEmpty()) {

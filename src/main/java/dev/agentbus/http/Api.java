@@ -134,9 +134,7 @@ final class Api {
 
   /** A route that takes no query parameters: refuses any (400), then {@link #forward}. */
   void forwardPlain(RoutingContext ctx, String address, JsonObject body, int status) {
-    Validator check = new Validator();
-    check.onlyQuery(ctx, java.util.List.of());
-    check.throwIfInvalid();
+    Validator.of(ctx).throwIfInvalid();
     forward(ctx, address, body, status);
   }
 

@@ -44,8 +44,7 @@ final class ChatStreamRoutes {
   private void stream(RoutingContext ctx) {
     long started = System.currentTimeMillis();
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     check.onlyKeys(body, "", FIELDS);
     JsonObject parameters = new JsonObject().put("prompt", check.text(body, "", "content"));
     Json.putIfPresent(parameters, "agent_id", check.string(body, "", "agent_id", false, 200));

@@ -37,8 +37,7 @@ final class CommandRoutes {
 
   private void submit(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("wait"));
+    Validator check = Validator.of(ctx, "wait");
     JsonObject command = commandFields(check, body, "", limits, List.of());
     long wait = check.waitSeconds(ctx, limits);
     check.throwIfInvalid();
@@ -52,8 +51,7 @@ final class CommandRoutes {
 
   /** Poll; with {@code ?wait=N} (long poll) the answer comes once the command is final, or after N seconds. */
   private void get(RoutingContext ctx) {
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("wait"));
+    Validator check = Validator.of(ctx, "wait");
     long wait = check.waitSeconds(ctx, limits);
     check.throwIfInvalid();
     api.send(ctx, Addresses.COMMAND_GET, commandRef(ctx).put("wait_seconds", wait), wait)
@@ -74,8 +72,7 @@ final class CommandRoutes {
 
   private void batch(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     check.onlyKeys(body, "", List.of("commands", "mode", "stop_on_error"));
     JsonArray items = check.array(body, "", "commands", 1, limits.maxBatch());
     String mode = check.oneOf(body, "", "mode", Set.of("parallel", "sequential"));
@@ -97,8 +94,7 @@ final class CommandRoutes {
   }
 
   private void list(RoutingContext ctx) {
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("limit", "cursor", "status", "command_type"));
+    Validator check = Validator.of(ctx, "limit", "cursor", "status", "command_type");
     JsonObject query = SessionRoutes.sessionRef(ctx)
         .put("limit", check.limit(ctx, limits))
         .put("status", check.queryOneOf(ctx, "status", CommandStatus.ALL))

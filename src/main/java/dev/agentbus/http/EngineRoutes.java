@@ -37,8 +37,7 @@ final class EngineRoutes {
 
   private void create(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     EngineSettings.Checks checks = settings.checks(check);
     check.onlyKeys(body, "", FIELDS);
     JsonObject engine = new JsonObject()
@@ -53,8 +52,7 @@ final class EngineRoutes {
   }
 
   private void list(RoutingContext ctx) {
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("limit", "cursor", "session_id", "status"));
+    Validator check = Validator.of(ctx, "limit", "cursor", "session_id", "status");
     JsonObject query = new JsonObject()
         .put("limit", check.limit(ctx, limits))
         .put("session_id", check.queryString(ctx, "session_id"))

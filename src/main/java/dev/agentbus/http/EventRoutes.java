@@ -43,8 +43,7 @@ final class EventRoutes {
 
   private void publish(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     JsonObject event = clientEvent(check, body, List.of());
     check.throwIfInvalid();
     api.send(ctx, Addresses.EVENT_PUBLISH, event.put("session_id", ctx.pathParam("session_id"))).onSuccess(stored -> {
@@ -54,8 +53,7 @@ final class EventRoutes {
   }
 
   private void list(RoutingContext ctx) {
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("after_seq", "cursor", "limit", "offset", "event_type"));
+    Validator check = Validator.of(ctx, "after_seq", "cursor", "limit", "offset", "event_type");
     long afterSeq = check.queryLong(ctx, "after_seq", 0, 0, Long.MAX_VALUE);
     if (ctx.request().getParam("cursor") != null) {
       afterSeq = check.queryLong(ctx, "cursor", 0, 0, Long.MAX_VALUE);

@@ -36,8 +36,7 @@ final class ExecuteRoutes {
 
   private void execute(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("wait"));
+    Validator check = Validator.of(ctx, "wait");
     check.onlyKeys(body, "", List.of("prompt", "parameters", "metadata"));
     JsonObject run = new JsonObject().put("engine_id", ctx.pathParam("engine_id")).put("prompt", check.text(body, "", "prompt"));
     EngineSettings.Checks checks = settings.checks(check);

@@ -63,8 +63,7 @@ final class InferRoutes {
 
   private void infer(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     JsonObject request = request(check, body, limits, List.of());
     check.throwIfInvalid();
     api.send(ctx, Addresses.COMMAND_SUBMIT, request).onSuccess(accepted -> {
@@ -74,14 +73,14 @@ final class InferRoutes {
   }
 
   private void status(RoutingContext ctx, boolean resultPoll) {
-    new Validator().onlyQuery(ctx, List.of());
+    Validator.of(ctx).throwIfInvalid();
     find(ctx).onSuccess(command -> Api.json(ctx, resultPoll && !CommandStatus.isFinal(command.getString("status")) ? 202 : 200,
         view(command))).onFailure(failure -> Api.fail(ctx, failure));
   }
 
   /** SSE of one request from its first event (a finished one is replayed), ending after its outcome. */
   private void stream(RoutingContext ctx) {
-    new Validator().onlyQuery(ctx, List.of());
+    Validator.of(ctx).throwIfInvalid();
     api.stream(ctx, () -> find(ctx), command -> new Follower.Plan(
         Follow.command(command.getString("session_id"), command.getString("command_id"), 0),
         new InferSseFormat(command.getString("command_id"))));
@@ -95,14 +94,19 @@ final class InferRoutes {
             ? BusError.notFound(ErrorCode.COMMAND_NOT_FOUND, "Request", "request_id", requestId) : failure));
   }
 
-  /** A command as an inference request {@code {request_id, session_id, status, result, error}}. */
+  /**
+   * A command as an inference request {@code {request_id, session_id, status, result, error}}; this
+   * view's {@code error} is the error shape without {@code details} ({@code {code, message}}), as
+   * the inference API has always answered.
+   */
   static JsonObject view(JsonObject command) {
+    JsonObject error = command.getJsonObject("error");
     return new JsonObject()
         .put("request_id", command.getString("command_id"))
         .put("session_id", command.getString("session_id"))
         .put("status", status(command.getString("status")))
         .put("result", CommandStatus.COMPLETED.equals(command.getString("status")) ? RunEvents.answer(command.getJsonObject("result")) : null)
-        .put("error", command.getJsonObject("error"));
+        .put("error", error == null ? null : new JsonObject().put("code", error.getString("code")).put("message", error.getString("message")));
   }
 
   /** Command status → request status: pending, processing, completed, failed, cancelled. */

@@ -38,8 +38,7 @@ final class InferSocket {
   }
 
   static void upgrade(Api api, Limits limits, RoutingContext ctx) {
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     if (!ctx.request().canUpgradeToWebSocket()) {
       check.add("Upgrade", "this endpoint needs a WebSocket upgrade request");
     }

@@ -30,8 +30,7 @@ final class SemanticStreamRoutes {
   private void stream(RoutingContext ctx) {
     long started = System.currentTimeMillis();
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     check.onlyKeys(body, "", List.of("input", "conversation"));
     JsonObject input = nested(check, body, "input");
     JsonObject conversation = nested(check, body, "conversation");

@@ -42,8 +42,7 @@ final class SessionRoutes {
 
   private void create(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     JsonObject session = sessionFields(check, body, "");
     check.throwIfInvalid();
     api.send(ctx, Addresses.SESSION_CREATE, session).onSuccess(created -> {
@@ -95,8 +94,7 @@ final class SessionRoutes {
 
   private void patch(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     JsonObject patch = sessionFields(check, body, "");
     if (body.isEmpty()) {
       check.add("body", "must contain at least one of " + String.join(", ", FIELDS));
@@ -116,8 +114,7 @@ final class SessionRoutes {
 
   private void bulkCreate(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     check.onlyKeys(body, "", List.of("sessions"));
     JsonArray items = check.array(body, "", "sessions", 1, limits.maxBulk());
     JsonArray sessions = new JsonArray();
@@ -136,8 +133,7 @@ final class SessionRoutes {
 
   private void bulkDelete(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     check.onlyKeys(body, "", List.of("session_ids"));
     JsonArray ids = check.array(body, "", "session_ids", 1, limits.maxBulk());
     if (ids != null) {

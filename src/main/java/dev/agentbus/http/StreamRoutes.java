@@ -37,8 +37,7 @@ final class StreamRoutes {
   }
 
   private void sse(RoutingContext ctx) {
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("after_seq", "types"));
+    Validator check = Validator.of(ctx, "after_seq", "types");
     long afterSeq = check.queryLong(ctx, "after_seq", 0, 0, Long.MAX_VALUE);
     String lastEventId = ctx.request().getHeader("Last-Event-ID");
     if (lastEventId != null) {
@@ -59,14 +58,13 @@ final class StreamRoutes {
   }
 
   private void commandStream(RoutingContext ctx) {
-    new Validator().onlyQuery(ctx, List.of());
+    Validator.of(ctx).throwIfInvalid();
     api.stream(ctx, Addresses.COMMAND_GET, CommandRoutes.commandRef(ctx), command -> new Follower.Plan(
         Follow.command(command.getString("session_id"), command.getString("command_id"), 0), new SessionSseFormat()));
   }
 
   private void webSocket(RoutingContext ctx) {
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("after_seq", "types", "subscriber_id"));
+    Validator check = Validator.of(ctx, "after_seq", "types", "subscriber_id");
     String afterSeq = ctx.request().getParam("after_seq");
     long from = check.queryLong(ctx, "after_seq", 0, 0, Long.MAX_VALUE);
     Predicate<JsonObject> filter = typeFilter(check, ctx.request().getParam("types"));

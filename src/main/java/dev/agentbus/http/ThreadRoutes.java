@@ -37,8 +37,7 @@ final class ThreadRoutes {
 
   private void create(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of());
+    Validator check = Validator.of(ctx);
     check.onlyKeys(body, "", List.of("user_id", "metadata"));
     String userId = check.string(body, "", "user_id", false, 200);
     JsonObject metadata = check.object(body, "", "metadata", false);
@@ -66,8 +65,7 @@ final class ThreadRoutes {
   /** A thread's history: the newest {@code limit} messages (older than {@code before}), oldest first. */
   private void history(RoutingContext ctx) {
     String threadId = ctx.pathParam("thread_id");
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("limit", "before"));
+    Validator check = Validator.of(ctx, "limit", "before");
     JsonObject query = new JsonObject().put("session_id", threadId).put("latest", true)
         .put("limit", check.limit(ctx, limits))
         .put("before", check.queryString(ctx, "before"));
@@ -85,8 +83,7 @@ final class ThreadRoutes {
 
   /** A session's messages, oldest first, filtered by role, type, parent and a content search. */
   private void messages(RoutingContext ctx) {
-    Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("limit", "cursor", "role", "type", "parent_id", "q"));
+    Validator check = Validator.of(ctx, "limit", "cursor", "role", "type", "parent_id", "q");
     JsonObject query = SessionRoutes.sessionRef(ctx)
         .put("limit", check.limit(ctx, limits))
         .put("cursor", check.idCursor(ctx))

@@ -23,6 +23,13 @@ final class Validator {
   private static final Pattern ID_CURSOR = Pattern.compile("[A-Za-z0-9_]{1,100}");
   private final List<FieldError> errors = new ArrayList<>();
 
+  /** A validator for one request whose query string may hold only {@code query} parameters. */
+  static Validator of(RoutingContext ctx, String... query) {
+    Validator check = new Validator();
+    check.onlyQuery(ctx, List.of(query));
+    return check;
+  }
+
   void add(String field, String issue) {
     errors.add(new FieldError(field, issue));
   }

@@ -8,6 +8,7 @@ import dev.agentbus.bus.Headers;
 import dev.agentbus.event.Events;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
+import dev.agentbus.util.Json;
 import dev.agentbus.util.Nodes;
 import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
@@ -243,17 +244,10 @@ public class SessionVerticle extends VerticleBase {
     }
   }
 
+  private static final List<String> VIEW = List.of("name", "status", "metadata", "created_at", "updated_at");
+  private static final List<String> VIEW_WHEN_SET = List.of("ttl_seconds", "expires_at");
+
   static JsonObject toSession(JsonObject doc) {
-    JsonObject session = new JsonObject()
-        .put("session_id", doc.getString("_id"))
-        .put("name", doc.getString("name"))
-        .put("status", doc.getString("status"))
-        .put("metadata", doc.getJsonObject("metadata", new JsonObject()))
-        .put("created_at", doc.getString("created_at"))
-        .put("updated_at", doc.getString("updated_at"));
-    if (doc.getString("expires_at") != null) {
-      session.put("ttl_seconds", doc.getInteger("ttl_seconds")).put("expires_at", doc.getString("expires_at"));
-    }
-    return session;
+    return Json.view(doc, "session_id", VIEW, VIEW_WHEN_SET);
   }
 }

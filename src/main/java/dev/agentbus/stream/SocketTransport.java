@@ -1,13 +1,10 @@
 package dev.agentbus.stream;
 
-import dev.agentbus.config.Settings;
 import dev.agentbus.bus.StreamEnd;
+import dev.agentbus.config.Settings;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
 
 /**
  * One open WebSocket: a bounded writer, pings every 15 s, cleanup (timer, stream slot) when it
@@ -16,19 +13,18 @@ import java.util.Set;
  * the reason {@code resume with after_seq=N}. A <em>shared</em> socket carries several feeds (one per
  * run or subscription) and stays open when one ends, except that a reader too slow is closed (1013).
  */
-public final class SocketTransport implements Transport {
+public final class SocketTransport extends BoundedTransport {
   /** Pings keep idle sockets alive through proxies and reveal dead peers. */
   private static final long PING_MS = 15_000;
+
   private final ServerWebSocket socket;
-  private final BoundedWriter writer;
   private final boolean dedicated;
-  private final Set<Runnable> onGone = new LinkedHashSet<>();
 
   private SocketTransport(ServerWebSocket socket, Settings.Streams settings, boolean dedicated) {
+    super(socket, socket::writeTextMessage, settings.maxQueuedFrames());
     this.socket = socket;
     this.dedicated = dedicated;
     socket.setWriteQueueMaxSize(settings.writeQueueMaxBytes());
-    this.writer = new BoundedWriter(socket, socket::writeTextMessage, settings.maxQueuedFrames());
   }
 
   /** Takes over an upgraded socket; {@code release} runs once it has closed. */
@@ -38,8 +34,7 @@ public final class SocketTransport implements Transport {
     socket.closeHandler(closed -> {
       vertx.cancelTimer(pings);
       release.run();
-      List.copyOf(transport.onGone).forEach(Runnable::run);
-      transport.onGone.clear();
+      transport.gone();
     });
     return transport;
   }
@@ -56,21 +51,13 @@ public final class SocketTransport implements Transport {
   }
 
   @Override
-  public boolean write(String frame) {
-    if (socket.isClosed()) {
-      return false;
-    }
-    return frame.isEmpty() || writer.write(frame);
+  boolean isOpen() {
+    return !socket.isClosed();
   }
 
+  /** Nothing yet: the feed that was refused ends with OVERFLOW and the socket closes with its resume cursor. */
   @Override
-  public boolean writable() {
-    return writer.writable();
-  }
-
-  @Override
-  public void whenWritable(Runnable next) {
-    writer.whenWritable(next);
+  void tooSlow() {
   }
 
   @Override
@@ -84,12 +71,6 @@ public final class SocketTransport implements Transport {
         default -> close((short) 1011, "stream interrupted; resume with after_seq=" + lastSeq);
       }
     }
-  }
-
-  @Override
-  public Runnable onGone(Runnable action) {
-    onGone.add(action);
-    return () -> onGone.remove(action);
   }
 
   public void close(short code, String reason) {

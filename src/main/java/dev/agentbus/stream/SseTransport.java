@@ -1,27 +1,23 @@
 package dev.agentbus.stream;
 
-import dev.agentbus.config.Settings;
 import dev.agentbus.bus.StreamEnd;
+import dev.agentbus.config.Settings;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
 
 /**
  * One open Server-Sent Events response: status 200 and the SSE headers at once, a bounded writer,
  * a keep-alive comment every {@code streams.keepalive_ms}, and cleanup (timer, stream slot) however
  * it ends. A reader too slow to keep up has its connection dropped; it resumes with {@code Last-Event-ID}.
  */
-public final class SseTransport implements Transport {
+public final class SseTransport extends BoundedTransport {
   private final RoutingContext ctx;
   private final HttpServerResponse response;
-  private final BoundedWriter writer;
-  private final Set<Runnable> onGone = new LinkedHashSet<>();
   private boolean ended;
 
   private SseTransport(RoutingContext ctx, Settings.Streams settings) {
+    super(ctx.response(), ctx.response()::write, settings.maxQueuedFrames());
     this.ctx = ctx;
     this.response = ctx.response();
     response.setChunked(true).setStatusCode(200)
@@ -29,7 +25,6 @@ public final class SseTransport implements Transport {
         .putHeader("Cache-Control", "no-cache")
         .putHeader("X-Accel-Buffering", "no")
         .setWriteQueueMaxSize(settings.writeQueueMaxBytes());
-    this.writer = new BoundedWriter(response, response::write, settings.maxQueuedFrames());
   }
 
   /**
@@ -44,7 +39,7 @@ public final class SseTransport implements Transport {
       release.run();
       if (!sse.ended) {
         sse.ended = true;
-        List.copyOf(sse.onGone).forEach(Runnable::run);
+        sse.gone();
       }
     });
     sse.response.endHandler(done -> {
@@ -56,50 +51,25 @@ public final class SseTransport implements Transport {
   }
 
   @Override
-  public boolean write(String frames) {
-    if (response.ended() || response.closed()) {
-      return false;
-    }
-    if (frames.isEmpty()) {
-      return true;
-    }
-    if (!writer.write(frames)) {
-      drop();
-      return false;
-    }
-    return true;
+  boolean isOpen() {
+    return !response.ended() && !response.closed();
   }
 
+  /** Drops the connection (a reader that cannot keep up resumes from its last cursor); counts as the client gone. */
   @Override
-  public boolean writable() {
-    return writer.writable();
-  }
-
-  @Override
-  public void whenWritable(Runnable next) {
-    writer.whenWritable(next);
+  void tooSlow() {
+    ctx.request().connection().close();
   }
 
   @Override
   public void end(StreamEnd reason, long lastSeq) {
     if (reason == StreamEnd.OVERFLOW) {
-      drop();
+      tooSlow();
       return;
     }
     ended = true;
-    if (!response.ended() && !response.closed()) {
+    if (isOpen()) {
       response.end();
     }
-  }
-
-  @Override
-  public Runnable onGone(Runnable action) {
-    onGone.add(action);
-    return () -> onGone.remove(action);
-  }
-
-  /** Drops the connection (a reader that cannot keep up resumes from its last cursor); counts as the client gone. */
-  private void drop() {
-    ctx.request().connection().close();
   }
 }

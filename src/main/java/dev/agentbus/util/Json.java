@@ -1,6 +1,7 @@
 package dev.agentbus.util;
 
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /** Small JSON building helpers. */
 public final class Json {
@@ -12,6 +13,17 @@ public final class Json {
       target.put(key, value);
     }
     return target;
+  }
+
+  /**
+   * The public view of a stored document: its {@code _id} as {@code idField}, then each of {@code
+   * fields} as stored (null when absent); {@code optional} fields only when present.
+   */
+  public static JsonObject view(JsonObject doc, String idField, List<String> fields, List<String> optional) {
+    JsonObject view = new JsonObject().put(idField, doc.getValue("_id"));
+    fields.forEach(field -> view.put(field, doc.getValue(field)));
+    optional.forEach(field -> putIfPresent(view, field, doc.getValue(field)));
+    return view;
   }
 
   /** Null for an absent or empty object, so a request without overrides carries none. */

@@ -332,7 +332,7 @@ class ThreadApiTest {
         .<JsonObject>request(Addresses.CONVERSATION_OPEN, new JsonObject().put("user_id", "u").put("company_id", "a/b"))
         .map(reply -> (Throwable) null).otherwise(f -> f));
 
-    BusError error = BusError.from(failure);
+    BusError error = BusError.from(failure, "test", null);
     assertThat(error.code()).isEqualTo(ErrorCode.VALIDATION_ERROR);
     assertThat(error.details().getJsonArray("fields").stream().map(f -> ((JsonObject) f).getString("field")).toList())
         .containsExactlyInAnyOrder("conversation_id", "company_id");

@@ -50,7 +50,7 @@ class SemanticStreamTest {
     JsonObject probe = new JsonObject().put("conversation_id", "probe").put("user_id", "u").put("company_id", "c");
     Throwable failure = Bus.request(node.vertx(), Addresses.CONVERSATION_OPEN, probe, (String) null)
         .transform(reply -> Future.succeededFuture(reply.cause())).await();
-    if (failure == null || BusError.from(failure).code() != ErrorCode.SERVICE_UNAVAILABLE) {
+    if (failure == null || !BusError.is(failure, ErrorCode.SERVICE_UNAVAILABLE)) {
       return;
     }
     Map<String, String> sessions = new ConcurrentHashMap<>();
