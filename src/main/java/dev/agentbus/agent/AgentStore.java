@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
 
 /**
- * The {@code agents} collection (seed 000 reusable engine configurations), owned by
+ * The {@code agents} collection (reusable engine configurations), owned by
  * {@link AgentVerticle}: {@code {_id: "agt_...", name, llm_config, mcp_servers, system_prompt,
  * metadata, created_at, updated_at}}. Agents are global, not per session.
  */

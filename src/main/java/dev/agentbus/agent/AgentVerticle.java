@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Owns agents (seed 000 "agent configs"): reusable engine settings with a name, global to the
+ * Owns agents: reusable engine settings with a name, global to the
  * cluster (not per session). Create, read, list, patch, delete. Fields arrive validated by the
  * HTTP layer; an agent's {@code mcp_servers} is always stored as an array of URLs.
  */
@@ -111,7 +111,7 @@ public class AgentVerticle extends VerticleBase {
     return BusError.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent", "agent_id", agentId);
   }
 
-  /** The public agent (seed 000): {@code {agent_id, name, llm_config, mcp_servers, system_prompt, metadata, created_at, updated_at}}. */
+  /** The public agent: {@code {agent_id, name, llm_config, mcp_servers, system_prompt, metadata, created_at, updated_at}}. */
   private static final List<String> VIEW =
       List.of("name", "llm_config", "mcp_servers", "system_prompt", "metadata", "created_at", "updated_at");
 

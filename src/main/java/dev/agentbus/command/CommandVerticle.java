@@ -229,7 +229,7 @@ public class CommandVerticle extends VerticleBase {
     String commandId = body.getString("command_id");
     long waitMs = body.getLong("wait_seconds", 0L) * 1000;
     if (sessionId == null) {
-      // By id alone (seed 001 request ids): the stored command names its session.
+      // By id alone (the inference shortcuts' request ids): the stored command names its session.
       return ledger.findById(commandId).compose(doc -> doc == null
           ? Future.failedFuture(BusError.notFound(ErrorCode.COMMAND_NOT_FOUND, "Command", "command_id", commandId))
           : get(body.copy().put("session_id", doc.getString("session_id")), requestId));

@@ -26,7 +26,7 @@ import java.util.List;
  * Owns conversations ({@link MessageStore}): a session's stored messages (appended by engine runs
  * through {@link Addresses#MESSAGE_APPEND}, read back as a run's history through {@link
  * Addresses#MESSAGE_RECENT}, and listed for chat history and {@code /messages} with filters and
- * search), and the seed-003 mapping of {@code (company_id, conversation_id)} to the session that
+ * search), and the mapping of external conversations {@code (company_id, conversation_id)} to the session that
  * holds it. A session delete removes both once ({@link Addresses#CONVERSATION_PURGE_SESSION}).
  */
 public class ConversationVerticle extends VerticleBase {
@@ -122,7 +122,7 @@ public class ConversationVerticle extends VerticleBase {
   }
 
   /**
-   * Seed 003: the session of {@code (company_id, conversation_id)}, created on first use. Race-safe:
+   * The session of {@code (company_id, conversation_id)}, created on first use. Race-safe:
    * the mapping's {@code _id} is unique, so of two first opens one insert wins and the loser adopts
    * the winner's session (deleting its own). A mapping whose session was deleted is re-pointed.
    */

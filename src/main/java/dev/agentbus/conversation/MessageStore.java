@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * The collections of conversations, owned by {@link ConversationVerticle}: a session's messages
  * (written by engine runs through {@link dev.agentbus.bus.Addresses#MESSAGE_APPEND}) and the
- * seed-003 conversation mappings.
+ * external conversation mappings.
  */
 public final class MessageStore {
   /**
@@ -23,7 +23,7 @@ public final class MessageStore {
    * tool_call_id?, name?, is_error?}}. Ids are time-ordered, so {@code _id} order is conversation order.
    */
   public static final String MESSAGES = "messages";
-  /** Seed 003 conversations: {@code {_id: "<company_id>/<conversation_id>", session_id, user_id, company_id, created_at}}. */
+  /** External conversations: {@code {_id: "<company_id>/<conversation_id>", session_id, user_id, company_id, created_at}}. */
   public static final String CONVERSATIONS = "conversations";
 
   private final MongoClient mongo;
