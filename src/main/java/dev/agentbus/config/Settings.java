@@ -101,6 +101,7 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
   }
 
   private static List<String> strings(JsonArray array) {
-    return array == null ? List.of() : array.stream().map(String::valueOf).toList();
+    return array == null ? List.of()
+        : array.stream().filter(item -> item instanceof String s && !s.isBlank()).map(String.class::cast).toList();
   }
 }
