@@ -2,6 +2,7 @@ package dev.agentbus;
 
 import com.hazelcast.config.Config;
 import dev.agentbus.config.AppConfig;
+import dev.agentbus.config.Settings;
 import dev.agentbus.store.EmbeddedStore;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -27,17 +28,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  /** {@code --store-only} listens here when {@code store.port} is 0 ("any free port" makes no sense for a shared store). */
+  private static final int STORE_ONLY_PORT = 27017;
 
   private Main() {}
 
   public static void main(String[] args) throws Exception {
     List<String> flags = Arrays.asList(args);
     JsonObject config = AppConfig.load(flags, System.getenv());
+    Settings settings = Settings.of(config);
     if (flags.contains("--store-only")) {
-      runStoreOnly(config);
+      runStoreOnly(settings.store());
       return;
     }
-    Vertx vertx = startVertx(config);
+    Vertx vertx = startVertx(settings.cluster());
     AtomicReference<String> node = new AtomicReference<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("shutting down");
@@ -67,26 +71,23 @@ public final class Main {
     vertx.close().await();
   }
 
-  static Vertx startVertx(JsonObject config) throws Exception {
-    JsonObject cluster = config.getJsonObject("cluster");
-    if (!cluster.getBoolean("enabled", false)) {
+  static Vertx startVertx(Settings.Cluster cluster) throws Exception {
+    if (!cluster.enabled()) {
       return Vertx.vertx();
     }
-    Path file = Path.of(cluster.getString("config", "cluster.xml"));
+    Path file = Path.of(cluster.config());
     if (!Files.isRegularFile(file)) {
       throw new IllegalStateException("cluster config " + file.toAbsolutePath() + " not found (set CLUSTER_CONFIG)");
     }
     Config hazelcast = Config.loadFromFile(file.toFile());
     VertxOptions options = new VertxOptions();
-    options.getEventBusOptions().setHost(cluster.getString("host", "127.0.0.1"));
+    options.getEventBusOptions().setHost(cluster.host());
     return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered().await();
   }
 
-  private static void runStoreOnly(JsonObject config) throws InterruptedException {
-    JsonObject store = config.getJsonObject("store");
-    int port = store.getInteger("port", 0) == 0 ? 27017 : store.getInteger("port");
-    EmbeddedStore embedded = EmbeddedStore.start(store.getString("embedded", "h2"), store.getString("data_dir", "data"),
-        store.getString("host", "127.0.0.1"), port);
+  private static void runStoreOnly(Settings.Store store) throws InterruptedException {
+    int port = store.port() == 0 ? STORE_ONLY_PORT : store.port();
+    EmbeddedStore embedded = EmbeddedStore.start(store.embedded(), store.dataDir(), store.host(), port);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       embedded.close();

@@ -2,6 +2,8 @@ package dev.agentbus;
 
 import dev.agentbus.agent.AgentVerticle;
 import dev.agentbus.command.CommandVerticle;
+import dev.agentbus.config.AppConfig;
+import dev.agentbus.config.Settings;
 import dev.agentbus.conversation.ConversationVerticle;
 import dev.agentbus.engine.EngineCatalogVerticle;
 import dev.agentbus.engine.EngineVerticle;
@@ -44,11 +46,13 @@ public class MainVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     JsonObject config = config().copy();
+    Settings settings = Settings.of(config);
     detached = ((VertxInternal) vertx).createEventLoopContext();
-    return resolveStore(config)
+    return resolveStore(settings)
         .compose(uri -> {
-          config.getJsonObject("mongodb").put("uri", uri);
-          return Store.ensureIndexes(Store.client(vertx, config));
+          // the verticles read the resolved store URI from the config they are deployed with
+          AppConfig.set(config, "mongodb.uri", uri);
+          return Store.ensureIndexes(Store.client(vertx, settings.mongo().withUri(uri)));
         })
         .compose(indexed -> deploy(EventLogVerticle.class, config, 1))
         .compose(done -> deploy(SessionVerticle.class, config, 1))
@@ -58,9 +62,9 @@ public class MainVerticle extends VerticleBase {
         .compose(done -> deploy(AgentVerticle.class, config, 1))
         .compose(done -> deploy(ConversationVerticle.class, config, 1))
         .compose(done -> deploy(IdempotencyVerticle.class, config, 1))
-        .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(config)))
+        .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(settings.http())))
         .onSuccess(done -> LOG.info("agentbus node ready on port {} (clustered: {})",
-            config.getJsonObject("http").getInteger("port"), vertx.isClustered()))
+            settings.http().port(), vertx.isClustered()))
         // Vert.x does not stop a verticle whose start failed, and these are not its children: undo here.
         .recover(failure -> stop().transform(undone -> Future.failedFuture(failure)));
   }
@@ -93,15 +97,15 @@ public class MainVerticle extends VerticleBase {
             : failures.isEmpty() ? Future.succeededFuture() : Future.failedFuture(failures.get(0)));
   }
 
-  private Future<String> resolveStore(JsonObject config) {
-    String uri = config.getJsonObject("mongodb").getString("uri");
+  /** The configured {@code mongodb.uri}, or (none configured) the URI of the embedded store it starts. */
+  private Future<String> resolveStore(Settings settings) {
+    String uri = settings.mongo().uri();
     if (uri != null && !uri.isBlank()) {
       return Future.succeededFuture(uri);
     }
-    JsonObject store = config.getJsonObject("store");
+    Settings.Store store = settings.store();
     return vertx.executeBlocking(() -> {
-      embedded = EmbeddedStore.start(store.getString("embedded", "h2"), store.getString("data_dir", "data"),
-          store.getString("host", "127.0.0.1"), store.getInteger("port", 0));
+      embedded = EmbeddedStore.start(store.embedded(), store.dataDir(), store.host(), store.port());
       return embedded.uri();
     });
   }
@@ -114,8 +118,9 @@ public class MainVerticle extends VerticleBase {
     return done.future().onSuccess(deployed::add);
   }
 
-  private static int httpInstances(JsonObject config) {
-    int configured = config.getJsonObject("http").getInteger("instances", 0);
+  /** {@code http.instances}, or one per core when it is 0. */
+  private static int httpInstances(Settings.Http http) {
+    int configured = http.instances();
     return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
   }
 }

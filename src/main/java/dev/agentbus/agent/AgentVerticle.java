@@ -4,6 +4,7 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.config.Settings;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Json;
@@ -31,7 +32,7 @@ public class AgentVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    mongo = Store.client(vertx, config());
+    mongo = Store.client(vertx, Settings.of(config()).mongo());
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.AGENT_CREATE, (body, h) -> create(body)).completion(),
         Bus.serve(vertx, Addresses.AGENT_GET, (body, h) -> find(body.getString("agent_id")).map(AgentVerticle::toAgent)).completion(),

@@ -7,6 +7,7 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.FieldErrors;
 import dev.agentbus.bus.FieldErrors.FieldError;
 import dev.agentbus.bus.Headers;
+import dev.agentbus.config.Settings;
 import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
@@ -33,20 +34,21 @@ public class CommandVerticle extends VerticleBase {
   private CommandLedger ledger;
   private CommandScheduler scheduler;
   private BusyPolicy busy;
-  private JsonObject limits;
+  private Settings.Commands limits;
   private long reaperTimer;
 
   @Override
   public Future<?> start() {
-    limits = config().getJsonObject("commands", new JsonObject());
-    var mongo = Store.client(vertx, config());
+    Settings settings = Settings.of(config());
+    limits = settings.commands();
+    var mongo = Store.client(vertx, settings.mongo());
     ledger = new CommandLedger(vertx, mongo);
     CommandScheduler.Finisher finisher = (id, status, error) -> conclude(id, status, null, error);
-    scheduler = new CommandScheduler(vertx, limits.getInteger("max_concurrent", 64),
-        limits.getInteger("max_queued", 10_000), this::execute, finisher);
+    scheduler = new CommandScheduler(vertx, limits.maxConcurrent(),
+        limits.maxQueued(), this::execute, finisher);
     busy = new BusyPolicy(ledger, (id, error) -> conclude(id, CommandStatus.CANCELLED, null, error));
     reaperTimer = new CommandReaper(vertx, mongo, finisher)
-        .schedule(limits.getLong("reaper_period_ms", 10_000L));
+        .schedule(limits.reaperPeriodMs());
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.COMMAND_SUBMIT, this::submit).completion(),
         Bus.serve(vertx, Addresses.COMMAND_BATCH, this::batch).completion(),
@@ -130,7 +132,7 @@ public class CommandVerticle extends VerticleBase {
 
   private JsonObject newCommand(String sessionId, JsonObject item, JsonObject parameters, String requestId, String batchId, int index) {
     JsonObject metadata = item.getJsonObject("metadata", new JsonObject()).copy();
-    int timeout = metadata.getInteger("timeout", limits.getInteger("default_timeout_s", 300));
+    int timeout = metadata.getInteger("timeout", limits.defaultTimeoutSeconds());
     metadata.put("timeout", timeout).put("priority", metadata.getString("priority", "normal"));
     String now = Times.now();
     JsonObject doc = new JsonObject()

@@ -17,7 +17,12 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
                      long requestTimeoutMs, int idleTimeoutSeconds) {}
 
   /** {@code mongodb.*}: an external MongoDB ({@code uri} null: the embedded store). */
-  public record Mongo(String uri, String database, int serverSelectionTimeoutMs, int connectTimeoutMs, int maxPoolSize) {}
+  public record Mongo(String uri, String database, int serverSelectionTimeoutMs, int connectTimeoutMs, int maxPoolSize) {
+    /** These settings with {@code uri} resolved (the embedded store's, when none is configured). */
+    public Mongo withUri(String resolved) {
+      return new Mongo(resolved, database, serverSelectionTimeoutMs, connectTimeoutMs, maxPoolSize);
+    }
+  }
 
   /** {@code store.*}: the embedded store ({@code embedded}: h2 or memory; port 0: any free one). */
   public record Store(String embedded, String dataDir, String host, int port) {}
@@ -96,6 +101,7 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
   }
 
   private static List<String> strings(JsonArray array) {
-    return array == null ? List.of() : array.stream().map(String::valueOf).toList();
+    return array == null ? List.of()
+        : array.stream().filter(item -> item instanceof String s && !s.isBlank()).map(String.class::cast).toList();
   }
 }

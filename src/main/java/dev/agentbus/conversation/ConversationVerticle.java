@@ -8,6 +8,7 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.FieldErrors;
 import dev.agentbus.bus.FieldErrors.FieldError;
 import dev.agentbus.bus.Headers;
+import dev.agentbus.config.Settings;
 import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Json;
@@ -40,7 +41,7 @@ public class ConversationVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    mongo = Store.client(vertx, config());
+    mongo = Store.client(vertx, Settings.of(config()).mongo());
     messages = new MessageStore(mongo);
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.MESSAGE_LIST, (body, h) -> list(body, h.get(Headers.REQUEST_ID))).completion(),

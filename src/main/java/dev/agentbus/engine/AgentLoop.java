@@ -3,6 +3,7 @@ package dev.agentbus.engine;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.EventTypes;
+import dev.agentbus.config.Settings.Engines;
 import dev.agentbus.tool.ToolBox;
 import dev.agentbus.tool.ToolBox.ToolOutcome;
 import dev.agentbus.tool.ToolBox.ToolSpec;
@@ -37,15 +38,19 @@ final class AgentLoop {
 
   /** Limits of one run. */
   record Settings(int maxIterations, long stallTimeoutMs, int maxRetries, long retryBaseMs, long retryMaxMs, long tokenFlushMs) {
-    static Settings from(JsonObject engines, JsonObject configuration) {
-      int limit = engines.getInteger("max_iterations_limit", 50);
+    /**
+     * The limits of a run of an engine: {@code engines.*} of the config, with the engine's own
+     * {@code max_iterations} (user data in its {@code configuration}) capped at {@code max_iterations_limit}.
+     */
+    static Settings from(Engines engines, JsonObject configuration) {
+      Integer wanted = configuration == null ? null : configuration.getInteger("max_iterations");
       return new Settings(
-          Math.min(limit, configuration.getInteger("max_iterations", engines.getInteger("max_iterations", 10))),
-          engines.getLong("stall_timeout_ms", 60_000L),
-          engines.getInteger("max_retries", 3),
-          engines.getLong("retry_base_ms", 500L),
-          engines.getLong("retry_max_ms", 30_000L),
-          engines.getLong("token_flush_ms", 0L));
+          Math.min(engines.maxIterationsLimit(), wanted != null ? wanted : engines.maxIterations()),
+          engines.stallTimeoutMs(),
+          engines.maxRetries(),
+          engines.retryBaseMs(),
+          engines.retryMaxMs(),
+          engines.tokenFlushMs());
     }
   }
 

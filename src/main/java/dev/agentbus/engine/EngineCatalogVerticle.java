@@ -6,6 +6,7 @@ import dev.agentbus.bus.CommandTypes;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.Headers;
+import dev.agentbus.config.Settings;
 import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
@@ -34,10 +35,10 @@ public class EngineCatalogVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    mongo = Store.client(vertx, config());
-    JsonObject engines = config().getJsonObject("engines", new JsonObject());
-    openaiModel = engines.getJsonObject("openai", new JsonObject()).getString("model", "gpt-4o-mini");
-    defaultType = engines.getString("default_type", "dummy");
+    Settings settings = Settings.of(config());
+    mongo = Store.client(vertx, settings.mongo());
+    openaiModel = settings.engines().openai().model();
+    defaultType = settings.engines().defaultType();
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.ENGINE_CREATE, (body, h) -> create(body, h.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.ENGINE_GET, (body, h) -> find(body.getString("engine_id")).map(EngineCatalogVerticle::toEngine)).completion(),

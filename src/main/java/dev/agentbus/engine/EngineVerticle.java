@@ -7,6 +7,7 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.Headers;
 import dev.agentbus.bus.SharedNames;
 import dev.agentbus.command.CommandStatus;
+import dev.agentbus.config.Settings;
 import dev.agentbus.net.UrlGuard;
 import dev.agentbus.tool.BuiltinTools;
 import dev.agentbus.tool.ToolBox;
@@ -21,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -40,14 +42,17 @@ public class EngineVerticle extends VerticleBase {
   /** Runs not started yet (resolving, waiting for the lock): "" or, if stopped meanwhile, the status that stopped them. */
   private final Map<String, String> starting = new HashMap<>();
   private final Map<String, Model> models = new HashMap<>();
-  private JsonObject engines;
+  private Settings.Engines engines;
+  private Settings.Security security;
   private ToolBox tools;
 
   @Override
   public Future<?> start() {
-    engines = config().getJsonObject("engines", new JsonObject());
-    models.put("dummy", new DummyModel(vertx, engines.getJsonObject("dummy", new JsonObject()).getLong("token_delay_ms", 20L)));
-    models.put("openai", new OpenAiModel(vertx, openAiSettings()));
+    Settings settings = Settings.of(config());
+    engines = settings.engines();
+    security = settings.security();
+    models.put("dummy", new DummyModel(vertx, engines.dummyTokenDelayMs()));
+    models.put("openai", new OpenAiModel(vertx, engines.openai()));
     tools = new BuiltinTools(vertx);
     return Future.all(List.of(
         Bus.serveLocal(vertx, Addresses.ENGINE_RUN, this::run).completion(),
@@ -69,10 +74,6 @@ public class EngineVerticle extends VerticleBase {
     // gone): the CommandReaper of a live node fails them with NODE_LOST, event included.
     runs.clear();
     return Future.succeededFuture();
-  }
-
-  private JsonObject openAiSettings() {
-    return engines.getJsonObject("openai", new JsonObject());
   }
 
   private Future<JsonObject> run(JsonObject body, MultiMap headers) {
@@ -110,7 +111,7 @@ public class EngineVerticle extends VerticleBase {
       AgentLoop loop = new AgentLoop(vertx, models.get(resolved.getString("engine_type")), tools,
           AgentLoop.Settings.from(engines, configuration), sink, conversation, requestId);
       runs.put(commandId, loop);
-      return conversation.recent(engines.getInteger("max_history_messages", 200))
+      return conversation.recent(engines.maxHistoryMessages())
           .compose(history -> loop.run(resolved, body.getString("prompt"), history))
           .onComplete(done -> runs.remove(commandId))
           .map(result -> result.put("engine_id", resolved.getString("engine_id"))
@@ -157,10 +158,10 @@ public class EngineVerticle extends VerticleBase {
           + "' is not supported; available: " + ENGINE_TYPES, new JsonObject().put("field", "engine_type")));
     }
     if (url == null || !"openai".equals(engine.getString("engine_type"))
-        || url.replaceAll("/+$", "").equals(openAiSettings().getString("base_url", "").replaceAll("/+$", ""))) {
+        || url.replaceAll("/+$", "").equals(Objects.toString(engines.openai().baseUrl(), "").replaceAll("/+$", ""))) {
       return Future.succeededFuture(engine);
     }
-    return UrlGuard.verify(vertx, url, config(), "configuration.base_url").map(engine);
+    return UrlGuard.verify(vertx, url, security, "configuration.base_url").map(engine);
   }
 
   /** Why a run stopped, from the status its command was finished with elsewhere. */

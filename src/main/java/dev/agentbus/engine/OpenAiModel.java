@@ -1,5 +1,6 @@
 package dev.agentbus.engine;
 
+import dev.agentbus.config.Settings;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -42,7 +43,6 @@ public final class OpenAiModel implements Model {
   static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
   /** A server's error message is quoted up to this length. */
   private static final int MAX_SERVER_MESSAGE_CHARS = 500;
-  private static final int DEFAULT_MAX_CONNECTIONS = 100;
   private static final List<String> PASSED_PARAMETERS = List.of("temperature", "max_tokens", "top_p");
 
   private final Vertx vertx;
@@ -54,23 +54,23 @@ public final class OpenAiModel implements Model {
   private final int maxLineBytes;
 
   /**
-   * @param openai the {@code engines.openai} config section: {@code base_url, api_key, model,
-   *     connect_timeout_ms, idle_timeout_ms (no byte for that long fails the call; 0 = never),
-   *     max_line_bytes, max_connections (per server, default 100)}
+   * @param openai the {@code engines.openai} settings: base URL, API key, model, connect timeout,
+   *     idle timeout (no byte for that long fails the call; 0 = never), longest SSE line, and
+   *     connections per server
    */
-  public OpenAiModel(Vertx vertx, JsonObject openai) {
+  public OpenAiModel(Vertx vertx, Settings.OpenAi openai) {
     this.vertx = vertx;
-    this.baseUrl = withoutTrailingSlash(openai.getString("base_url"));
-    String key = openai.getString("api_key");
+    this.baseUrl = withoutTrailingSlash(openai.baseUrl());
+    String key = openai.apiKey();
     this.apiKey = key == null || key.isBlank() ? null : key;
-    this.defaultModel = openai.getString("model");
-    this.idleTimeoutMs = openai.getLong("idle_timeout_ms", 60_000L);
-    this.maxLineBytes = openai.getInteger("max_line_bytes", 1_048_576);
+    this.defaultModel = openai.model();
+    this.idleTimeoutMs = openai.idleTimeoutMs();
+    this.maxLineBytes = openai.maxLineBytes();
     WebClientOptions options = new WebClientOptions()
-        .setConnectTimeout(openai.getInteger("connect_timeout_ms", 10_000))
+        .setConnectTimeout(openai.connectTimeoutMs())
         .setFollowRedirects(false) // a redirect must not carry the key (or the conversation) elsewhere
         .setUserAgent("agentbus");
-    PoolOptions pool = new PoolOptions().setHttp1MaxSize(openai.getInteger("max_connections", DEFAULT_MAX_CONNECTIONS));
+    PoolOptions pool = new PoolOptions().setHttp1MaxSize(openai.maxConnections());
     this.client = WebClient.create(vertx, options, pool);
     // WebClient.send() offers no way to abort a request: this interceptor hands each call its
     // HttpClientRequest (to reset it) and its response head (status, headers) before the body flows.

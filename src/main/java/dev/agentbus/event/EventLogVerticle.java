@@ -6,6 +6,7 @@ import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.Headers;
+import dev.agentbus.config.Settings;
 import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Pages;
@@ -40,11 +41,12 @@ public class EventLogVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    JsonObject events = config().getJsonObject("events", new JsonObject());
-    maxBatch = events.getInteger("max_batch", 500);
-    maxQueued = events.getInteger("max_queued", 20_000);
-    mongo = Store.client(vertx, config());
-    writer = new SeqWriter(vertx, mongo, events.getLong("seq_lock_timeout_ms", 10_000L));
+    Settings settings = Settings.of(config());
+    Settings.Events events = settings.events();
+    maxBatch = events.maxBatch();
+    maxQueued = events.maxQueued();
+    mongo = Store.client(vertx, settings.mongo());
+    writer = new SeqWriter(vertx, mongo, events.seqLockTimeoutMs());
     return Future.all(java.util.List.of(
         Bus.serveLocal(vertx, Addresses.EVENT_APPEND, (body, headers) -> append(body)).completion(),
         Bus.serve(vertx, Addresses.EVENT_PUBLISH, (body, headers) -> publish(body, headers.get(Headers.REQUEST_ID))).completion(),

@@ -1,6 +1,7 @@
 package dev.agentbus.http;
 
 import dev.agentbus.bus.BusError;
+import dev.agentbus.config.Settings;
 import dev.agentbus.engine.EngineKeys;
 import dev.agentbus.engine.EngineVerticle;
 import dev.agentbus.net.UrlGuard;
@@ -37,13 +38,13 @@ final class EngineSettings {
   private static final List<String> FAIL_KEYS = List.of("message", "code", "retryable", "after_tokens");
 
   private final Vertx vertx;
-  private final JsonObject config;
+  private final Settings.Security security;
   private final int maxIterations;
 
-  EngineSettings(Vertx vertx, JsonObject config) {
+  EngineSettings(Vertx vertx, Settings settings) {
     this.vertx = vertx;
-    this.config = config;
-    this.maxIterations = config.getJsonObject("engines", new JsonObject()).getInteger("max_iterations_limit", 50);
+    this.security = settings.security();
+    this.maxIterations = settings.engines().maxIterationsLimit();
   }
 
   /** Starts checking one request whose other fields go to {@code check}. */
@@ -147,7 +148,7 @@ final class EngineSettings {
       List<String> fields = new ArrayList<>(urls.keySet());
       for (String field : fields) {
         String url = urls.get(field);
-        guarded.add(vertx.executeBlocking(() -> UrlGuard.check(url, config), false));
+        guarded.add(vertx.executeBlocking(() -> UrlGuard.check(url, security), false));
       }
       return Future.join(new ArrayList<>(guarded)).transform(done -> {
         for (int i = 0; i < fields.size(); i++) {

@@ -4,6 +4,7 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.config.Settings;
 import dev.agentbus.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -27,7 +28,7 @@ public class IdempotencyVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    mongo = Store.client(vertx, config());
+    mongo = Store.client(vertx, Settings.of(config()).mongo());
     sweepTimer = vertx.setPeriodic(SWEEP_MS, t -> mongo.removeDocuments(IdempotencyStore.IDEMPOTENCY_KEYS,
         new JsonObject().put("expires_ms", new JsonObject().put("$lt", System.currentTimeMillis()))));
     return Future.all(List.of(

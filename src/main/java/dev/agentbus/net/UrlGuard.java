@@ -1,10 +1,9 @@
 package dev.agentbus.net;
 
 import dev.agentbus.bus.BusError;
+import dev.agentbus.config.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -49,10 +48,10 @@ public final class UrlGuard {
   /**
    * Why {@code url} may not be called, or empty when it may: it must be absolute http(s), and its
    * host must not be (or resolve to) a loopback, link-local, private, multicast or unspecified
-   * address unless allow-listed in {@code security.allowed_hosts} of {@code config}. Blocking (DNS):
-   * call it on a worker thread or via executeBlocking.
+   * address unless allow-listed in {@code security.allowed_hosts} ({@code security}; null: none).
+   * Blocking (DNS): call it on a worker thread or via executeBlocking.
    */
-  public static Optional<String> check(String url, JsonObject config) {
+  public static Optional<String> check(String url, Settings.Security security) {
     if (url == null || url.isBlank()) {
       return Optional.of("must be an absolute http or https URL");
     }
@@ -83,7 +82,7 @@ public final class UrlGuard {
     if (host.isEmpty()) {
       return Optional.of("must name a valid host");
     }
-    List<String> allowed = allowedHosts(config);
+    List<String> allowed = allowedHosts(security);
     if (allowed.contains(host)) {
       return Optional.empty();
     }
@@ -116,8 +115,8 @@ public final class UrlGuard {
    * Runs {@link #check} on a worker thread; fails with a {@code VALIDATION_ERROR} naming {@code field}
    * when the URL may not be called.
    */
-  public static Future<Void> verify(Vertx vertx, String url, JsonObject config, String field) {
-    return vertx.executeBlocking(() -> check(url, config), false)
+  public static Future<Void> verify(Vertx vertx, String url, Settings.Security security, String field) {
+    return vertx.executeBlocking(() -> check(url, security), false)
         .compose(reason -> reason.isPresent()
             ? Future.failedFuture(BusError.invalid(field, reason.get()))
             : Future.succeededFuture());
@@ -220,16 +219,12 @@ public final class UrlGuard {
     return h;
   }
 
-  private static List<String> allowedHosts(JsonObject config) {
-    JsonObject security = config == null ? null : config.getValue("security") instanceof JsonObject s ? s : null;
-    JsonArray entries = security == null ? null
-        : security.getValue("allowed_hosts") instanceof JsonArray a ? a : null;
+  private static List<String> allowedHosts(Settings.Security security) {
+    List<String> entries = security == null || security.allowedHosts() == null ? List.of() : security.allowedHosts();
     List<String> hosts = new ArrayList<>();
-    if (entries != null) {
-      for (int i = 0; i < Math.min(entries.size(), MAX_ALLOWED_ENTRIES); i++) {
-        if (entries.getValue(i) instanceof String entry && !entry.isBlank()) {
-          hosts.add(normalise(entry));
-        }
+    for (String entry : entries.subList(0, Math.min(entries.size(), MAX_ALLOWED_ENTRIES))) {
+      if (entry != null && !entry.isBlank()) {
+        hosts.add(normalise(entry));
       }
     }
     return hosts;

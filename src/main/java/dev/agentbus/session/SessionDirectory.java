@@ -3,6 +3,7 @@ package dev.agentbus.session;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.config.Settings;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,11 +27,10 @@ final class SessionDirectory {
   private final Map<String, Entry> cache;
   private final MessageConsumer<JsonObject> evictions;
 
-  SessionDirectory(Vertx vertx, MongoClient mongo, JsonObject config) {
+  SessionDirectory(Vertx vertx, MongoClient mongo, Settings.Sessions sessions) {
     this.mongo = mongo;
-    JsonObject sessions = config.getJsonObject("sessions", new JsonObject());
-    this.ttlMs = sessions.getLong("cache_ttl_ms", 10_000L);
-    int maxEntries = sessions.getInteger("cache_max_entries", 10_000);
+    this.ttlMs = sessions.cacheTtlMs();
+    int maxEntries = sessions.cacheMaxEntries();
     this.cache = new LinkedHashMap<>(256, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {

@@ -5,6 +5,7 @@ import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.Headers;
+import dev.agentbus.config.Settings;
 import dev.agentbus.event.Events;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
@@ -45,10 +46,10 @@ public class SessionVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    mongo = Store.client(vertx, config());
-    directory = new SessionDirectory(vertx, mongo, config());
-    long sweepMs = config().getJsonObject("sessions", new JsonObject()).getLong("expiry_sweep_ms", 30_000L);
-    sweepTimer = vertx.setPeriodic(sweepMs, id -> sweepExpired());
+    Settings settings = Settings.of(config());
+    mongo = Store.client(vertx, settings.mongo());
+    directory = new SessionDirectory(vertx, mongo, settings.sessions());
+    sweepTimer = vertx.setPeriodic(settings.sessions().expirySweepMs(), id -> sweepExpired());
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.SESSION_CREATE, (body, h) -> create(body, h)).completion(),
         Bus.serve(vertx, Addresses.SESSION_GET, (body, h) -> directory.require(body.getString("session_id")).map(SessionVerticle::toSession)).completion(),

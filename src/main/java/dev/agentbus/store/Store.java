@@ -2,6 +2,7 @@ package dev.agentbus.store;
 
 import dev.agentbus.agent.AgentStore;
 import dev.agentbus.command.CommandLedger;
+import dev.agentbus.config.Settings;
 import dev.agentbus.conversation.MessageStore;
 import dev.agentbus.engine.EngineStore;
 import dev.agentbus.event.EventStore;
@@ -27,15 +28,14 @@ public final class Store {
 
   private Store() {}
 
-  /** The node-wide shared client; {@code config} is the app config with {@code mongodb.uri} resolved. */
-  public static MongoClient client(Vertx vertx, JsonObject config) {
-    JsonObject mongo = config.getJsonObject("mongodb");
+  /** The node-wide shared client; {@code mongo} is the {@code mongodb} settings with {@code uri} resolved. */
+  public static MongoClient client(Vertx vertx, Settings.Mongo mongo) {
     JsonObject options = new JsonObject()
-        .put("connection_string", mongo.getString("uri"))
-        .put("db_name", mongo.getString("database", "agentbus"))
-        .put("serverSelectionTimeoutMS", mongo.getInteger("server_selection_timeout_ms", 3000))
-        .put("connectTimeoutMS", mongo.getInteger("connect_timeout_ms", 3000))
-        .put("maxPoolSize", mongo.getInteger("max_pool_size", 50))
+        .put("connection_string", mongo.uri())
+        .put("db_name", mongo.database())
+        .put("serverSelectionTimeoutMS", mongo.serverSelectionTimeoutMs())
+        .put("connectTimeoutMS", mongo.connectTimeoutMs())
+        .put("maxPoolSize", mongo.maxPoolSize())
         .put("useObjectId", false);
     return MongoClient.createShared(vertx, options, POOL);
   }

@@ -3,6 +3,7 @@ package dev.agentbus.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.agentbus.config.Settings;
 import dev.agentbus.support.FakeOpenAi;
 import dev.agentbus.support.FakeOpenAi.Reply;
 import dev.agentbus.support.FakeOpenAi.ToolCall;
@@ -41,7 +42,7 @@ class OpenAiModelTest {
   static void start() {
     vertx = Vertx.vertx();
     fake = FakeOpenAi.start(vertx);
-    model = new OpenAiModel(vertx, config(fake.baseUrl()));
+    model = new OpenAiModel(vertx, openai(config(fake.baseUrl())));
   }
 
   @AfterAll
@@ -55,6 +56,11 @@ class OpenAiModelTest {
   @BeforeEach
   void resetFake() {
     fake.reset();
+  }
+
+  /** The {@code engines.openai} settings of {@code section}, read over the bundled defaults. */
+  private static Settings.OpenAi openai(JsonObject section) {
+    return Settings.of(new JsonObject().put("engines", new JsonObject().put("openai", section))).engines().openai();
   }
 
   private static JsonObject config(String baseUrl) {
@@ -260,7 +266,7 @@ class OpenAiModelTest {
     } finally {
       other.close();
     }
-    OpenAiModel keyless = new OpenAiModel(vertx, config(fake.baseUrl()).putNull("api_key"));
+    OpenAiModel keyless = new OpenAiModel(vertx, openai(config(fake.baseUrl()).putNull("api_key")));
     try {
       turn(keyless.call(request(new JsonObject()), new Recorded()));
       assertThat(fake.received().get(2).header("Authorization")).isNull();
@@ -482,7 +488,7 @@ class OpenAiModelTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    OpenAiModel unreachable = new OpenAiModel(vertx, config("http://127.0.0.1:" + port + "/v1"));
+    OpenAiModel unreachable = new OpenAiModel(vertx, openai(config("http://127.0.0.1:" + port + "/v1")));
     try {
       ModelError error = failure(unreachable.call(request(new JsonObject()), new Recorded()));
 
@@ -497,7 +503,7 @@ class OpenAiModelTest {
   @Test
   @DisplayName("a server silent for idle_timeout_ms fails the call as retryable")
   void idleTimeout() {
-    OpenAiModel impatient = new OpenAiModel(vertx, config(fake.baseUrl()).put("idle_timeout_ms", 300));
+    OpenAiModel impatient = new OpenAiModel(vertx, openai(config(fake.baseUrl()).put("idle_timeout_ms", 300)));
     try {
       fake.enqueue(Reply.text("a", "b").stallAfter(1));
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.config.Settings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,10 +21,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * name are used, so no test needs the internet.
  */
 class UrlGuardTest {
-  private static final JsonObject NO_ALLOWED = new JsonObject().put("security", new JsonObject().put("allowed_hosts", new JsonArray()));
+  private static final Settings.Security NO_ALLOWED = allowing();
 
-  private static JsonObject allowing(String... hosts) {
-    return new JsonObject().put("security", new JsonObject().put("allowed_hosts", new JsonArray(java.util.List.of(hosts))));
+  /** {@code security} of a config allowing {@code hosts}, read through {@link Settings} as the verticles do. */
+  private static Settings.Security allowing(String... hosts) {
+    return Settings.of(new JsonObject().put("security", new JsonObject().put("allowed_hosts", new JsonArray(java.util.List.of(hosts)))))
+        .security();
   }
 
   @ParameterizedTest(name = "{0} → {1}")
@@ -90,7 +93,7 @@ class UrlGuardTest {
   @DisplayName("treats a missing configuration or security section as an empty allow-list")
   void noConfig() {
     assertThat(UrlGuard.check("http://127.0.0.1", null)).isPresent();
-    assertThat(UrlGuard.check("http://127.0.0.1", new JsonObject())).isPresent();
+    assertThat(UrlGuard.check("http://127.0.0.1", Settings.of(new JsonObject()).security())).isPresent();
     assertThat(UrlGuard.check("http://93.184.216.34", null)).isEmpty();
   }
 

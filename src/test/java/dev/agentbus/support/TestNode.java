@@ -2,6 +2,7 @@ package dev.agentbus.support;
 
 import dev.agentbus.MainVerticle;
 import dev.agentbus.config.AppConfig;
+import dev.agentbus.config.Settings;
 import dev.agentbus.store.Store;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -102,7 +103,7 @@ public final class TestNode implements AutoCloseable {
    * client is looked up by its pool name, so the store URI the node resolved at start applies.
    */
   public MongoClient mongo() {
-    return Store.client(vertx, config);
+    return Store.client(vertx, Settings.of(config).mongo());
   }
 
   /** The configuration the node was started with. */
