@@ -57,10 +57,12 @@ public class MainVerticle extends VerticleBase {
         .compose(indexed -> deploy(EventLogVerticle.class, config, 1))
         .compose(done -> deploy(SessionVerticle.class, config, 1))
         .compose(done -> deploy(CommandVerticle.class, config, 1))
-        .compose(done -> deploy(EngineVerticle.class, config, 1))
-        .compose(done -> deploy(EngineCatalogVerticle.class, config, 1))
+        // Engines last but HTTP: on stop they go first, while what a run uses (catalog, agents,
+        // conversations, commands, sessions, the event log) is still there.
         .compose(done -> deploy(AgentVerticle.class, config, 1))
         .compose(done -> deploy(ConversationVerticle.class, config, 1))
+        .compose(done -> deploy(EngineCatalogVerticle.class, config, 1))
+        .compose(done -> deploy(EngineVerticle.class, config, 1))
         .compose(done -> deploy(IdempotencyVerticle.class, config, 1))
         .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(settings.http())))
         .onSuccess(done -> LOG.info("agentbus node ready on port {} (clustered: {})",

@@ -80,7 +80,7 @@ public class EngineVerticle extends VerticleBase {
     String sessionId = body.getString("session_id");
     String commandId = body.getString("command_id");
     String requestId = headers.get(Headers.REQUEST_ID);
-    long deadline = body.getLong("deadline_ms", System.currentTimeMillis() + 300_000);
+    long deadline = body.getLong("deadline_ms");
     starting.put(commandId, "");
     // The lock comes first: runs of one conversation queue in the order they asked for it. The wait
     // outlasts the deadline a little: the command's own timer times it out (timed_out), not this.

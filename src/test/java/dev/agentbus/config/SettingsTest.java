@@ -45,6 +45,14 @@ class SettingsTest {
   }
 
   @Test
+  @DisplayName("a node listens on loopback only unless HTTP_HOST says otherwise (there is no authentication yet)")
+  void loopbackByDefault() {
+    assertThat(Settings.of(new JsonObject()).http().host()).isEqualTo("127.0.0.1");
+    JsonObject exposed = AppConfig.load(java.util.List.of(), java.util.Map.of("HTTP_HOST", "0.0.0.0"));
+    assertThat(Settings.of(exposed).http().host()).isEqualTo("0.0.0.0");
+  }
+
+  @Test
   @DisplayName("a key set in a partial config wins over its default, and its neighbours keep theirs")
   void partialOverrideWins() {
     Settings settings = Settings.of(new JsonObject()
