@@ -11,31 +11,17 @@ import java.util.List;
  * goes through {@link EngineSettings}; {@code mcp_servers} (an array, or a comma-separated
  * string) is checked URL by URL, SSRF guard included, and stored as an array.
  */
-final class AgentRoutes {
+record AgentRoutes(Api api, Limits limits, EngineSettings settings) {
   static final int MAX_MCP_SERVERS = 20;
   private static final List<String> FIELDS = List.of("name", "llm_config", "mcp_servers", "system_prompt", "metadata");
-
-  private final Api api;
-  private final Limits limits;
-  private final EngineSettings settings;
-
-  AgentRoutes(Api api, Limits limits, EngineSettings settings) {
-    this.api = api;
-    this.limits = limits;
-    this.settings = settings;
-  }
 
   void mount(Router router) {
     String base = Api.BASE + "/agents";
     router.post(base).handler(this::create);
     router.get(base).handler(this::list);
-    router.get(base + "/:agent_id").handler(ctx -> api.forwardPlain(ctx, Addresses.AGENT_GET, agentRef(ctx), 200));
+    router.get(base + "/:agent_id").handler(ctx -> api.forwardPlain(ctx, Addresses.AGENT_GET, Api.path(ctx, "agent_id"), 200));
     router.patch(base + "/:agent_id").handler(this::patch);
-    router.delete(base + "/:agent_id").handler(ctx -> api.forwardPlain(ctx, Addresses.AGENT_DELETE, agentRef(ctx), 200));
-  }
-
-  private static JsonObject agentRef(RoutingContext ctx) {
-    return new JsonObject().put("agent_id", ctx.pathParam("agent_id"));
+    router.delete(base + "/:agent_id").handler(ctx -> api.forwardPlain(ctx, Addresses.AGENT_DELETE, Api.path(ctx, "agent_id"), 200));
   }
 
   private void create(RoutingContext ctx) {
@@ -50,10 +36,7 @@ final class AgentRoutes {
         .put("system_prompt", check.string(body, "", "system_prompt", false, Limits.MAX_TEXT));
     JsonObject metadata = check.object(body, "", "metadata", false);
     agent.put("metadata", metadata == null ? new JsonObject() : metadata);
-    checks.verify()
-        .compose(valid -> api.send(ctx, Addresses.AGENT_CREATE, agent))
-        .onSuccess(created -> Api.created(ctx, Api.BASE + "/agents/" + created.getString("agent_id"), created))
-        .onFailure(failure -> Api.fail(ctx, failure));
+    api.create(ctx, checks.verify(), Addresses.AGENT_CREATE, agent, "/agents", "agent_id");
   }
 
   private void list(RoutingContext ctx) {
@@ -79,7 +62,7 @@ final class AgentRoutes {
     if (body.isEmpty()) {
       check.add("body", "must contain at least one of " + String.join(", ", FIELDS));
     }
-    JsonObject patch = agentRef(ctx);
+    JsonObject patch = Api.path(ctx, "agent_id");
     if (body.containsKey("name")) {
       patch.put("name", check.string(body, "", "name", true, 200));
     }

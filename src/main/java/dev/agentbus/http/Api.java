@@ -88,6 +88,15 @@ final class Api {
     ctx.next();
   }
 
+  /** The named path parameters as a request body: {@code path(ctx, "session_id", "command_id")}. */
+  static JsonObject path(RoutingContext ctx, String... names) {
+    JsonObject ref = new JsonObject();
+    for (String name : names) {
+      ref.put(name, ctx.pathParam(name));
+    }
+    return ref;
+  }
+
   static String requestId(RoutingContext ctx) {
     return ctx.get(REQUEST_ID_KEY);
   }
@@ -153,6 +162,16 @@ final class Api {
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
       }
     });
+  }
+
+  /**
+   * A create route's one request once {@code checked} (the URL guard, or nothing) passed: 201 with
+   * {@code Location: <collection>/<the reply's idField>}, failures through {@link #fail}.
+   */
+  void create(RoutingContext ctx, Future<?> checked, String address, JsonObject body, String collection, String idField) {
+    checked.compose(valid -> send(ctx, address, body))
+        .onSuccess(made -> created(ctx, BASE + collection + "/" + made.getString(idField), made))
+        .onFailure(failure -> fail(ctx, failure));
   }
 
   /** 201 with {@code Location} pointing at what was created. */

@@ -24,18 +24,10 @@ import java.util.Set;
  * (cancels the active runs first). {@code on_disconnect}: {@code continue} (default: the run goes
  * on and can be followed through the session's event stream) or {@code cancel}.
  */
-final class ChatStreamRoutes {
+record ChatStreamRoutes(Api api, EngineSettings settings) {
   private static final List<String> FIELDS = List.of("content", "agent_id", "llm_config", "engine_id", "on_busy", "on_disconnect");
   private static final Set<String> ON_BUSY = Set.of("reject", "enqueue", "interrupt");
   private static final Set<String> ON_DISCONNECT = Set.of("continue", "cancel");
-
-  private final Api api;
-  private final EngineSettings settings;
-
-  ChatStreamRoutes(Api api, EngineSettings settings) {
-    this.api = api;
-    this.settings = settings;
-  }
 
   void mount(Router router) {
     router.post(Api.BASE + "/chat/:thread_id/stream").handler(this::stream);

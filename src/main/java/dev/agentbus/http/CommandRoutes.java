@@ -11,16 +11,8 @@ import java.util.List;
 import java.util.Set;
 
 /** {@code /sessions/{id}/commands}: submit, batch, poll, list, cancel. */
-final class CommandRoutes {
+record CommandRoutes(Api api, Limits limits) {
   private static final List<String> FIELDS = List.of("command_type", "parameters", "metadata");
-
-  private final Api api;
-  private final Limits limits;
-
-  CommandRoutes(Api api, Limits limits) {
-    this.api = api;
-    this.limits = limits;
-  }
 
   void mount(Router router) {
     String base = Api.BASE + "/sessions/:session_id/commands";
@@ -28,11 +20,7 @@ final class CommandRoutes {
     router.get(base).handler(this::list);
     router.post(base + "/batch").handler(this::batch);
     router.get(base + "/:command_id").handler(this::get);
-    router.post(base + "/:command_id/cancel").handler(ctx -> api.forwardPlain(ctx, Addresses.COMMAND_CANCEL, commandRef(ctx), 200));
-  }
-
-  static JsonObject commandRef(RoutingContext ctx) {
-    return SessionRoutes.sessionRef(ctx).put("command_id", ctx.pathParam("command_id"));
+    router.post(base + "/:command_id/cancel").handler(ctx -> api.forwardPlain(ctx, Addresses.COMMAND_CANCEL, Api.path(ctx, "session_id", "command_id"), 200));
   }
 
   private void submit(RoutingContext ctx) {
@@ -54,7 +42,7 @@ final class CommandRoutes {
     Validator check = Validator.of(ctx, "wait");
     long wait = check.waitSeconds(ctx, limits);
     check.throwIfInvalid();
-    api.send(ctx, Addresses.COMMAND_GET, commandRef(ctx).put("wait_seconds", wait), wait)
+    api.send(ctx, Addresses.COMMAND_GET, Api.path(ctx, "session_id", "command_id").put("wait_seconds", wait), wait)
         .onSuccess(command -> Api.json(ctx, 200, command))
         .onFailure(failure -> Api.fail(ctx, failure));
   }
@@ -88,14 +76,14 @@ final class CommandRoutes {
       }
     }
     check.throwIfInvalid();
-    JsonObject request = SessionRoutes.sessionRef(ctx).put("commands", commands)
+    JsonObject request = Api.path(ctx, "session_id").put("commands", commands)
         .put("mode", mode == null ? "parallel" : mode).put("stop_on_error", Boolean.TRUE.equals(stopOnError));
     api.forward(ctx, Addresses.COMMAND_BATCH, request, 202);
   }
 
   private void list(RoutingContext ctx) {
     Validator check = Validator.of(ctx, "limit", "cursor", "status", "command_type");
-    JsonObject query = SessionRoutes.sessionRef(ctx)
+    JsonObject query = Api.path(ctx, "session_id")
         .put("limit", check.limit(ctx, limits))
         .put("status", check.queryOneOf(ctx, "status", CommandStatus.ALL))
         .put("command_type", check.queryString(ctx, "command_type"))

@@ -8,31 +8,17 @@ import java.util.List;
 import java.util.Set;
 
 /** {@code /engines}: create, list, get, delete. (Running an engine is a command, or {@code /engines/{id}/execute}.) */
-final class EngineRoutes {
+record EngineRoutes(Api api, Limits limits, EngineSettings settings) {
   private static final List<String> FIELDS = List.of("engine_type", "model_name", "session_id", "configuration");
   /** An engine's lifecycle (engines are created initialized; the others are for engines that report their state). */
   private static final Set<String> STATUSES = Set.of("initialized", "active", "running", "stopped", "failed");
-
-  private final Api api;
-  private final Limits limits;
-  private final EngineSettings settings;
-
-  EngineRoutes(Api api, Limits limits, EngineSettings settings) {
-    this.api = api;
-    this.limits = limits;
-    this.settings = settings;
-  }
 
   void mount(Router router) {
     String base = Api.BASE + "/engines";
     router.post(base).handler(this::create);
     router.get(base).handler(this::list);
-    router.get(base + "/:engine_id").handler(ctx -> api.forwardPlain(ctx, Addresses.ENGINE_GET, engineRef(ctx), 200));
-    router.delete(base + "/:engine_id").handler(ctx -> api.forwardPlain(ctx, Addresses.ENGINE_DELETE, engineRef(ctx), 200));
-  }
-
-  private static JsonObject engineRef(RoutingContext ctx) {
-    return new JsonObject().put("engine_id", ctx.pathParam("engine_id"));
+    router.get(base + "/:engine_id").handler(ctx -> api.forwardPlain(ctx, Addresses.ENGINE_GET, Api.path(ctx, "engine_id"), 200));
+    router.delete(base + "/:engine_id").handler(ctx -> api.forwardPlain(ctx, Addresses.ENGINE_DELETE, Api.path(ctx, "engine_id"), 200));
   }
 
   private void create(RoutingContext ctx) {
@@ -45,10 +31,7 @@ final class EngineRoutes {
         .put("model_name", check.string(body, "", "model_name", false, 200))
         .put("session_id", check.string(body, "", "session_id", true, 100))
         .put("configuration", checks.configuration(body, "configuration"));
-    checks.verify()
-        .compose(valid -> api.send(ctx, Addresses.ENGINE_CREATE, engine))
-        .onSuccess(created -> Api.created(ctx, Api.BASE + "/engines/" + created.getString("engine_id"), created))
-        .onFailure(failure -> Api.fail(ctx, failure));
+    api.create(ctx, checks.verify(), Addresses.ENGINE_CREATE, engine, "/engines", "engine_id");
   }
 
   private void list(RoutingContext ctx) {

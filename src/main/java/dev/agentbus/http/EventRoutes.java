@@ -8,16 +8,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /** {@code /sessions/{id}/events}: publish, list, get. (Streams: {@link StreamRoutes}.) */
-final class EventRoutes {
+record EventRoutes(Api api, Limits limits) {
   static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:\\-]{0,199}");
-
-  private final Api api;
-  private final Limits limits;
-
-  EventRoutes(Api api, Limits limits) {
-    this.api = api;
-    this.limits = limits;
-  }
 
   /** Mount after {@link StreamRoutes}, whose {@code /events/sse} and {@code /events/stream} would otherwise read as ids. */
   void mount(Router router) {
@@ -25,7 +17,7 @@ final class EventRoutes {
     router.post(base).handler(this::publish);
     router.get(base).handler(this::list);
     router.get(base + "/:event_id").handler(ctx -> api.forwardPlain(ctx, Addresses.EVENT_GET,
-        SessionRoutes.sessionRef(ctx).put("event_id", ctx.pathParam("event_id")), 200));
+        Api.path(ctx, "session_id", "event_id"), 200));
   }
 
   /** Checks a client event (HTTP body or WebSocket frame) and shapes it for {@link Addresses#EVENT_PUBLISH}. */
@@ -58,7 +50,7 @@ final class EventRoutes {
     if (ctx.request().getParam("cursor") != null) {
       afterSeq = check.queryLong(ctx, "cursor", 0, 0, Long.MAX_VALUE);
     }
-    JsonObject query = SessionRoutes.sessionRef(ctx)
+    JsonObject query = Api.path(ctx, "session_id")
         .put("after_seq", afterSeq)
         .put("limit", check.limit(ctx, limits))
         .put("offset", (int) check.queryLong(ctx, "offset", 0, 0, limits.maxOffset()))

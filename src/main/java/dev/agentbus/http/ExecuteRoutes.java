@@ -19,16 +19,7 @@ import java.util.List;
  * {@code Location}; {@code ?wait=N} answers 200 once final), or with {@code Accept:
  * text/event-stream} streams the run's events in the session SSE format until its final event.
  */
-final class ExecuteRoutes {
-  private final Api api;
-  private final Limits limits;
-  private final EngineSettings settings;
-
-  ExecuteRoutes(Api api, Limits limits, EngineSettings settings) {
-    this.api = api;
-    this.limits = limits;
-    this.settings = settings;
-  }
+record ExecuteRoutes(Api api, Limits limits, EngineSettings settings) {
 
   void mount(Router router) {
     router.post(Api.BASE + "/engines/:engine_id/execute").handler(this::execute);

@@ -23,16 +23,8 @@ import java.util.List;
  * (SSE, see {@link InferSseFormat}) and {@code WS /ws} (see {@link InferSocket}). A request id is
  * the command id.
  */
-final class InferRoutes {
+record InferRoutes(Api api, Limits limits) {
   private static final List<String> FIELDS = List.of("prompt", "session_id", "metadata");
-
-  private final Api api;
-  private final Limits limits;
-
-  InferRoutes(Api api, Limits limits) {
-    this.api = api;
-    this.limits = limits;
-  }
 
   void mount(Router router) {
     router.post(Api.BASE + "/infer").handler(this::infer);

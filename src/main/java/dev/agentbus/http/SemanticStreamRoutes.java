@@ -15,12 +15,7 @@ import java.util.List;
  * {@link SemanticFormat}. The same conversation always runs in the same session, so its history
  * carries over.
  */
-final class SemanticStreamRoutes {
-  private final Api api;
-
-  SemanticStreamRoutes(Api api) {
-    this.api = api;
-  }
+record SemanticStreamRoutes(Api api) {
 
   void mount(Router router) {
     router.post("/internal/chat/stream").handler(this::stream);

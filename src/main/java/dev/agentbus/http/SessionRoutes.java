@@ -2,6 +2,7 @@ package dev.agentbus.http;
 
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.session.SessionCursor;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -11,19 +12,11 @@ import java.util.Map;
 import java.util.Set;
 
 /** {@code /sessions}: create, list, get, patch, delete, bulk create, bulk delete. */
-final class SessionRoutes {
+record SessionRoutes(Api api, Limits limits) {
   private static final List<String> FIELDS = List.of("name", "metadata", "ttl_seconds");
   private static final int MAX_TTL_SECONDS = 365 * 24 * 3600;
   /** A session's lifecycle: stored sessions are active; expired and deleted ones are gone, so they match nothing. */
   private static final Set<String> STATUSES = Set.of("active", "expired", "deleted");
-
-  private final Api api;
-  private final Limits limits;
-
-  SessionRoutes(Api api, Limits limits) {
-    this.api = api;
-    this.limits = limits;
-  }
 
   void mount(Router router) {
     String base = Api.BASE + "/sessions";
@@ -31,13 +24,9 @@ final class SessionRoutes {
     router.get(base).handler(this::list);
     router.post(base + "/bulk-create").handler(this::bulkCreate);
     router.post(base + "/bulk-delete").handler(this::bulkDelete);
-    router.get(base + "/:session_id").handler(ctx -> api.forwardPlain(ctx, Addresses.SESSION_GET, sessionRef(ctx), 200));
+    router.get(base + "/:session_id").handler(ctx -> api.forwardPlain(ctx, Addresses.SESSION_GET, Api.path(ctx, "session_id"), 200));
     router.patch(base + "/:session_id").handler(this::patch);
-    router.delete(base + "/:session_id").handler(ctx -> api.forwardPlain(ctx, Addresses.SESSION_DELETE, sessionRef(ctx), 200));
-  }
-
-  static JsonObject sessionRef(RoutingContext ctx) {
-    return new JsonObject().put("session_id", ctx.pathParam("session_id"));
+    router.delete(base + "/:session_id").handler(ctx -> api.forwardPlain(ctx, Addresses.SESSION_DELETE, Api.path(ctx, "session_id"), 200));
   }
 
   private void create(RoutingContext ctx) {
@@ -45,9 +34,7 @@ final class SessionRoutes {
     Validator check = Validator.of(ctx);
     JsonObject session = sessionFields(check, body, "");
     check.throwIfInvalid();
-    api.send(ctx, Addresses.SESSION_CREATE, session).onSuccess(created -> {
-      Api.created(ctx, Api.BASE + "/sessions/" + created.getString("session_id"), created);
-    }).onFailure(failure -> Api.fail(ctx, failure));
+    api.create(ctx, Future.succeededFuture(), Addresses.SESSION_CREATE, session, "/sessions", "session_id");
   }
 
   private static JsonObject sessionFields(Validator check, JsonObject body, String prefix) {
@@ -103,7 +90,7 @@ final class SessionRoutes {
       check.add("metadata", "must be a JSON object; a null value inside it removes that key");
     }
     check.throwIfInvalid();
-    JsonObject request = sessionRef(ctx);
+    JsonObject request = Api.path(ctx, "session_id");
     for (String field : FIELDS) {
       if (body.containsKey(field)) {
         request.put(field, field.equals("metadata") ? patch.getValue(field) : body.getValue(field));

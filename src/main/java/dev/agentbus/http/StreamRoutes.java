@@ -18,16 +18,9 @@ import java.util.regex.Pattern;
  * Streams of session events: SSE ({@code /events/sse}), WebSocket ({@code /events/stream}, see
  * {@link WebSocketChannel}) and one command's events as SSE ({@code /commands/{cid}/stream}).
  */
-final class StreamRoutes {
+record StreamRoutes(Api api, Limits limits) {
   private static final Pattern SUBSCRIBER_ID = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}");
   private static final String SEQ_ISSUE = "must be a non-negative integer (the seq of the last event seen)";
-  private final Api api;
-  private final Limits limits;
-
-  StreamRoutes(Api api, Limits limits) {
-    this.api = api;
-    this.limits = limits;
-  }
 
   void mount(Router router) {
     String session = Api.BASE + "/sessions/:session_id";
@@ -52,14 +45,14 @@ final class StreamRoutes {
     }
     Predicate<JsonObject> filter = typeFilter(check, ctx.request().getParam("types"));
     check.throwIfInvalid();
-    api.stream(ctx, Addresses.STREAM_OPEN, SessionRoutes.sessionRef(ctx).put("after_seq", afterSeq),
+    api.stream(ctx, Addresses.STREAM_OPEN, Api.path(ctx, "session_id").put("after_seq", afterSeq),
         start -> new Follower.Plan(Follow.session(start.getString("session_id"), start.getLong("after_seq"), filter),
             new SessionSseFormat()));
   }
 
   private void commandStream(RoutingContext ctx) {
     Validator.of(ctx).throwIfInvalid();
-    api.stream(ctx, Addresses.COMMAND_GET, CommandRoutes.commandRef(ctx), command -> new Follower.Plan(
+    api.stream(ctx, Addresses.COMMAND_GET, Api.path(ctx, "session_id", "command_id"), command -> new Follower.Plan(
         Follow.command(command.getString("session_id"), command.getString("command_id"), 0), new SessionSseFormat()));
   }
 
@@ -75,7 +68,7 @@ final class StreamRoutes {
     check.pattern("subscriber_id", subscriberId, SUBSCRIBER_ID, "1 to 128 letters, digits or _ . : -");
     check.throwIfInvalid();
     // A durable subscriber reconnecting without after_seq resumes after the last seq it acked.
-    JsonObject open = SessionRoutes.sessionRef(ctx);
+    JsonObject open = Api.path(ctx, "session_id");
     Json.putIfPresent(open, "after_seq", afterSeq == null ? null : from);
     Json.putIfPresent(open, "subscriber_id", subscriberId);
     api.follower().socket(ctx, true, () -> api.send(ctx, Addresses.STREAM_OPEN, open),

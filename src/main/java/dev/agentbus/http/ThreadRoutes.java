@@ -15,19 +15,11 @@ import java.util.Set;
  * {@code POST /chat}, {@code GET /chat/{thread_id}} (history, newest page first, paged backwards
  * with {@code before}), {@code GET /sessions/{id}/messages} (oldest first, filters and search).
  */
-final class ThreadRoutes {
+record ThreadRoutes(Api api, Limits limits) {
   static final Set<String> ROLES = Set.of("user", "assistant", "tool");
   static final Set<String> TYPES = Set.of("message", "reasoning", "tool_call", "tool_result");
   /** Session metadata keys a thread sets itself. */
   private static final List<String> RESERVED_METADATA = List.of("user_id", "kind");
-
-  private final Api api;
-  private final Limits limits;
-
-  ThreadRoutes(Api api, Limits limits) {
-    this.api = api;
-    this.limits = limits;
-  }
 
   void mount(Router router) {
     router.post(Api.BASE + "/chat").handler(this::create);
@@ -84,7 +76,7 @@ final class ThreadRoutes {
   /** A session's messages, oldest first, filtered by role, type, parent and a content search. */
   private void messages(RoutingContext ctx) {
     Validator check = Validator.of(ctx, "limit", "cursor", "role", "type", "parent_id", "q");
-    JsonObject query = SessionRoutes.sessionRef(ctx)
+    JsonObject query = Api.path(ctx, "session_id")
         .put("limit", check.limit(ctx, limits))
         .put("cursor", check.idCursor(ctx))
         .put("role", check.queryOneOf(ctx, "role", ROLES))

@@ -13,18 +13,13 @@ import io.vertx.core.json.JsonObject;
  * {@code error} (the error shape {@code code, message, details} inside the frame) when the run
  * failed or the stream broke off, and always {@code end_stream {status, total_duration_ms}} last.
  */
-public final class ChatFormat implements StreamFormat {
-  private final String runId;
+public final class ChatFormat extends RunDataFormat {
   private final String threadId;
-  private final long started;
-  private boolean errorSent;
   private boolean ended;
 
-  /** {@code started}: epoch millis when the request arrived (the durations count from it). */
   public ChatFormat(String runId, String threadId, long started) {
-    this.runId = runId;
+    super(runId, started);
     this.threadId = threadId;
-    this.started = started;
   }
 
   @Override
@@ -69,21 +64,13 @@ public final class ChatFormat implements StreamFormat {
 
   /** The first error only: an {@code engine.error} and the command's failure carry the same one. */
   private String error(JsonObject error) {
-    if (errorSent) {
-      return "";
-    }
-    errorSent = true;
-    return frame(new JsonObject().put("type", "error").mergeIn(error));
+    return outcome(new JsonObject().put("type", "error").mergeIn(error));
   }
 
   private String endStream(String status) {
     ended = true;
     return frame(new JsonObject().put("type", "end_stream").put("status", status)
-        .put("total_duration_ms", System.currentTimeMillis() - started));
-  }
-
-  static String frame(JsonObject json) {
-    return "data: " + json.encode() + "\n\n";
+        .put("total_duration_ms", elapsed()));
   }
 
   /** Tool-call arguments as JSON text, whether the event carries text or an object. */

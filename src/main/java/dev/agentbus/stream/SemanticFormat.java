@@ -10,20 +10,16 @@ import io.vertx.core.json.JsonObject;
  * tools|direct}} once before the first answer token, {@code token {channel: final|reasoning,
  * content}}, then {@code complete {stats}} or {@code error} (the error shape inside the frame).
  */
-public final class SemanticFormat implements StreamFormat {
-  private final String runId;
+public final class SemanticFormat extends RunDataFormat {
   private final String conversationId;
-  private final long started;
   private int tokens;
   private int toolCalls;
   private boolean routed;
-  private boolean over;
   private JsonObject usage;
 
   public SemanticFormat(String runId, String conversationId, long started) {
-    this.runId = runId;
+    super(runId, started);
     this.conversationId = conversationId;
-    this.started = started;
   }
 
   @Override
@@ -74,13 +70,12 @@ public final class SemanticFormat implements StreamFormat {
     JsonObject result = RunEvents.data(finalEvent).getJsonObject("result", new JsonObject());
     JsonObject stats = new JsonObject().put("tokens", result.getValue("tokens") instanceof Number n ? n : tokens)
         .put("tool_calls", toolCalls).put("conversation_id", conversationId)
-        .put("duration_ms", System.currentTimeMillis() - started);
+        .put("duration_ms", elapsed());
     JsonObject reported = usage != null ? usage : result.getJsonObject("usage");
     if (reported != null) {
       stats.put("usage", reported);
     }
-    over = true;
-    return route() + frame(new JsonObject().put("event", "complete").put("stats", stats));
+    return route() + outcome(new JsonObject().put("event", "complete").put("stats", stats));
   }
 
   /** The route decision, once, before the first answer token (or before complete when there was none). */
@@ -97,14 +92,6 @@ public final class SemanticFormat implements StreamFormat {
   }
 
   private String error(JsonObject error) {
-    if (over) {
-      return "";
-    }
-    over = true;
-    return frame(new JsonObject().put("event", "error").mergeIn(error));
-  }
-
-  private static String frame(JsonObject json) {
-    return "data: " + json.encode() + "\n\n";
+    return outcome(new JsonObject().put("event", "error").mergeIn(error));
   }
 }
