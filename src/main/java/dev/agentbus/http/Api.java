@@ -174,6 +174,11 @@ final class Api {
         .onFailure(failure -> fail(ctx, failure));
   }
 
+  /** Where an accepted command is polled. */
+  static String commandLocation(JsonObject command) {
+    return BASE + "/sessions/" + command.getString("session_id") + "/commands/" + command.getString("command_id");
+  }
+
   /** 201 with {@code Location} pointing at what was created. */
   static void created(RoutingContext ctx, String location, JsonObject body) {
     ctx.response().putHeader("Location", location);

@@ -2,7 +2,6 @@ package dev.agentbus.http;
 
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.command.CommandStatus;
-import dev.agentbus.util.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -12,7 +11,6 @@ import java.util.Set;
 
 /** {@code /sessions/{id}/commands}: submit, batch, poll, list, cancel. */
 record CommandRoutes(Api api, Limits limits) {
-  private static final List<String> FIELDS = List.of("command_type", "parameters", "metadata");
 
   void mount(Router router) {
     String base = Api.BASE + "/sessions/:session_id/commands";
@@ -26,12 +24,12 @@ record CommandRoutes(Api api, Limits limits) {
   private void submit(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = Validator.of(ctx, "wait");
-    JsonObject command = commandFields(check, body, "", limits, List.of());
+    JsonObject command = Shapes.command(check, body, "", limits, List.of());
     long wait = check.waitSeconds(ctx, limits);
     check.throwIfInvalid();
     JsonObject request = command.put("session_id", ctx.pathParam("session_id")).put("wait_seconds", wait);
     api.send(ctx, Addresses.COMMAND_SUBMIT, request, wait).onSuccess(accepted -> {
-      ctx.response().putHeader("Location", location(accepted));
+      ctx.response().putHeader("Location", Api.commandLocation(accepted));
       boolean done = wait > 0 && CommandStatus.isFinal(accepted.getString("status"));
       Api.json(ctx, done ? 200 : 202, accepted);
     }).onFailure(failure -> Api.fail(ctx, failure));
@@ -47,17 +45,6 @@ record CommandRoutes(Api api, Limits limits) {
         .onFailure(failure -> Api.fail(ctx, failure));
   }
 
-  /** Checks one command (HTTP body, batch item or WebSocket frame); {@code extraKeys} are the frame's own keys. */
-  static JsonObject commandFields(Validator check, JsonObject body, String prefix, Limits limits, List<String> extraKeys) {
-    List<String> allowed = new java.util.ArrayList<>(FIELDS);
-    allowed.addAll(extraKeys);
-    check.onlyKeys(body, prefix, allowed);
-    JsonObject command = new JsonObject().put("command_type", check.string(body, prefix, "command_type", true, 200));
-    JsonObject parameters = check.object(body, prefix, "parameters", false);
-    command.put("parameters", parameters == null ? new JsonObject() : parameters);
-    return Json.putIfPresent(command, "metadata", check.commandMetadata(body, prefix, limits));
-  }
-
   private void batch(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = Validator.of(ctx);
@@ -69,7 +56,7 @@ record CommandRoutes(Api api, Limits limits) {
     if (items != null) {
       for (int i = 0; i < items.size(); i++) {
         if (items.getValue(i) instanceof JsonObject item) {
-          commands.add(commandFields(check, item, "commands[" + i + "].", limits, List.of()));
+          commands.add(Shapes.command(check, item, "commands[" + i + "].", limits, List.of()));
         } else {
           check.add("commands[" + i + "]", "must be a JSON object");
         }
@@ -90,10 +77,5 @@ record CommandRoutes(Api api, Limits limits) {
         .put("cursor", check.idCursor(ctx));
     check.throwIfInvalid();
     api.forward(ctx, Addresses.COMMAND_LIST, query, 200);
-  }
-
-  /** Where an accepted command is polled. */
-  static String location(JsonObject command) {
-    return Api.BASE + "/sessions/" + command.getString("session_id") + "/commands/" + command.getString("command_id");
   }
 }

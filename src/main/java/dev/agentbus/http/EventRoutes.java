@@ -5,11 +5,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** {@code /sessions/{id}/events}: publish, list, get. (Streams: {@link StreamRoutes}.) */
 record EventRoutes(Api api, Limits limits) {
-  static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:\\-]{0,199}");
 
   /** Mount after {@link StreamRoutes}, whose {@code /events/sse} and {@code /events/stream} would otherwise read as ids. */
   void mount(Router router) {
@@ -20,23 +18,10 @@ record EventRoutes(Api api, Limits limits) {
         Api.path(ctx, "session_id", "event_id"), 200));
   }
 
-  /** Checks a client event (HTTP body or WebSocket frame) and shapes it for {@link Addresses#EVENT_PUBLISH}. */
-  static JsonObject clientEvent(Validator check, JsonObject body, List<String> extraKeys) {
-    List<String> allowed = new java.util.ArrayList<>(List.of("event_type", "data", "metadata"));
-    allowed.addAll(extraKeys);
-    check.onlyKeys(body, "", allowed);
-    String type = check.string(body, "", "event_type", true, 200);
-    check.pattern("event_type", type, EVENT_TYPE, "letters, digits and _ . : - (starting with a letter or digit)");
-    JsonObject event = new JsonObject().put("event_type", type);
-    JsonObject data = check.object(body, "", "data", false);
-    JsonObject metadata = check.object(body, "", "metadata", false);
-    return event.put("data", data == null ? new JsonObject() : data).put("metadata", metadata == null ? new JsonObject() : metadata);
-  }
-
   private void publish(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = Validator.of(ctx);
-    JsonObject event = clientEvent(check, body, List.of());
+    JsonObject event = Shapes.clientEvent(check, body, List.of());
     check.throwIfInvalid();
     api.send(ctx, Addresses.EVENT_PUBLISH, event.put("session_id", ctx.pathParam("session_id"))).onSuccess(stored -> {
       ctx.response().putHeader("Location", Api.BASE + "/sessions/" + stored.getString("session_id") + "/events/" + stored.getString("event_id"));

@@ -39,7 +39,7 @@ record ExecuteRoutes(Api api, Limits limits, EngineSettings settings) {
     if (accept != null && accept.contains("text/event-stream")) {
       api.stream(ctx, () -> checks.verify().compose(valid -> api.send(ctx, Addresses.ENGINE_EXECUTE, run.put("wait_seconds", 0))),
           accepted -> {
-            ctx.response().putHeader("Location", CommandRoutes.location(accepted));
+            ctx.response().putHeader("Location", Api.commandLocation(accepted));
             return new Follower.Plan(Follow.accepted(accepted), new SessionSseFormat());
           });
       return;
@@ -47,7 +47,7 @@ record ExecuteRoutes(Api api, Limits limits, EngineSettings settings) {
     checks.verify()
         .compose(valid -> api.send(ctx, Addresses.ENGINE_EXECUTE, run.put("wait_seconds", wait), wait))
         .onSuccess(accepted -> {
-          ctx.response().putHeader("Location", CommandRoutes.location(accepted));
+          ctx.response().putHeader("Location", Api.commandLocation(accepted));
           Api.json(ctx, wait > 0 && CommandStatus.isFinal(accepted.getString("status")) ? 200 : 202, accepted);
         })
         .onFailure(failure -> Api.fail(ctx, failure));

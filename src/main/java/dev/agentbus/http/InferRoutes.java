@@ -2,19 +2,16 @@ package dev.agentbus.http;
 
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
-import dev.agentbus.bus.CommandTypes;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.command.CommandStatus;
 import dev.agentbus.stream.Follow;
 import dev.agentbus.stream.Follower;
 import dev.agentbus.stream.InferSseFormat;
 import dev.agentbus.stream.RunEvents;
-import dev.agentbus.util.Json;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -24,7 +21,6 @@ import java.util.List;
  * the command id.
  */
 record InferRoutes(Api api, Limits limits) {
-  private static final List<String> FIELDS = List.of("prompt", "session_id", "metadata");
 
   void mount(Router router) {
     router.post(Api.BASE + "/infer").handler(this::infer);
@@ -34,29 +30,10 @@ record InferRoutes(Api api, Limits limits) {
     router.get(Api.BASE + "/ws").handler(ctx -> InferSocket.upgrade(api, limits, ctx));
   }
 
-  /**
-   * An infer request (HTTP body or WebSocket frame; {@code extraKeys} are the frame's own) → the
-   * {@code engine.prompt} submit: in the given session, else in a new session named "infer".
-   */
-  static JsonObject request(Validator check, JsonObject body, Limits limits, List<String> extraKeys) {
-    List<String> allowed = new ArrayList<>(FIELDS);
-    allowed.addAll(extraKeys);
-    check.onlyKeys(body, "", allowed);
-    JsonObject submit = new JsonObject().put("command_type", CommandTypes.ENGINE_PROMPT)
-        .put("parameters", new JsonObject().put("prompt", check.text(body, "", "prompt")));
-    String sessionId = check.string(body, "", "session_id", false, 200);
-    if (sessionId != null) {
-      submit.put("session_id", sessionId);
-    } else {
-      submit.put("new_session", new JsonObject().put("name", "infer"));
-    }
-    return Json.putIfPresent(submit, "metadata", check.commandMetadata(body, "", limits));
-  }
-
   private void infer(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = Validator.of(ctx);
-    JsonObject request = request(check, body, limits, List.of());
+    JsonObject request = Shapes.inference(check, body, limits, List.of());
     check.throwIfInvalid();
     api.send(ctx, Addresses.COMMAND_SUBMIT, request).onSuccess(accepted -> {
       ctx.response().putHeader("Location", Api.BASE + "/status/" + accepted.getString("command_id"));

@@ -77,7 +77,7 @@ final class InferSocket {
   /** One bus request per prompt frame: the submit (in a new session unless one is named). */
   private void prompt(JsonObject frame) {
     Validator check = new Validator();
-    JsonObject request = InferRoutes.request(check, frame, limits, List.of("type", "stream"));
+    JsonObject request = Shapes.inference(check, frame, limits, List.of("type", "stream"));
     Boolean stream = check.bool(frame, "", "stream");
     check.throwIfInvalid();
     if (running >= MAX_RUNS) {

@@ -117,7 +117,7 @@ final class WebSocketChannel {
 
   private void publish(JsonObject frame, String requestId) {
     Validator check = new Validator();
-    JsonObject event = EventRoutes.clientEvent(check, frame, List.of("type", "request_id", "session_id"));
+    JsonObject event = Shapes.clientEvent(check, frame, List.of("type", "request_id", "session_id"));
     checkSession(check, frame);
     check.throwIfInvalid();
     request(requestId, Addresses.EVENT_PUBLISH, event.put("session_id", sessionId), stored -> new JsonObject()
@@ -126,7 +126,7 @@ final class WebSocketChannel {
 
   private void command(JsonObject frame, String requestId) {
     Validator check = new Validator();
-    JsonObject command = CommandRoutes.commandFields(check, frame, "", limits, List.of("type", "request_id", "session_id"));
+    JsonObject command = Shapes.command(check, frame, "", limits, List.of("type", "request_id", "session_id"));
     checkSession(check, frame);
     check.throwIfInvalid();
     request(requestId, Addresses.COMMAND_SUBMIT, command.put("session_id", sessionId), accepted -> new JsonObject()
