@@ -53,7 +53,7 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
   /** {@code engines.*}: the tool-call loop and the models. */
   public record Engines(String defaultType, int maxIterations, int maxIterationsLimit, int maxHistoryMessages,
                         long dummyTokenDelayMs, OpenAi openai, long stallTimeoutMs, int maxRetries, long retryBaseMs,
-                        long retryMaxMs, long tokenFlushMs) {}
+                        long retryMaxMs, long tokenFlushMs, long tokenMaxHoldMs) {}
 
   /** {@code security.*}: hosts a user-given URL may reach although they are internal. */
   public record Security(List<String> allowedHosts) {}
@@ -96,7 +96,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
                 openai.getInteger("connect_timeout_ms"), openai.getLong("idle_timeout_ms"), openai.getInteger("max_line_bytes"),
                 openai.getInteger("max_connections")),
             engines.getLong("stall_timeout_ms"), engines.getInteger("max_retries"), engines.getLong("retry_base_ms"),
-            engines.getLong("retry_max_ms"), engines.getLong("token_flush_ms")),
+            engines.getLong("retry_max_ms"), engines.getLong("token_flush_ms"),
+            engines.getLong("token_max_hold_ms")),
         new Security(strings(c.getJsonObject("security").getJsonArray("allowed_hosts"))));
   }
 

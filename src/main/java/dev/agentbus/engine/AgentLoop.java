@@ -37,7 +37,8 @@ final class AgentLoop {
   }
 
   /** Limits of one run. */
-  record Settings(int maxIterations, long stallTimeoutMs, int maxRetries, long retryBaseMs, long retryMaxMs, long tokenFlushMs) {
+  record Settings(int maxIterations, long stallTimeoutMs, int maxRetries, long retryBaseMs, long retryMaxMs, long tokenFlushMs,
+                  long tokenMaxHoldMs) {
     /**
      * The limits of a run of an engine: {@code engines.*} of the config, with the engine's own
      * {@code max_iterations} (user data in its {@code configuration}) capped at {@code max_iterations_limit}.
@@ -50,37 +51,69 @@ final class AgentLoop {
           engines.maxRetries(),
           engines.retryBaseMs(),
           engines.retryMaxMs(),
-          engines.tokenFlushMs());
+          engines.tokenFlushMs(),
+          engines.tokenMaxHoldMs());
     }
   }
 
   /**
    * Turns a model's deltas into events: the first delta goes out at once, later ones arriving
    * within {@code tokenFlushMs} of the previous event are joined into one. Every event is a
-   * durable write, so this bounds writes per stream without delaying the first token.
+   * durable write, so this bounds writes per stream without delaying the first token. When the
+   * store falls behind (this stream's previous event is not stored yet), deltas keep joining until
+   * it is — adaptively fewer, larger writes — but no delta waits longer than {@code tokenMaxHoldMs}
+   * (0: never held for the store).
    */
   private final class Coalescer {
     private final String eventType;
     private final StringBuilder pending = new StringBuilder();
     private int index;
     private long lastFlush;
+    private long heldSince;
     private long timer = -1;
+    private Future<JsonObject> lastStored = Future.succeededFuture();
 
     Coalescer(String eventType) {
       this.eventType = eventType;
     }
 
     void add(String text) {
+      long now = System.currentTimeMillis();
+      if (pending.length() == 0) {
+        heldSince = now;
+      }
       pending.append(text);
-      long wait = lastFlush + settings.tokenFlushMs() - System.currentTimeMillis();
-      if (wait <= 0) {
-        flush();
-      } else if (timer == -1) {
+      if (timer != -1) {
+        return;
+      }
+      long wait = lastFlush + settings.tokenFlushMs() - now;
+      if (wait > 0) {
         timer = vertx.setTimer(wait, t -> {
           timer = -1;
-          flush();
+          whenStored();
         });
+      } else {
+        whenStored();
       }
+    }
+
+    /** Flushes now, or — while the previous event is still being stored — once it is, within the hold bound. */
+    private void whenStored() {
+      long held = System.currentTimeMillis() - heldSince;
+      if (lastStored.isComplete() || held >= settings.tokenMaxHoldMs()) {
+        flush();
+        return;
+      }
+      Future<JsonObject> awaited = lastStored;
+      timer = vertx.setTimer(settings.tokenMaxHoldMs() - held, t -> {
+        timer = -1;
+        flush();
+      });
+      awaited.onComplete(stored -> {
+        if (awaited == lastStored && timer != -1) {
+          flush();
+        }
+      });
     }
 
     void flush() {
@@ -93,7 +126,7 @@ final class AgentLoop {
       if (eventType.equals(EventTypes.ENGINE_TOKEN)) {
         data.put("channel", "content");
       }
-      emit(eventType, data.put("index", index++));
+      lastStored = emit(eventType, data.put("index", index++));
       pending.setLength(0);
       lastFlush = System.currentTimeMillis();
     }

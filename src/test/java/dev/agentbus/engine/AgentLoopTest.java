@@ -214,4 +214,37 @@ class AgentLoopTest {
       assertThat(done.getJsonObject("result").getInteger("tokens")).isEqualTo(texts.size());
     }
   }
+
+  @Test
+  @DisplayName("while a stream's previous token event is still being stored, new deltas join the next event, losing nothing")
+  void tokensJoinWhileTheStoreIsBehind() {
+    JsonObject engines = new JsonObject().put("token_flush_ms", 0).put("token_max_hold_ms", 5_000);
+    try (TestNode adaptive = TestNode.start(new JsonObject().put("engines", engines))) {
+      CommandClient client = new CommandClient(adaptive);
+      String session = adaptive.createSession();
+      // No delay: every delta arrives before the first token event is stored.
+      String engine = client.dummyEngine(session, 0, CommandClient.words(100));
+
+      String id = client.start(session, prompt("talk", engine));
+      client.awaitStatus(session, id, "completed");
+
+      List<String> texts = client.events(session, id, "engine.token").stream()
+          .map(e -> e.getJsonObject("data").getString("text")).toList();
+      assertThat(texts.get(0)).isEqualTo("w0 ");
+      assertThat(texts).hasSizeLessThan(10);
+      assertThat(String.join("", texts)).isEqualTo(CommandClient.words(100));
+    }
+  }
+
+  @Test
+  @DisplayName("with no hold for the store, every delta is its own event")
+  void noHoldMeansOneEventPerDelta() {
+    String session = node.createSession();
+    String engine = commands.dummyEngine(session, 0, CommandClient.words(100));
+
+    String id = commands.start(session, prompt("talk", engine));
+    commands.awaitStatus(session, id, "completed");
+
+    assertThat(commands.events(session, id, "engine.token")).hasSize(100);
+  }
 }

@@ -78,7 +78,7 @@ public final class TestNode implements AutoCloseable {
     config.getJsonObject("http").put("port", port).put("host", "127.0.0.1").put("instances", 2);
     config.getJsonObject("engines").getJsonObject("dummy").put("token_delay_ms", 1);
     // One event per model delta, so tests can count them (the coalescing has its own test).
-    config.getJsonObject("engines").put("token_flush_ms", 0);
+    config.getJsonObject("engines").put("token_flush_ms", 0).put("token_max_hold_ms", 0);
     config.getJsonObject("sessions").put("cache_ttl_ms", 1000);
     config.mergeIn(overrides, true);
     String id = vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config))
