@@ -20,8 +20,10 @@ import java.util.function.Supplier;
  * measures a baseline (GET /health/live, no bus or store work) and the real workloads in the same
  * run, so results are reported as ratios to the baseline as well as absolute rates.
  *
- * <p>Usage: {@code LoadBench <base-url>[,<base-url>…] <seconds> <concurrency>}; with several nodes the
- * clients are spread over them round-robin (all into the same session). Prints one JSON line per workload.
+ * <p>Usage: {@code LoadBench <base-url>[,<base-url>…] <seconds> <concurrency> [<store-wire-url>]}; with
+ * several nodes the clients are spread over them round-robin (all into the same session). With the
+ * URL of a {@link StoreWire} counter between the node and its store, each workload also reports the
+ * store requests it caused, per HTTP request. Prints one JSON line per workload.
  */
 public final class LoadBench {
   private LoadBench() {}
@@ -30,6 +32,7 @@ public final class LoadBench {
     String base = args.length > 0 ? args[0] : "http://127.0.0.1:8080";
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 32;
+    String wire = args.length > 3 ? args[3] : null;
     Vertx vertx = Vertx.vertx();
     List<WebClient> clients = new ArrayList<>();
     for (String url : base.split(",")) {
@@ -46,18 +49,41 @@ public final class LoadBench {
       JsonObject event = new JsonObject().put("event_type", "bench.tick").put("data", new JsonObject().put("payload", "x".repeat(200)));
       JsonObject command = new JsonObject().put("command_type", "echo").put("parameters", new JsonObject().put("n", 1));
 
+      StoreRequests store = new StoreRequests(vertx, wire);
       JsonObject baseline = run(vertx, "baseline_health_live", seconds, concurrency,
           () -> next.get().request(HttpMethod.GET, "/api/v1/health/live").send(), 200);
-      JsonObject events = run(vertx, "events_one_session", seconds, concurrency,
-          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + session + "/events").sendJsonObject(event), 201);
-      JsonObject commands = run(vertx, "commands_submitted_and_completed", seconds, concurrency,
-          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + session + "/commands?wait=30").sendJsonObject(command), 200);
-      for (JsonObject result : List.of(baseline, events, commands)) {
+      JsonObject sessions = store.around(() -> run(vertx, "sessions_created", seconds, concurrency,
+          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions").sendJsonObject(new JsonObject().put("name", "b")), 201));
+      JsonObject events = store.around(() -> run(vertx, "events_one_session", seconds, concurrency,
+          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + session + "/events").sendJsonObject(event), 201));
+      JsonObject commands = store.around(() -> run(vertx, "commands_submitted_and_completed", seconds, concurrency,
+          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + session + "/commands?wait=30").sendJsonObject(command), 200));
+      for (JsonObject result : List.of(baseline, sessions, events, commands)) {
         result.put("ratio_to_baseline", Math.round(1000.0 * result.getDouble("per_second") / baseline.getDouble("per_second")) / 1000.0);
         System.out.println(result.encode());
       }
     } finally {
       vertx.close().await();
+    }
+  }
+
+  /** Store requests counted by a {@link StoreWire} around one workload (nothing without a counter). */
+  private record StoreRequests(Vertx vertx, String url) {
+    JsonObject around(Supplier<JsonObject> workload) {
+      if (url == null) {
+        return workload.get();
+      }
+      long before = count();
+      JsonObject result = workload.get();
+      long caused = count() - before;
+      return result.put("store_requests", caused).put("store_requests_per_request",
+          Math.round(100.0 * caused / Math.max(1, result.getLong("requests"))) / 100.0);
+    }
+
+    private long count() {
+      java.net.URI uri = java.net.URI.create(url);
+      return WebClient.create(vertx).get(uri.getPort(), uri.getHost(), uri.getPath()).send().await()
+          .bodyAsJsonObject().getLong("requests");
     }
   }
 
