@@ -17,7 +17,8 @@ import java.util.function.Predicate;
  * One subscriber's view of a session's events: replay from the store after a cursor, then live
  * from the bus, with no gap and no duplicate across the handover.
  *
- * <p>It subscribes first and buffers live events while replaying. Events are delivered strictly
+ * <p>It subscribes first (joins its event loop's {@link SessionHub}: one bus consumer per session
+ * there, live events shared by all its feeds) and buffers live events while replaying. Events are delivered strictly
  * in {@code seq} order: an old {@code seq} is dropped, the next one is delivered, and a gap makes
  * it read the store again (every {@code seq} below an announced one is durable, see the event
  * log). The live buffer is bounded; a subscriber that falls too far behind is ended with a reason
