@@ -37,7 +37,8 @@ import java.util.regex.Pattern;
  *   <li>Fan-out: {@code subscribers} WebSockets on {@code /sessions/{id}/events/stream} of one session,
  *       a publisher at {@code rate} events/s (each stamped with its publish time), 5 s of warm-up (not
  *       reported), then {@code seconds} measured: deliveries made / expected, publish-to-delivery p50 /
- *       p99, server CPU per delivery (the node's CPU time over the window, publishes included, ÷ deliveries),
+ *       p99, server CPU per delivery (the node's CPU time over the window, publishes included, ÷ deliveries;
+ *       also without the JIT compiler threads, which a young node on a loaded machine keeps busy),
  *       sockets the server closed, the publish round trips.</li>
  *   <li>Publishing alone (after the fan-out, the node warm): the publisher at {@code rate} with no
  *       subscriber for 10 s: the node's CPU per published event (HTTP, store, bus), subtracted from
@@ -92,7 +93,10 @@ public final class FanoutBench {
       long events = fanout.getLong("events");
       long made = fanout.getLong("deliveries");
       double net = (fanout.getLong("server_cpu_us") - publishing.getDouble("server_cpu_us_per_event") * events) / Math.max(1, made);
-      System.out.println(fanout.put("server_cpu_us_per_delivery_net_of_publishing", round1(net)).encode());
+      double netNoJit = (fanout.getLong("server_cpu_us_without_jit")
+          - publishing.getDouble("server_cpu_us_per_event_without_jit") * events) / Math.max(1, made);
+      System.out.println(fanout.put("server_cpu_us_per_delivery_net_of_publishing", round1(net))
+          .put("server_cpu_us_per_delivery_net_without_jit", round1(netNoJit)).encode());
       if (idle > 0) {
         System.out.println(bench.idle(idle).encode());
       }
@@ -108,11 +112,37 @@ public final class FanoutBench {
 
   /** The user + system CPU time of process {@code process} so far, in microseconds. */
   private static long cpuMicros(long process) throws IOException {
-    String stat = Files.readString(Path.of("/proc/" + process + "/stat"));
+    return ticks(Files.readString(Path.of("/proc/" + process + "/stat"))) * 1_000_000 / TICKS_PER_SECOND;
+  }
+
+  /**
+   * The node's CPU time so far without its JIT compiler threads, in microseconds: a node this young
+   * still compiles for most of a run on a loaded machine, which is not a cost of the workload.
+   */
+  private long cpuMicrosWithoutJit() throws IOException {
+    long ticks = 0;
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : tasks.toList()) {
+        String stat;
+        try {
+          stat = Files.readString(task.resolve("stat"));
+        } catch (IOException gone) {
+          continue;
+        }
+        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        if (!comm.startsWith("C1 Compiler") && !comm.startsWith("C2 Compiler")) {
+          ticks += ticks(stat);
+        }
+      }
+    }
+    return ticks * 1_000_000 / TICKS_PER_SECOND;
+  }
+
+  /** utime + stime of one {@code /proc/.../stat} line, in clock ticks. */
+  private static long ticks(String stat) {
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     // after "pid (comm) ": state is field 3, utime 14, stime 15 → indexes 11 and 12 here
-    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-    return ticks * 1_000_000 / TICKS_PER_SECOND;
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
   }
 
   private JsonObject baseline(int seconds) throws IOException {
@@ -281,12 +311,15 @@ public final class FanoutBench {
   private JsonObject publishOnly(int rate, int seconds) throws Exception {
     String session = createSession();
     long cpu = cpuMicros();
+    long noJit = cpuMicrosWithoutJit();
     Tally replies = new Tally();
     long events = publish(session, rate, rate * seconds, "run", replies);
     long used = cpuMicros() - cpu;
+    long usedNoJit = cpuMicrosWithoutJit() - noJit;
     return new JsonObject().put("phase", "publish_only").put("rate", rate).put("events", events)
         .put("publish_p50_ms", replies.percentileMs(0.5)).put("publish_p99_ms", replies.percentileMs(0.99))
-        .put("server_cpu_us_per_event", round1((double) used / Math.max(1, events)));
+        .put("server_cpu_us_per_event", round1((double) used / Math.max(1, events)))
+        .put("server_cpu_us_per_event_without_jit", round1((double) usedNoJit / Math.max(1, events)));
   }
 
   private JsonObject fanout(int subscribers, int rate, int seconds) throws Exception {
@@ -298,6 +331,7 @@ public final class FanoutBench {
     awaitCount(tally.warm, warmEvents * subscribers);
 
     long cpu = cpuMicros();
+    long noJit = cpuMicrosWithoutJit();
     long self = cpuMicros(ProcessHandle.current().pid());
     long started = System.nanoTime();
     Tally replies = new Tally();
@@ -306,6 +340,7 @@ public final class FanoutBench {
     awaitCount(tally.measured, expected);
     double elapsed = (System.nanoTime() - started) / 1e9;
     long used = cpuMicros() - cpu;
+    long usedNoJit = cpuMicrosWithoutJit() - noJit;
     long generator = cpuMicros(ProcessHandle.current().pid()) - self;
     long made = tally.measured.sum();
     JsonObject result = new JsonObject().put("phase", "fanout").put("subscribers", subscribers).put("rate", rate)
@@ -314,6 +349,8 @@ public final class FanoutBench {
         .put("p50_ms", tally.percentileMs(0.50)).put("p99_ms", tally.percentileMs(0.99))
         .put("server_cpu_us_per_delivery", round1((double) used / Math.max(1, made)))
         .put("server_cpu_us", used)
+        .put("server_cpu_us_per_delivery_without_jit", round1((double) usedNoJit / Math.max(1, made)))
+        .put("server_cpu_us_without_jit", usedNoJit)
         .put("publish_p50_ms", replies.percentileMs(0.5)).put("publish_p99_ms", replies.percentileMs(0.99))
         .put("server_cpu_cores", round1(used / 1e6 / elapsed))
         .put("load_generator_cpu_cores", round1(generator / 1e6 / elapsed))
