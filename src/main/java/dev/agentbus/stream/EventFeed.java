@@ -7,7 +7,6 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.StreamEnd;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Comparator;
@@ -18,7 +17,8 @@ import java.util.function.Predicate;
  * One subscriber's view of a session's events: replay from the store after a cursor, then live
  * from the bus, with no gap and no duplicate across the handover.
  *
- * <p>It subscribes first and buffers live events while replaying. Events are delivered strictly
+ * <p>It subscribes first (joins its event loop's {@link SessionHub}: one bus consumer per session
+ * there, live events shared by all its feeds) and buffers live events while replaying. Events are delivered strictly
  * in {@code seq} order: an old {@code seq} is dropped, the next one is delivered, and a gap makes
  * it read the store again (every {@code seq} below an announced one is durable, see the event
  * log). The live buffer is bounded; a subscriber that falls too far behind is ended with a reason
@@ -28,7 +28,7 @@ public final class EventFeed {
   /** Where the feed delivers. */
   public interface Subscriber {
     /** Delivers one event; false means the subscriber could not keep up and the feed must stop. */
-    boolean deliver(JsonObject event);
+    boolean deliver(SharedEvent event);
 
     /** Whether the subscriber can take more right now (used to pace the replay). */
     boolean writable();
@@ -48,8 +48,8 @@ public final class EventFeed {
   private final int pageSize;
   private final int maxBuffered;
   private final Subscriber subscriber;
-  private final PriorityQueue<JsonObject> live = new PriorityQueue<>(Comparator.comparingLong(e -> e.getLong("seq")));
-  private MessageConsumer<JsonObject> consumer;
+  private final PriorityQueue<SharedEvent> live = new PriorityQueue<>(Comparator.comparingLong(SharedEvent::seq));
+  private SessionHub.Membership membership;
   private long cursor;
   private boolean fetching;
   private boolean gapFill;
@@ -69,9 +69,18 @@ public final class EventFeed {
   }
 
   public void start() {
-    consumer = vertx.eventBus().consumer(Addresses.sessionEvents(sessionId), message -> onLive(message.body()));
+    membership = SessionHub.of(vertx, vertx.getOrCreateContext()).join(sessionId, this::onLive);
     fetching = true;
-    consumer.completion().onSuccess(registered -> fetch()).onFailure(failure -> finish(StreamEnd.ERROR));
+    membership.ready().onComplete(registered -> {
+      if (closed) {
+        return;
+      }
+      if (registered.succeeded()) {
+        fetch();
+      } else {
+        finish(StreamEnd.ERROR);
+      }
+    });
   }
 
   public long cursor() {
@@ -82,8 +91,8 @@ public final class EventFeed {
   public void close() {
     if (!closed) {
       closed = true;
-      if (consumer != null) {
-        consumer.unregister();
+      if (membership != null) {
+        membership.leave();
       }
       if (onClosed != null) {
         onClosed.run();
@@ -105,7 +114,7 @@ public final class EventFeed {
     return this;
   }
 
-  private void onLive(JsonObject event) {
+  private void onLive(SharedEvent event) {
     if (closed) {
       return;
     }
@@ -140,7 +149,7 @@ public final class EventFeed {
   private void deliverPage(JsonObject page, int from, long before) {
     JsonArray items = page.getJsonArray("data");
     for (int i = from; i < items.size(); i++) {
-      if (!deliver(items.getJsonObject(i)) || closed) {
+      if (!deliver(new SharedEvent(items.getJsonObject(i))) || closed) {
         return;
       }
       if (i + 1 < items.size() && !subscriber.writable()) {
@@ -169,8 +178,8 @@ public final class EventFeed {
 
   private void drainLive() {
     while (!closed && !live.isEmpty()) {
-      JsonObject next = live.peek();
-      long seq = next.getLong("seq");
+      SharedEvent next = live.peek();
+      long seq = next.seq();
       if (seq <= cursor) {
         live.poll();
       } else if (seq == cursor + 1 || gapFill) {
@@ -187,12 +196,13 @@ public final class EventFeed {
     }
   }
 
-  private boolean deliver(JsonObject event) {
-    long seq = event.getLong("seq");
+  private boolean deliver(SharedEvent shared) {
+    long seq = shared.seq();
+    JsonObject event = shared.json();
     if (seq <= cursor) {
       return true;
     }
-    if (filter.test(event) && !subscriber.deliver(event)) {
+    if (filter.test(event) && !subscriber.deliver(shared)) {
       // Not delivered: the cursor (the resume point handed to the subscriber) stays on the last event it took.
       finish(StreamEnd.OVERFLOW);
       return false;

@@ -93,7 +93,7 @@ public final class Follower {
     EventFeed feed = new EventFeed(vertx, follow.sessionId(), follow.afterSeq(), follow.filter(), follow::endsWith,
         settings.replayPage(), settings.maxQueuedFrames(), new EventFeed.Subscriber() {
           @Override
-          public boolean deliver(JsonObject event) {
+          public boolean deliver(SharedEvent event) {
             return transport.write(format.frames(event));
           }
 

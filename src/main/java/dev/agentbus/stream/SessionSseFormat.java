@@ -20,7 +20,14 @@ public final class SessionSseFormat implements StreamFormat {
 
   @Override
   public String frames(JsonObject event) {
-    return "id: " + event.getLong("seq") + "\nevent: " + event.getString("event_type") + "\ndata: " + event.encode() + "\n\n";
+    return frames(new SharedEvent(event));
+  }
+
+  /** Stateless: a live event's block is built once and shared by every subscriber on the event loop. */
+  @Override
+  public String frames(SharedEvent event) {
+    return event.frames(SessionSseFormat.class, e -> "id: " + e.seq() + "\nevent: " + e.json().getString("event_type")
+        + "\ndata: " + e.encoded() + "\n\n");
   }
 
   @Override

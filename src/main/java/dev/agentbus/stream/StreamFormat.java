@@ -20,6 +20,16 @@ public interface StreamFormat {
   /** The frames of one event. */
   String frames(JsonObject event);
 
+  /**
+   * The frames of one event as feeds hold it. A stateless format (its frames depend on the event
+   * only) overrides this to build them once per shared event ({@link SharedEvent#frames}), so
+   * every subscriber of the session on an event loop is sent the same string; a format with
+   * per-stream state keeps this default.
+   */
+  default String frames(SharedEvent event) {
+    return frames(event.json());
+  }
+
   /** What is sent when the feed ends for {@code reason}; {@code lastSeq} is the last event the client was sent. */
   default String closing(StreamEnd reason, long lastSeq) {
     return "";
