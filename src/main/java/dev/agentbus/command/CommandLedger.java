@@ -89,11 +89,17 @@ public final class CommandLedger {
     return next;
   }
 
+  /**
+   * The conditional update, as {@code {_id, status: <one status>}} equality filters tried in turn
+   * (the unique {@code (_id, status)} index serves each on the embedded store, which cannot use an
+   * index for {@code status: {$in}}). Status only moves forward (pending → executing → final), so
+   * for {@code from = [pending, executing]} the tries executing, pending, executing are enough: a
+   * command that was pending at the first try and moved on before the second is executing or
+   * final at the third. A finish from executing, the common case, takes one request.
+   */
   private Future<JsonObject> update(String commandId, List<String> from, JsonObject set, String eventType) {
-    JsonObject query = new JsonObject().put("_id", commandId)
-        .put("status", new JsonObject().put("$in", new JsonArray(from)));
-    return mongo.findOneAndUpdateWithOptions(COMMANDS, query, new JsonObject().put("$set", set),
-            new FindOptions(), new UpdateOptions().setReturningNewDocument(true))
+    List<String> tries = from.size() == 1 ? from : List.of(CommandStatus.EXECUTING, CommandStatus.PENDING, CommandStatus.EXECUTING);
+    return tryUpdate(commandId, tries, 0, set)
         .compose(doc -> doc == null ? Future.succeededFuture() : announce(doc, eventType)
             .otherwise(failure -> {
               // The transition is durable; only its event is missing. Say so rather than fail the command.
@@ -104,9 +110,20 @@ public final class CommandLedger {
             .map(doc));
   }
 
+  private Future<JsonObject> tryUpdate(String commandId, List<String> tries, int index, JsonObject set) {
+    if (index == tries.size()) {
+      return Future.succeededFuture();
+    }
+    JsonObject query = new JsonObject().put("_id", commandId).put("status", tries.get(index));
+    return mongo.findOneAndUpdateWithOptions(COMMANDS, query, new JsonObject().put("$set", set),
+            new FindOptions(), new UpdateOptions().setReturningNewDocument(true))
+        .compose(doc -> doc != null ? Future.succeededFuture(doc) : tryUpdate(commandId, tries, index + 1, set));
+  }
+
+  /** Read by {@code _id} (its index on every store), then the session is checked here. */
   Future<JsonObject> find(String sessionId, String commandId) {
-    return mongo.findOne(COMMANDS, new JsonObject().put("_id", commandId).put("session_id", sessionId), null)
-        .compose(doc -> doc == null
+    return findById(commandId)
+        .compose(doc -> doc == null || !sessionId.equals(doc.getString("session_id"))
             ? Future.failedFuture(BusError.notFound(ErrorCode.COMMAND_NOT_FOUND, "Command", "command_id", commandId))
             : Future.succeededFuture(doc));
   }
@@ -157,9 +174,15 @@ public final class CommandLedger {
     return Store.removeSession(mongo, COMMANDS, sessionId);
   }
 
-  /** A session's commands in id order, and the reaper's scan of unfinished commands by node. */
+  /**
+   * The transitions' {@code (_id, status)} (unique because {@code _id} is; the embedded store
+   * uses it for the equality filter of each try), a session's commands in id order, and the
+   * reaper's scan of unfinished commands by node.
+   */
   public static Future<Void> ensureIndexes(MongoClient mongo) {
     return Future.all(List.of(
+        mongo.createIndexWithOptions(COMMANDS, new JsonObject().put("_id", 1).put("status", 1),
+            new io.vertx.ext.mongo.IndexOptions().unique(true).name("id_status")),
         Store.index(mongo, COMMANDS, new JsonObject().put("session_id", 1).put("_id", 1), "session_commands"),
         Store.index(mongo, COMMANDS, new JsonObject().put("status", 1).put("node_id", 1), "status_node")))
         .mapEmpty();
