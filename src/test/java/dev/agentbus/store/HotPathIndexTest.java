@@ -107,6 +107,33 @@ class HotPathIndexTest {
     assertThat(store.scansOf(HOT)).isEmpty();
   }
 
+  @Test
+  @DisplayName("engine prompts resolve the session's newest engine and read the conversation's history without a scan")
+  void enginePromptsScanNothing() {
+    node = startNode();
+    HttpCalls http = new HttpCalls(node);
+    String sessionId = node.createSession();
+    store.clear();
+
+    assertThat(prompt(http, sessionId, "first, on the default engine").getString("status")).isEqualTo("completed");
+    for (int i = 0; i < 2; i++) {
+      HttpResponse<Buffer> engine = http.post("/engines", new JsonObject().put("session_id", sessionId).put("engine_type", "dummy"));
+      assertThat(engine.statusCode()).as(engine.bodyAsString()).isEqualTo(201);
+    }
+    assertThat(prompt(http, sessionId, "second, on the newest engine").getString("status")).isEqualTo("completed");
+    assertThat(prompt(http, sessionId, "third, with two runs of history").getString("status")).isEqualTo("completed");
+
+    assertThat(store.scansOf(List.of("sessions", "events", "commands", "messages", "conversation_tails", "engines",
+        "session_newest_engine"))).isEmpty();
+  }
+
+  private static JsonObject prompt(HttpCalls http, String sessionId, String text) {
+    HttpResponse<Buffer> ran = http.post("/sessions/" + sessionId + "/commands?wait=10", new JsonObject()
+        .put("command_type", "engine.prompt").put("parameters", new JsonObject().put("prompt", text)));
+    assertThat(ran.statusCode()).as(ran.bodyAsString()).isEqualTo(200);
+    return ran.bodyAsJsonObject();
+  }
+
   private static JsonObject publish(HttpCalls http, String sessionId, int i) {
     HttpResponse<Buffer> published = http.post("/sessions/" + sessionId + "/events",
         new JsonObject().put("event_type", "note").put("data", new JsonObject().put("i", i)));
