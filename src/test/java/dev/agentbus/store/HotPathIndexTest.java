@@ -127,6 +127,30 @@ class HotPathIndexTest {
         "session_newest_engine"))).isEmpty();
   }
 
+  @Test
+  @DisplayName("the reaper's sweeps read the small set of unfinished commands, never the commands' history")
+  void reaperReadsOnlyTheOpenSet() throws InterruptedException {
+    node = TestNode.start(new JsonObject()
+        .put("mongodb", new JsonObject().put("uri", store.uri()))
+        .put("commands", new JsonObject().put("reaper_period_ms", 200)));
+    HttpCalls http = new HttpCalls(node);
+    String sessionId = node.createSession();
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<Buffer> ran = http.post("/sessions/" + sessionId + "/commands?wait=5",
+          new JsonObject().put("command_type", "echo").put("parameters", new JsonObject().put("n", i)));
+      assertThat(ran.bodyAsJsonObject().getString("status")).isEqualTo("completed");
+    }
+    store.clear();
+
+    // Two sweeps (each reads the open set twice): the condition, polled, not a fixed wait.
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (store.scansOf(List.of("open_commands")).size() < 4 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(store.scansOf(List.of("open_commands"))).hasSizeGreaterThanOrEqualTo(4);
+    assertThat(store.scansOf(List.of("commands"))).isEmpty();
+  }
+
   private static JsonObject prompt(HttpCalls http, String sessionId, String text) {
     HttpResponse<Buffer> ran = http.post("/sessions/" + sessionId + "/commands?wait=10", new JsonObject()
         .put("command_type", "engine.prompt").put("parameters", new JsonObject().put("prompt", text)));
