@@ -60,6 +60,8 @@ class NodeShutdownTest {
       CommandClient commands = new CommandClient(second);
       JsonObject lost = commands.awaitStatus(session, running, "failed");
       assertThat(lost.getJsonObject("error").getString("code")).isEqualTo("NODE_LOST");
+      // The status is stored first, then its event (invariant 6): wait for the event, then expect exactly one.
+      await().atMost(CommandClient.PATIENCE).until(() -> !commands.events(session, running, "command.failed").isEmpty());
       assertThat(commands.events(session, running, "command.failed")).hasSize(1);
 
       String fast = commands.dummyEngine(session, 1, "after the restart");

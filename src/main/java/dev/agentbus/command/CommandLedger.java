@@ -33,6 +33,13 @@ public final class CommandLedger {
    * request_id, node_id, batch_id?, batch_index?}}.
    */
   public static final String COMMANDS = "commands";
+  /**
+   * The unfinished commands only, {@code {_id, session_id, command_type, node_id, deadline_ms}}:
+   * what the reaper, the busy check and a session's cancel read, so they never walk the history.
+   * Written with the command (in parallel), removed once it is final (in parallel with its event);
+   * an entry left behind is removed when a finish finds its command already final.
+   */
+  static final String OPEN = "open_commands";
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CommandLedger.class);
   private final Vertx vertx;
@@ -51,12 +58,17 @@ public final class CommandLedger {
    */
   Future<Void> accept(List<JsonObject> docs) {
     List<BulkOperation> inserts = docs.stream().map(BulkOperation::createInsert).toList();
-    JsonArray ids = new JsonArray(docs.stream().map(doc -> doc.getString("_id")).toList());
-    return mongo.bulkWrite(COMMANDS, inserts)
+    List<BulkOperation> opens = docs.stream().map(doc -> BulkOperation.createInsert(new JsonObject()
+        .put("_id", doc.getString("_id")).put("session_id", doc.getString("session_id"))
+        .put("command_type", doc.getString("command_type")).put("node_id", doc.getString("node_id"))
+        .put("deadline_ms", doc.getValue("deadline_ms")))).toList();
+    JsonObject byIds = new JsonObject().put("_id", new JsonObject().put("$in",
+        new JsonArray(docs.stream().map(doc -> doc.getString("_id")).toList())));
+    return Future.all(mongo.bulkWrite(COMMANDS, inserts), mongo.bulkWrite(OPEN, opens))
         .compose(written -> Future.all(docs.stream().map(doc -> announce(doc, EventTypes.COMMAND_ACCEPTED)
-                .onSuccess(event -> doc.put("accepted_seq", event.getLong("seq")))).toList())
-            .recover(failure -> mongo.removeDocuments(COMMANDS, new JsonObject().put("_id", new JsonObject().put("$in", ids)))
-                .transform(undone -> Future.failedFuture(failure))))
+                .onSuccess(event -> doc.put("accepted_seq", event.getLong("seq")))).toList()))
+        .recover(failure -> Future.join(mongo.removeDocuments(COMMANDS, byIds), mongo.removeDocuments(OPEN, byIds))
+            .transform(undone -> Future.failedFuture(failure)))
         .mapEmpty();
   }
 
@@ -89,11 +101,26 @@ public final class CommandLedger {
     return next;
   }
 
+  /**
+   * The conditional update, as {@code {_id, status: <one status>}} equality filters tried in turn
+   * (the unique {@code (_id, status)} index serves each on the embedded store, which cannot use an
+   * index for {@code status: {$in}}). Status only moves forward (pending → executing → final), so
+   * for {@code from = [pending, executing]} the tries executing, pending, executing are enough: a
+   * command that was pending at the first try and moved on before the second is executing or
+   * final at the third. A finish from executing, the common case, takes one request.
+   */
   private Future<JsonObject> update(String commandId, List<String> from, JsonObject set, String eventType) {
-    JsonObject query = new JsonObject().put("_id", commandId)
-        .put("status", new JsonObject().put("$in", new JsonArray(from)));
-    return mongo.findOneAndUpdateWithOptions(COMMANDS, query, new JsonObject().put("$set", set),
-            new FindOptions(), new UpdateOptions().setReturningNewDocument(true))
+    List<String> tries = from.size() == 1 ? from : List.of(CommandStatus.EXECUTING, CommandStatus.PENDING, CommandStatus.EXECUTING);
+    boolean finishing = CommandStatus.isFinal(set.getString("status"));
+    return tryUpdate(commandId, tries, 0, set)
+        .compose(doc -> {
+          if (finishing) {
+            // Final now (or already): it leaves the open set, alongside its event.
+            mongo.removeDocument(OPEN, new JsonObject().put("_id", commandId))
+                .onFailure(failure -> LOG.warn("command {} stays in the open set until a later finish", commandId, failure));
+          }
+          return Future.succeededFuture(doc);
+        })
         .compose(doc -> doc == null ? Future.succeededFuture() : announce(doc, eventType)
             .otherwise(failure -> {
               // The transition is durable; only its event is missing. Say so rather than fail the command.
@@ -104,9 +131,20 @@ public final class CommandLedger {
             .map(doc));
   }
 
+  private Future<JsonObject> tryUpdate(String commandId, List<String> tries, int index, JsonObject set) {
+    if (index == tries.size()) {
+      return Future.succeededFuture();
+    }
+    JsonObject query = new JsonObject().put("_id", commandId).put("status", tries.get(index));
+    return mongo.findOneAndUpdateWithOptions(COMMANDS, query, new JsonObject().put("$set", set),
+            new FindOptions(), new UpdateOptions().setReturningNewDocument(true))
+        .compose(doc -> doc != null ? Future.succeededFuture(doc) : tryUpdate(commandId, tries, index + 1, set));
+  }
+
+  /** Read by {@code _id} (its index on every store), then the session is checked here. */
   Future<JsonObject> find(String sessionId, String commandId) {
-    return mongo.findOne(COMMANDS, new JsonObject().put("_id", commandId).put("session_id", sessionId), null)
-        .compose(doc -> doc == null
+    return findById(commandId)
+        .compose(doc -> doc == null || !sessionId.equals(doc.getString("session_id"))
             ? Future.failedFuture(BusError.notFound(ErrorCode.COMMAND_NOT_FOUND, "Command", "command_id", commandId))
             : Future.succeededFuture(doc));
   }
@@ -115,14 +153,13 @@ public final class CommandLedger {
     return mongo.findOne(COMMANDS, new JsonObject().put("_id", commandId), null);
   }
 
-  /** The ids of a session's unfinished commands (of {@code commandType}, unless null), oldest first. */
+  /** The ids of a session's unfinished commands (of {@code commandType}, unless null), oldest first (from the open set). */
   Future<List<JsonObject>> unfinished(String sessionId, String commandType) {
-    JsonObject query = new JsonObject().put("session_id", sessionId).put("status",
-        new JsonObject().put("$in", new JsonArray().add(CommandStatus.PENDING).add(CommandStatus.EXECUTING)));
+    JsonObject query = new JsonObject().put("session_id", sessionId);
     if (commandType != null) {
       query.put("command_type", commandType);
     }
-    return mongo.findWithOptions(COMMANDS, query,
+    return mongo.findWithOptions(OPEN, query,
         new FindOptions().setFields(new JsonObject().put("_id", 1)).setSort(new JsonObject().put("_id", 1)));
   }
 
@@ -154,14 +191,22 @@ public final class CommandLedger {
 
   /** Removes every command of a (deleted) session; the number removed. */
   Future<Long> purge(String sessionId) {
-    return Store.removeSession(mongo, COMMANDS, sessionId);
+    return Store.removeSession(mongo, OPEN, sessionId).compose(open -> Store.removeSession(mongo, COMMANDS, sessionId));
   }
 
-  /** A session's commands in id order, and the reaper's scan of unfinished commands by node. */
+  /**
+   * The transitions' {@code (_id, status)} (unique because {@code _id} is; the embedded store
+   * uses it for the equality filter of each try), a session's commands in id order, and the
+   * open set's sweeps (on a real MongoDB; the open set is small on the embedded store).
+   */
   public static Future<Void> ensureIndexes(MongoClient mongo) {
     return Future.all(List.of(
+        mongo.createIndexWithOptions(COMMANDS, new JsonObject().put("_id", 1).put("status", 1),
+            new io.vertx.ext.mongo.IndexOptions().unique(true).name("id_status")),
         Store.index(mongo, COMMANDS, new JsonObject().put("session_id", 1).put("_id", 1), "session_commands"),
-        Store.index(mongo, COMMANDS, new JsonObject().put("status", 1).put("node_id", 1), "status_node")))
+        Store.index(mongo, OPEN, new JsonObject().put("session_id", 1).put("command_type", 1), "session_type"),
+        Store.index(mongo, OPEN, new JsonObject().put("node_id", 1), "node"),
+        Store.index(mongo, OPEN, new JsonObject().put("deadline_ms", 1), "deadline")))
         .mapEmpty();
   }
 

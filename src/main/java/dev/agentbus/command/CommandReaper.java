@@ -37,18 +37,16 @@ final class CommandReaper {
   }
 
   void sweep() {
-    JsonArray unfinished = new JsonArray().add(CommandStatus.PENDING).add(CommandStatus.EXECUTING);
-    JsonObject orphaned = new JsonObject().put("status", new JsonObject().put("$in", unfinished))
-        .put("node_id", new JsonObject().put("$nin", new JsonArray(Nodes.live(vertx))));
-    JsonObject overdue = new JsonObject().put("status", new JsonObject().put("$in", unfinished))
-        .put("deadline_ms", new JsonObject().put("$lt", System.currentTimeMillis() - DEADLINE_GRACE_MS));
+    // The open set holds only unfinished commands, so these walk it, never the history.
+    JsonObject orphaned = new JsonObject().put("node_id", new JsonObject().put("$nin", new JsonArray(Nodes.live(vertx))));
+    JsonObject overdue = new JsonObject().put("deadline_ms", new JsonObject().put("$lt", System.currentTimeMillis() - DEADLINE_GRACE_MS));
     FindOptions ids = new FindOptions().setLimit(BATCH).setFields(new JsonObject().put("_id", 1));
-    mongo.findWithOptions(CommandLedger.COMMANDS, orphaned, ids).onSuccess(docs -> docs.forEach(doc -> {
+    mongo.findWithOptions(CommandLedger.OPEN, orphaned, ids).onSuccess(docs -> docs.forEach(doc -> {
       LOG.warn("command {} lost its node; failing it with NODE_LOST", doc.getString("_id"));
       finisher.finish(doc.getString("_id"), CommandStatus.FAILED,
           new BusError(ErrorCode.NODE_LOST, "The node running this command left the cluster").toJson());
     }));
-    mongo.findWithOptions(CommandLedger.COMMANDS, overdue, ids).onSuccess(docs -> docs.forEach(doc ->
+    mongo.findWithOptions(CommandLedger.OPEN, overdue, ids).onSuccess(docs -> docs.forEach(doc ->
         finisher.finish(doc.getString("_id"), CommandStatus.TIMED_OUT,
             new BusError(ErrorCode.TIMEOUT, "Command exceeded its timeout").toJson())));
   }

@@ -90,9 +90,8 @@ public class ConversationVerticle extends VerticleBase {
   }
 
   private Future<Void> requireMessage(String sessionId, String messageId) {
-    return mongo.findOne(MessageStore.MESSAGES, new JsonObject().put("_id", messageId).put("session_id", sessionId),
-            new JsonObject().put("_id", 1))
-        .compose(doc -> doc != null ? Future.succeededFuture()
+    return mongo.findOne(MessageStore.MESSAGES, new JsonObject().put("_id", messageId), new JsonObject().put("session_id", 1))
+        .compose(doc -> doc != null && sessionId.equals(doc.getString("session_id")) ? Future.succeededFuture()
             : Future.failedFuture(BusError.invalid("before", "is not the id of a message of this conversation")));
   }
 

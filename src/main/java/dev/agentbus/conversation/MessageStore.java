@@ -4,9 +4,11 @@ import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.MongoClient;
+import io.vertx.ext.mongo.UpdateOptions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +27,15 @@ public final class MessageStore {
   public static final String MESSAGES = "messages";
   /** External conversations: {@code {_id: "<company_id>/<conversation_id>", session_id, user_id, company_id, created_at}}. */
   public static final String CONVERSATIONS = "conversations";
+  /**
+   * The ids of each session's newest messages, so an engine run's history is two reads by
+   * {@code _id} instead of a sort over every message: {@code {_id: "<session_id>", ids: [the
+   * newest TAIL message ids, oldest first]}}. Written before the message itself, so every stored
+   * message is in it (an id whose insert failed is simply not found).
+   */
+  public static final String TAILS = "conversation_tails";
+  /** How many ids a tail keeps; {@link #recent} with a larger limit reads the messages by session instead. */
+  static final int TAIL = 200;
 
   private final MongoClient mongo;
 
@@ -40,25 +51,40 @@ public final class MessageStore {
   /** Stores one message ({@code _id} and {@code created_at} added to the given fields) and returns its document. */
   Future<JsonObject> append(JsonObject message) {
     JsonObject doc = message.copy().put("_id", Ids.next("msg")).put("created_at", Times.now());
-    return mongo.insert(MESSAGES, doc).map(id -> doc);
+    JsonObject push = new JsonObject().put("$push", new JsonObject().put("ids",
+        new JsonObject().put("$each", new JsonArray().add(doc.getString("_id"))).put("$slice", -TAIL)));
+    return mongo.updateCollectionWithOptions(TAILS, new JsonObject().put("_id", doc.getString("session_id")), push,
+            new UpdateOptions().setUpsert(true))
+        .compose(tailed -> mongo.insert(MESSAGES, doc))
+        .map(id -> doc);
   }
 
-  /** The newest {@code limit} stored messages of a session, oldest first. */
+  /** The newest {@code limit} stored messages of a session, oldest first: its tail's ids, then those messages, by {@code _id}. */
   Future<List<JsonObject>> recent(String sessionId, int limit) {
-    return mongo.findWithOptions(MESSAGES, new JsonObject().put("session_id", sessionId),
-            new FindOptions().setSort(new JsonObject().put("_id", -1)).setLimit(limit))
-        .map(docs -> {
-          List<JsonObject> oldestFirst = new ArrayList<>(docs);
-          java.util.Collections.reverse(oldestFirst);
-          return oldestFirst;
-        });
+    if (limit > TAIL) {
+      return mongo.findWithOptions(MESSAGES, new JsonObject().put("session_id", sessionId),
+              new FindOptions().setSort(new JsonObject().put("_id", -1)).setLimit(limit))
+          .map(docs -> docs.stream().sorted(BY_ID).toList());
+    }
+    return mongo.findOne(TAILS, new JsonObject().put("_id", sessionId), null).compose(tail -> {
+      List<Object> ids = tail == null ? List.of() : tail.getJsonArray("ids", new JsonArray()).getList();
+      if (ids.isEmpty()) {
+        return Future.succeededFuture(List.of());
+      }
+      JsonArray newest = new JsonArray(new ArrayList<>(ids.subList(Math.max(0, ids.size() - limit), ids.size())));
+      return mongo.find(MESSAGES, new JsonObject().put("_id", new JsonObject().put("$in", newest)))
+          .map(docs -> docs.stream().sorted(BY_ID).toList());
+    });
   }
+
+  private static final java.util.Comparator<JsonObject> BY_ID = java.util.Comparator.comparing(doc -> doc.getString("_id"));
 
   /** Removes a deleted session's messages and conversation mapping: {@code {messages: n, conversations: n}}. */
   Future<JsonObject> purge(String sessionId) {
     Future<Long> messages = Store.removeSession(mongo, MESSAGES, sessionId);
     Future<Long> conversations = Store.removeSession(mongo, CONVERSATIONS, sessionId);
-    return Future.all(messages, conversations)
+    Future<?> tail = mongo.removeDocument(TAILS, new JsonObject().put("_id", sessionId));
+    return Future.all(messages, conversations, tail)
         .map(done -> new JsonObject().put("messages", messages.result()).put("conversations", conversations.result()));
   }
 }

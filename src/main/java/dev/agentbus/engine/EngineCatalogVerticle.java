@@ -47,7 +47,9 @@ public class EngineCatalogVerticle extends VerticleBase {
         Bus.serve(vertx, Addresses.ENGINE_RESOLVE, (body, h) -> resolve(body, h.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.ENGINE_EXECUTE, (body, h) -> execute(body, h.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.ENGINE_PURGE_SESSION, (body, h) -> Store.removeSession(mongo, EngineStore.ENGINES,
-            body.getString("session_id")).map(removed -> new JsonObject().put("engines", removed))).completion()));
+            body.getString("session_id")).compose(removed -> mongo.removeDocument(EngineStore.NEWEST,
+                new JsonObject().put("_id", body.getString("session_id"))).map(pointer -> new JsonObject().put("engines", removed))))
+            .completion()));
   }
 
   private Future<JsonObject> create(JsonObject body, String requestId) {
@@ -68,7 +70,9 @@ public class EngineCatalogVerticle extends VerticleBase {
         .put("created_at", Times.now());
     return Sessions.require(vertx, body.getString("session_id"), requestId)
         .compose(session -> mongo.insert(EngineStore.ENGINES, doc))
-        .map(id -> toEngine(doc));
+        .compose(id -> mongo.updateCollectionWithOptions(EngineStore.NEWEST, new JsonObject().put("_id", doc.getString("session_id")),
+            new JsonObject().put("$set", new JsonObject().put("engine_id", doc.getString("_id"))), new io.vertx.ext.mongo.UpdateOptions().setUpsert(true)))
+        .map(updated -> toEngine(doc));
   }
 
   private String defaultModel(String type) {
@@ -121,9 +125,7 @@ public class EngineCatalogVerticle extends VerticleBase {
             return withSettings(null, llmConfig).put("agent_id", agentId);
           });
     } else {
-      base = mongo.findWithOptions(EngineStore.ENGINES, new JsonObject().put("session_id", sessionId),
-              new FindOptions().setSort(new JsonObject().put("created_at", -1)).setLimit(1))
-          .map(docs -> docs.isEmpty() ? withSettings(null, new JsonObject()) : toEngine(docs.get(0)));
+      base = newest(sessionId).map(doc -> doc == null ? withSettings(null, new JsonObject()) : toEngine(doc));
     }
     JsonObject overrides = body.getJsonObject("llm_config");
     return base.map(engine -> overrides == null ? engine : withSettings(engine, overrides));
@@ -174,6 +176,25 @@ public class EngineCatalogVerticle extends VerticleBase {
         .compose(removed -> removed == null || removed.getRemovedCount() == 0
             ? Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId))
             : Future.succeededFuture(new JsonObject().put("engine_id", engineId).put("status", "deleted")));
+  }
+
+  /**
+   * A session's newest engine (null when it has none): its {@link EngineStore#NEWEST} pointer,
+   * then the engine, both by {@code _id}. Only when the pointer names an engine that is gone
+   * (deleted) is the session's newest engine looked up by {@code session_id} (a scan on the
+   * embedded store), and the pointer repaired or removed.
+   */
+  private Future<JsonObject> newest(String sessionId) {
+    JsonObject pointerId = new JsonObject().put("_id", sessionId);
+    return mongo.findOne(EngineStore.NEWEST, pointerId, null).compose(pointer -> pointer == null ? Future.succeededFuture()
+        : mongo.findOne(EngineStore.ENGINES, new JsonObject().put("_id", pointer.getString("engine_id")), null)
+            .compose(engine -> engine != null ? Future.succeededFuture(engine)
+                : mongo.findWithOptions(EngineStore.ENGINES, new JsonObject().put("session_id", sessionId),
+                        new FindOptions().setSort(new JsonObject().put("created_at", -1)).setLimit(1))
+                    .compose(docs -> (docs.isEmpty() ? mongo.removeDocument(EngineStore.NEWEST, pointerId).mapEmpty()
+                        : mongo.updateCollection(EngineStore.NEWEST, pointerId,
+                            new JsonObject().put("$set", new JsonObject().put("engine_id", docs.get(0).getString("_id")))).mapEmpty())
+                        .map(repaired -> docs.isEmpty() ? null : docs.get(0)))));
   }
 
   /** The public engine: {@code {engine_id, engine_type, model_name, session_id, configuration, status, created_at}}. */

@@ -13,6 +13,12 @@ public final class EngineStore {
   private EngineStore() {}
 
   public static final String ENGINES = "engines";
+  /**
+   * Each session's newest engine, so a prompt without {@code engine_id} resolves by {@code _id}:
+   * {@code {_id: "<session_id>", engine_id}}, set after an engine is stored (two engines created
+   * in one session at the same instant may leave the older one named).
+   */
+  public static final String NEWEST = "session_newest_engine";
 
   /** A session's newest engine (what a prompt without engine_id runs on). */
   public static Future<Void> ensureIndexes(MongoClient mongo) {

@@ -14,7 +14,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.MongoClient;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -110,28 +109,69 @@ public class EventLogVerticle extends VerticleBase {
         .onFailure(failure -> batch.forEach(p -> p.stored().fail(failure)));
   }
 
+  /** Ids read per request by a filtered list (it walks the session's log in these steps). */
+  private static final int FILTERED_STEP = 200;
+
+  /**
+   * A page of a session's events after {@code after_seq}. {@code seq} is gapless and event ids
+   * derive from it, so the page is read as {@code _id: {$in: [the next ids]}} (the {@code _id}
+   * index on every store, never a range over the whole collection). With {@code event_type} or
+   * {@code command_id} the session's log is walked in steps of {@value #FILTERED_STEP} ids and
+   * filtered here: the cost grows with that session's events, not with the store.
+   */
   private Future<JsonObject> list(JsonObject body, String requestId) {
     String sessionId = body.getString("session_id");
     int limit = body.getInteger("limit", 50);
-    JsonObject query = new JsonObject().put("session_id", sessionId)
-        .put("seq", new JsonObject().put("$gt", body.getLong("after_seq", 0L)));
-    copyIfPresent(body, query, "event_type");
-    copyIfPresent(body, query, "command_id");
-    FindOptions options = new FindOptions().setSort(new JsonObject().put("seq", 1))
-        .setSkip(body.getInteger("offset", 0)).setLimit(limit + 1);
+    int offset = body.getInteger("offset", 0);
+    long afterSeq = body.getLong("after_seq", 0L);
+    String eventType = body.getString("event_type");
+    String commandId = body.getString("command_id");
     return Sessions.require(vertx, sessionId, requestId)
-        .compose(session -> mongo.findWithOptions(EventStore.EVENTS, query, options))
+        .compose(session -> eventType == null && commandId == null
+            ? range(sessionId, afterSeq + offset + 1, limit + 1)
+            : filtered(sessionId, afterSeq + 1, doc -> (eventType == null || eventType.equals(doc.getString("event_type")))
+                && (commandId == null || commandId.equals(doc.getString("command_id"))), offset, limit + 1, new ArrayList<>()))
         .map(docs -> Pages.of(docs.stream().map(SeqWriter::toEvent).toList(), limit,
             last -> String.valueOf(last.getLong("seq"))));
   }
 
+  /** The stored events {@code from, from + 1, ...} (at most {@code count}), in seq order; fewer at the log's end. */
+  private Future<List<JsonObject>> range(String sessionId, long from, int count) {
+    List<Long> seqs = new ArrayList<>(count);
+    for (long seq = from; seq < from + count; seq++) {
+      seqs.add(seq);
+    }
+    return mongo.find(EventStore.EVENTS, SeqWriter.idsOf(sessionId, seqs))
+        .map(docs -> docs.stream().filter(doc -> sessionId.equals(doc.getString("session_id")))
+            .sorted(java.util.Comparator.comparingLong(doc -> doc.getLong("seq"))).toList());
+  }
+
+  private Future<List<JsonObject>> filtered(String sessionId, long from, java.util.function.Predicate<JsonObject> matches,
+      int skip, int count, List<JsonObject> out) {
+    return range(sessionId, from, FILTERED_STEP).compose(docs -> {
+      int toSkip = skip;
+      for (JsonObject doc : docs) {
+        if (matches.test(doc)) {
+          if (toSkip > 0) {
+            toSkip--;
+          } else if (out.size() < count) {
+            out.add(doc);
+          }
+        }
+      }
+      return out.size() >= count || docs.size() < FILTERED_STEP
+          ? Future.succeededFuture(out)
+          : filtered(sessionId, from + FILTERED_STEP, matches, toSkip, count, out);
+    });
+  }
+
+  /** Read by {@code _id} (its index on every store), then the session is checked here. */
   private Future<JsonObject> get(JsonObject body, String requestId) {
     String sessionId = body.getString("session_id");
     String eventId = body.getString("event_id");
     return Sessions.require(vertx, sessionId, requestId)
-        .compose(session -> mongo.findOne(EventStore.EVENTS,
-            new JsonObject().put("_id", eventId).put("session_id", sessionId), null))
-        .compose(doc -> doc == null
+        .compose(session -> mongo.findOne(EventStore.EVENTS, new JsonObject().put("_id", eventId), null))
+        .compose(doc -> doc == null || !sessionId.equals(doc.getString("session_id"))
             ? Future.failedFuture(BusError.notFound(ErrorCode.EVENT_NOT_FOUND, "Event", "event_id", eventId))
             : Future.succeededFuture(SeqWriter.toEvent(doc)));
   }
@@ -166,25 +206,32 @@ public class EventLogVerticle extends VerticleBase {
   }
 
   /**
-   * A deleted session's events and subscriber cursors go, then its cached last {@code seq} (a
+   * A deleted session's events (by id, up to the probed last seq) and subscriber cursors go, then its cached last {@code seq} (a
    * cluster-wide map, so forgetting it once is enough).
    */
   private Future<JsonObject> purge(String sessionId) {
-    Future<Long> events = Store.removeSession(mongo, EventStore.EVENTS, sessionId);
+    Future<Long> events = SeqWriter.probeLastSeq(mongo, sessionId).compose(last -> removeUpTo(sessionId, 1, last, 0L));
     Future<Long> cursors = Store.removeSession(mongo, EventStore.SUBSCRIBER_CURSORS, sessionId);
     return Future.all(events, cursors)
         .compose(removed -> SeqWriter.forget(vertx, sessionId))
         .map(forgotten -> new JsonObject().put("events", events.result()).put("subscriber_cursors", cursors.result()));
   }
 
-  private static JsonObject cursorId(String sessionId, String subscriberId) {
-    return new JsonObject().put("_id", sessionId + "/" + subscriberId);
+  /** Removes the events {@code from..last} by id, 1000 ids per request (no scan of the collection). */
+  private Future<Long> removeUpTo(String sessionId, long from, long last, long removed) {
+    if (from > last) {
+      return Future.succeededFuture(removed);
+    }
+    List<Long> seqs = new ArrayList<>();
+    for (long seq = from; seq <= last && seqs.size() < 1000; seq++) {
+      seqs.add(seq);
+    }
+    return mongo.removeDocuments(EventStore.EVENTS, SeqWriter.idsOf(sessionId, seqs))
+        .compose(result -> removeUpTo(sessionId, from + seqs.size(), last, removed + (result == null ? 0 : result.getRemovedCount())));
   }
 
-  private static void copyIfPresent(JsonObject from, JsonObject to, String key) {
-    if (from.getValue(key) != null) {
-      to.put(key, from.getValue(key));
-    }
+  private static JsonObject cursorId(String sessionId, String subscriberId) {
+    return new JsonObject().put("_id", sessionId + "/" + subscriberId);
   }
 
 }

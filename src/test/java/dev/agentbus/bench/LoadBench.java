@@ -87,7 +87,7 @@ public final class LoadBench {
     }
   }
 
-  private static JsonObject run(Vertx vertx, String name, int seconds, int concurrency,
+  static JsonObject run(Vertx vertx, String name, int seconds, int concurrency,
                                 Supplier<Future<HttpResponse<Buffer>>> request, int expectedStatus) {
     AtomicLong ok = new AtomicLong();
     AtomicLong failed = new AtomicLong();
