@@ -3,6 +3,7 @@ package dev.agentbus.event;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.SharedNames;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Json;
@@ -48,15 +49,21 @@ final class SeqWriter {
         .recover(failure -> Future.failedFuture(
             new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Session is busy, retry later")))
         .compose(lock -> lastSeqs
-            .compose(map -> writeLocked(map, sessionId, drafts)
+            .compose(map -> writeLocked(map, sessionId, drafts, startsSession(drafts))
                 // A duplicate seq means another writer got past this lock (e.g. standalone nodes
                 // sharing one store): the map entry is gone, so one retry re-reads the store's last seq.
-                .recover(failure -> Store.isDuplicateKey(failure) ? writeLocked(map, sessionId, drafts) : Future.failedFuture(failure)))
+                .recover(failure -> Store.isDuplicateKey(failure) ? writeLocked(map, sessionId, drafts, false) : Future.failedFuture(failure)))
             .onComplete(done -> lock.release()));
   }
 
-  private Future<List<JsonObject>> writeLocked(AsyncMap<String, Long> map, String sessionId, List<JsonObject> drafts) {
-    return lastSeq(map, sessionId).compose(last -> {
+  /** A batch that opens with {@code session.created} is a session's first: its last seq is 0, no store read needed. */
+  private static boolean startsSession(List<JsonObject> drafts) {
+    return EventTypes.SESSION_CREATED.equals(drafts.get(0).getString("event_type"));
+  }
+
+  private Future<List<JsonObject>> writeLocked(AsyncMap<String, Long> map, String sessionId, List<JsonObject> drafts,
+                                               boolean newSession) {
+    return (newSession ? Future.succeededFuture(0L) : lastSeq(map, sessionId)).compose(last -> {
       List<JsonObject> docs = new ArrayList<>(drafts.size());
       List<BulkOperation> inserts = new ArrayList<>(drafts.size());
       String now = Times.now();
