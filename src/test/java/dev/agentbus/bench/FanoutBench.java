@@ -283,27 +283,33 @@ public final class FanoutBench {
     return stored.get();
   }
 
-  /** Waits until {@code counter} reaches {@code expected}, or no progress for 5 s, or 60 s in all. */
-  private static void awaitCount(LongAdder counter, long expected) throws InterruptedException {
+  /**
+   * Completes once {@code counter} reaches {@code expected}, or once it made no progress for 5 s, or
+   * after 60 s in all (a bench reports what arrived rather than hang): a periodic check on the
+   * event loop completes the future the caller waits on.
+   */
+  private void awaitCount(LongAdder counter, long expected) {
+    Promise<Void> reached = Promise.promise();
     long cap = System.nanoTime() + 60_000_000_000L;
-    long last = -1;
-    long lastChange = System.nanoTime();
-    while (counter.sum() < expected && System.nanoTime() < cap) {
+    long[] last = {-1, System.nanoTime()};
+    long timer = vertx.setPeriodic(50, t -> {
       long now = counter.sum();
-      if (now != last) {
-        last = now;
-        lastChange = System.nanoTime();
-      } else if (System.nanoTime() - lastChange > 5_000_000_000L) {
-        return;
+      if (now != last[0]) {
+        last[0] = now;
+        last[1] = System.nanoTime();
       }
-      Thread.sleep(50);
-    }
+      if (now >= expected || System.nanoTime() > cap || System.nanoTime() - last[1] > 5_000_000_000L) {
+        reached.tryComplete();
+      }
+    });
+    reached.future().onComplete(done -> vertx.cancelTimer(timer)).await();
   }
 
   /** Nothing sent for {@code seconds}: the node's own background CPU. */
   private JsonObject quiet(int seconds) throws Exception {
     long cpu = cpuMicros();
-    Thread.sleep(seconds * 1000L);
+    // The measured window itself: a timer of that length, not a synchronisation.
+    vertx.timer(seconds * 1000L).await();
     return new JsonObject().put("phase", "quiet").put("server_cpu_cores", round1((cpuMicros() - cpu) / 1e6 / seconds));
   }
 

@@ -1,6 +1,7 @@
 package dev.agentbus.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.agentbus.support.HttpCalls;
 import dev.agentbus.support.ScanRecordingStore;
@@ -10,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -129,7 +131,7 @@ class HotPathIndexTest {
 
   @Test
   @DisplayName("the reaper's sweeps read the small set of unfinished commands, never the commands' history")
-  void reaperReadsOnlyTheOpenSet() throws InterruptedException {
+  void reaperReadsOnlyTheOpenSet() {
     node = TestNode.start(new JsonObject()
         .put("mongodb", new JsonObject().put("uri", store.uri()))
         .put("commands", new JsonObject().put("reaper_period_ms", 200)));
@@ -142,12 +144,9 @@ class HotPathIndexTest {
     }
     store.clear();
 
-    // Two sweeps (each reads the open set twice): the condition, polled, not a fixed wait.
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (store.scansOf(List.of("open_commands")).size() < 4 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(store.scansOf(List.of("open_commands"))).hasSizeGreaterThanOrEqualTo(4);
+    // Two sweeps (each reads the open set twice).
+    await().atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(store.scansOf(List.of("open_commands"))).hasSizeGreaterThanOrEqualTo(4));
     assertThat(store.scansOf(List.of("commands"))).isEmpty();
   }
 
