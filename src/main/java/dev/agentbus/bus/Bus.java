@@ -50,6 +50,14 @@ public final class Bus {
     message.fail(error.code().httpStatus(), error.toWire());
   }
 
+  /**
+   * {@code options} for a request whose reply may take a whole {@code ?wait} of {@code waitSeconds}:
+   * the request outlives the wait (with 10 s to spare), whatever its timeout was.
+   */
+  public static DeliveryOptions outliving(DeliveryOptions options, long waitSeconds) {
+    return options.setSendTimeout(Math.max(options.getSendTimeout(), waitSeconds * 1000 + 10_000));
+  }
+
   /** Sends a request and unwraps the reply body; failures arrive as {@link io.vertx.core.eventbus.ReplyException}. */
   public static Future<JsonObject> request(Vertx vertx, String address, JsonObject body, DeliveryOptions options) {
     return vertx.eventBus().<JsonObject>request(address, body, options).map(Message::body);

@@ -100,9 +100,7 @@ public class EngineCatalogVerticle extends VerticleBase {
       if (body.getJsonObject("metadata") != null) {
         command.put("metadata", body.getJsonObject("metadata"));
       }
-      // The reply may take the whole wait: the request must outlive it.
-      return Bus.request(vertx, Addresses.COMMAND_SUBMIT, command,
-          Bus.withRequestId(requestId).setSendTimeout(waitSeconds * 1000 + 30_000));
+      return Bus.request(vertx, Addresses.COMMAND_SUBMIT, command, Bus.outliving(Bus.withRequestId(requestId), waitSeconds));
     });
   }
 

@@ -11,6 +11,16 @@ public final class Events {
   private Events() {}
 
   public static Future<JsonObject> append(Vertx vertx, String sessionId, String type, JsonObject data, String commandId) {
+    return Bus.request(vertx, Addresses.EVENT_APPEND, draft(sessionId, type, data, commandId), Bus.withRequestId(null));
+  }
+
+  /** The first event of a session just created: its seq is 1, with no read of the store (see {@link Addresses#EVENT_APPEND}). */
+  public static Future<JsonObject> first(Vertx vertx, String sessionId, String type, JsonObject data) {
+    return Bus.request(vertx, Addresses.EVENT_APPEND, draft(sessionId, type, data, null).put("first", true),
+        Bus.withRequestId(null));
+  }
+
+  private static JsonObject draft(String sessionId, String type, JsonObject data, String commandId) {
     JsonObject draft = new JsonObject()
         .put("session_id", sessionId)
         .put("event_type", type)
@@ -19,6 +29,6 @@ public final class Events {
     if (commandId != null) {
       draft.put("command_id", commandId);
     }
-    return Bus.request(vertx, Addresses.EVENT_APPEND, draft, Bus.withRequestId(null));
+    return draft;
   }
 }

@@ -3,7 +3,6 @@ package dev.agentbus.event;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
-import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.SharedNames;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Json;
@@ -56,9 +55,9 @@ final class SeqWriter {
             .onComplete(done -> lock.release()));
   }
 
-  /** A batch that opens with {@code session.created} is a session's first: its last seq is 0, no store read needed. */
+  /** A batch whose first draft is a session's first event ({@code first: true}) starts at seq 1: no store read. */
   private static boolean startsSession(List<JsonObject> drafts) {
-    return EventTypes.SESSION_CREATED.equals(drafts.get(0).getString("event_type"));
+    return drafts.get(0).getBoolean("first", false);
   }
 
   private Future<List<JsonObject>> writeLocked(AsyncMap<String, Long> map, String sessionId, List<JsonObject> drafts,

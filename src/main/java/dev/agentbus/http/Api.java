@@ -136,9 +136,7 @@ final class Api {
 
   /** One bus request whose reply may take the whole {@code ?wait}: the request outlives it, whatever request_timeout_ms is. */
   Future<JsonObject> send(RoutingContext ctx, String address, JsonObject body, long waitSeconds) {
-    DeliveryOptions delivery = delivery(ctx);
-    delivery.setSendTimeout(Math.max(delivery.getSendTimeout(), waitSeconds * 1000 + 10_000));
-    return Bus.request(vertx, address, body, delivery);
+    return Bus.request(vertx, address, body, Bus.outliving(delivery(ctx), waitSeconds));
   }
 
   /** A route that takes no query parameters: refuses any (400), then {@link #forward}. */

@@ -79,7 +79,7 @@ public class SessionVerticle extends VerticleBase {
     applyTtl(doc, body.getInteger("ttl_seconds"));
     String sessionId = doc.getString("_id");
     return mongo.insert(SessionStore.SESSIONS, doc)
-        .compose(id -> Events.append(vertx, sessionId, EventTypes.SESSION_CREATED, toSession(doc), null)
+        .compose(id -> Events.first(vertx, sessionId, EventTypes.SESSION_CREATED, toSession(doc))
             .recover(failure -> mongo.removeDocument(SessionStore.SESSIONS, new JsonObject().put("_id", sessionId))
                 .transform(undone -> Future.failedFuture(failure))))
         .map(event -> {
