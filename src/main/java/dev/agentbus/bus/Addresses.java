@@ -52,9 +52,10 @@ public final class Addresses {
   /**
    * request, <b>local only</b> (one EventLogVerticle per node, so one producer's appends keep
    * their order): {@code {session_id, event_type, data, metadata, source, command_id?, first?}} →
-   * the stored event with its {@code seq}. {@code first: true} says the session has no events yet
-   * (its creation), so its seq starts at 1 without reading the store. Internal producers only: no
-   * reserved-prefix check.
+   * the stored event with its {@code seq}; or {@code {events: [draft]}} (of any sessions) →
+   * {@code {events: [stored event]}}, stored in one write, failing if any draft could not be stored.
+   * {@code first: true} says the session has no events yet (its creation), so its seq starts at 1
+   * without reading the store. Internal producers only: no reserved-prefix check.
    */
   public static final String EVENT_APPEND = PREFIX + "event.append";
   /**

@@ -47,7 +47,7 @@ public class EventLogVerticle extends VerticleBase {
     mongo = Store.client(vertx, settings.mongo());
     writer = new SeqWriter(vertx, mongo, events.seqLockTimeoutMs());
     return Future.all(java.util.List.of(
-        Bus.serveLocal(vertx, Addresses.EVENT_APPEND, (body, headers) -> append(body)).completion(),
+        Bus.serveLocal(vertx, Addresses.EVENT_APPEND, (body, headers) -> body.containsKey("events") ? appendAll(body) : append(body)).completion(),
         Bus.serve(vertx, Addresses.EVENT_PUBLISH, (body, headers) -> publish(body, headers.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.EVENT_LIST, (body, headers) -> list(body, headers.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.EVENT_GET, (body, headers) -> get(body, headers.get(Headers.REQUEST_ID))).completion(),
@@ -66,6 +66,17 @@ public class EventLogVerticle extends VerticleBase {
     }
     return Sessions.require(vertx, body.getString("session_id"), requestId)
         .compose(session -> append(body.copy().put("source", "client")));
+  }
+
+  /** {@code {events: [draft]}}: queued together, so they go out in one write. */
+  private Future<JsonObject> appendAll(JsonObject body) {
+    List<JsonObject> drafts = body.getJsonArray("events").stream().map(JsonObject.class::cast).toList();
+    if (queue.size() + drafts.size() > maxQueued) {
+      return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
+    }
+    List<Future<JsonObject>> stored = drafts.stream().map(this::append).toList();
+    return Future.all(stored).map(all -> new JsonObject().put("events",
+        new io.vertx.core.json.JsonArray(stored.stream().map(Future::result).toList())));
   }
 
   /** Queues a draft for the next group commit; refuses when the bounded queue is full. */

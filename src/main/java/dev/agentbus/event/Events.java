@@ -4,7 +4,9 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /** How agentbus's own verticles append system events to a session (local-only, order-keeping). */
 public final class Events {
@@ -20,7 +22,18 @@ public final class Events {
         Bus.withRequestId(null));
   }
 
-  private static JsonObject draft(String sessionId, String type, JsonObject data, String commandId) {
+  /**
+   * Appends several drafts (of any sessions, see {@link #draft}) in one request: they are stored in
+   * one write, in this order. The stored events, in the same order; fails if any could not be
+   * stored (those that were are durable and announced).
+   */
+  public static Future<List<JsonObject>> appendAll(Vertx vertx, List<JsonObject> drafts) {
+    return Bus.request(vertx, Addresses.EVENT_APPEND, new JsonObject().put("events", new JsonArray(drafts)), Bus.withRequestId(null))
+        .map(reply -> reply.getJsonArray("events").stream().map(JsonObject.class::cast).toList());
+  }
+
+  /** A system event's draft for {@link #appendAll}; {@code commandId} may be null. */
+  public static JsonObject draft(String sessionId, String type, JsonObject data, String commandId) {
     JsonObject draft = new JsonObject()
         .put("session_id", sessionId)
         .put("event_type", type)
