@@ -74,7 +74,8 @@ public class EventLogVerticle extends VerticleBase {
     if (queue.size() + drafts.size() > maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
     }
-    List<Future<JsonObject>> stored = drafts.stream().map(this::append).toList();
+    List<Future<JsonObject>> stored = drafts.stream().map(this::enqueue).toList();
+    kick();
     return Future.all(stored).map(all -> new JsonObject().put("events",
         new io.vertx.core.json.JsonArray(stored.stream().map(Future::result).toList())));
   }
@@ -84,12 +85,21 @@ public class EventLogVerticle extends VerticleBase {
     if (queue.size() >= maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
     }
+    Future<JsonObject> stored = enqueue(draft);
+    kick();
+    return stored;
+  }
+
+  private Future<JsonObject> enqueue(JsonObject draft) {
     Promise<JsonObject> stored = Promise.promise();
     queue.add(new Pending(draft, stored));
+    return stored.future();
+  }
+
+  private void kick() {
     if (!flushing) {
       flush();
     }
-    return stored.future();
   }
 
   /** Writes whatever has queued (up to max_batch) as one batch per session, then the next batch. */
