@@ -59,6 +59,15 @@ public final class Addresses {
    */
   public static final String EVENT_APPEND = PREFIX + "event.append";
   /**
+   * request, to one node (the owner of the drafts' sessions, see {@code SeqOwners}), from another
+   * node's event log: {@code {events: [draft]}} → {@code {results: [{event} | {error}]}}, one per
+   * draft in order. The owner writes them whatever its own view of ownership (never forwarded twice).
+   */
+  public static String eventAppendOn(String nodeId) {
+    return PREFIX + "event.append." + nodeId;
+  }
+
+  /**
    * request: a client's event {@code {session_id, event_type, data, metadata}} → stored event.
    * Checks the session exists and the type is not reserved.
    */

@@ -81,6 +81,11 @@ public final class BusError extends RuntimeException {
     return codeOf(failure) == code;
   }
 
+  /** The error {@link #toJson} gave; throws for anything else. */
+  public static BusError fromJson(JsonObject json) {
+    return new BusError(ErrorCode.valueOf(json.getString("code")), json.getString("message"), json.getJsonObject("details"));
+  }
+
   /** Our own failures (and replies carrying them); null for anything unexpected. */
   private static BusError classify(Throwable failure) {
     if (failure instanceof BusError e) {
@@ -96,9 +101,7 @@ public final class BusError extends RuntimeException {
       String wire = reply.getMessage();
       if (wire != null && wire.startsWith("{")) {
         try {
-          JsonObject json = new JsonObject(wire);
-          ErrorCode code = ErrorCode.valueOf(json.getString("code"));
-          return new BusError(code, json.getString("message"), json.getJsonObject("details"));
+          return fromJson(new JsonObject(wire));
         } catch (RuntimeException ignored) {
           // not one of ours: unexpected
         }

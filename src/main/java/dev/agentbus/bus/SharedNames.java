@@ -7,14 +7,6 @@ package dev.agentbus.bus;
 public final class SharedNames {
   private SharedNames() {}
 
-  /** cluster-wide async map: session id → the last {@code seq} stored for it. */
-  public static final String SEQ_MAP = "agentbus.seq";
-
-  /** cluster-wide lock held while a batch of a session's events gets its {@code seq} and is stored. */
-  public static String seqLock(String sessionId) {
-    return "agentbus.seq-lock." + sessionId;
-  }
-
   /** cluster-wide lock held by the one engine run of a session's conversation. */
   public static String conversationLock(String sessionId) {
     return "agentbus.conversation." + sessionId;

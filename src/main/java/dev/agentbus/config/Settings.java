@@ -36,8 +36,11 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
   /** {@code sessions.*}. */
   public record Sessions(int maxBulk, long expirySweepMs, long cacheTtlMs, int cacheMaxEntries) {}
 
-  /** {@code events.*}: the group commit and the per-session sequencer. */
-  public record Events(int maxBatch, int maxQueued, long seqLockTimeoutMs) {}
+  /**
+   * {@code events.*}: the group commit (drafts per bulk write, queued drafts), how long a forward
+   * to a session's owner may take, and how many sessions' last seq a node keeps in memory.
+   */
+  public record Events(int maxBatch, int maxQueued, long forwardTimeoutMs, int maxCachedSessions) {}
 
   /** {@code commands.*}: slots, queue, timeouts, waits, batches, the reaper. */
   public record Commands(int maxConcurrent, int maxQueued, int defaultTimeoutSeconds, int maxTimeoutSeconds,
@@ -83,7 +86,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
         new Pages(pages.getInteger("default_limit"), pages.getInteger("max_limit")),
         new Sessions(sessions.getInteger("max_bulk"), sessions.getLong("expiry_sweep_ms"), sessions.getLong("cache_ttl_ms"),
             sessions.getInteger("cache_max_entries")),
-        new Events(events.getInteger("max_batch"), events.getInteger("max_queued"), events.getLong("seq_lock_timeout_ms")),
+        new Events(events.getInteger("max_batch"), events.getInteger("max_queued"), events.getLong("forward_timeout_ms"),
+            events.getInteger("max_cached_sessions")),
         new Commands(commands.getInteger("max_concurrent"), commands.getInteger("max_queued"),
             commands.getInteger("default_timeout_s"), commands.getInteger("max_timeout_s"), commands.getInteger("max_wait_s"),
             commands.getInteger("max_batch"), commands.getLong("reaper_period_ms")),

@@ -13,6 +13,10 @@ import dev.agentbus.util.Pages;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
 import java.util.ArrayDeque;
@@ -26,17 +30,29 @@ import java.util.Map;
  * publishes, reads, durable subscribers' cursors, and the purge of a deleted session's events
  * ({@link EventStore}). Deploy exactly one instance per node: appends are local-only requests,
  * so one producer's events keep their order.
+ *
+ * <p>Each session's appends have one writer, its owner ({@link SeqOwners}): a draft for a session
+ * this node owns joins the next local write; one for another node's session is forwarded to it
+ * ({@link Addresses#eventAppendOn}). One flush at a time takes up to {@code events.max_batch}
+ * queued drafts, writes this node's share as one bulk insert across sessions and forwards the rest
+ * (one request per owner), and the next flush starts when all of them have answered: so the batch
+ * is whatever queued during the previous write, the wait is bounded by one write, and one
+ * producer's drafts stay in order. A forward that finds no event log on the owner (it is starting
+ * or leaving) is written here instead; one that times out fails, since it may or may not have been
+ * stored. On stop, the queue is drained first.
  */
 public class EventLogVerticle extends VerticleBase {
-
-  private record Pending(JsonObject draft, Promise<JsonObject> stored) {}
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventLogVerticle.class);
 
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private MongoClient mongo;
   private SeqWriter writer;
+  private SeqOwners owners;
   private int maxBatch;
   private int maxQueued;
+  private long forwardTimeoutMs;
   private boolean flushing;
+  private Promise<Void> drained;
 
   @Override
   public Future<?> start() {
@@ -44,16 +60,32 @@ public class EventLogVerticle extends VerticleBase {
     Settings.Events events = settings.events();
     maxBatch = events.maxBatch();
     maxQueued = events.maxQueued();
+    forwardTimeoutMs = events.forwardTimeoutMs();
     mongo = Store.client(vertx, settings.mongo());
-    writer = new SeqWriter(vertx, mongo, events.seqLockTimeoutMs());
+    writer = new SeqWriter(vertx, mongo, events.maxCachedSessions());
+    owners = new SeqOwners(vertx);
+    owners.refresh();
     return Future.all(java.util.List.of(
         Bus.serveLocal(vertx, Addresses.EVENT_APPEND, (body, headers) -> body.containsKey("events") ? appendAll(body) : append(body)).completion(),
+        Bus.serve(vertx, Addresses.eventAppendOn(owners.self()), (body, headers) -> forwarded(body)).completion(),
         Bus.serve(vertx, Addresses.EVENT_PUBLISH, (body, headers) -> publish(body, headers.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.EVENT_LIST, (body, headers) -> list(body, headers.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.EVENT_GET, (body, headers) -> get(body, headers.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.SUBSCRIBER_ACK, (body, headers) -> subscriberAck(body)).completion(),
         Bus.serve(vertx, Addresses.STREAM_OPEN, (body, headers) -> streamOpen(body, headers.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.EVENT_PURGE_SESSION, (body, headers) -> purge(body.getString("session_id"))).completion()));
+        Bus.serve(vertx, Addresses.EVENT_PURGE_SESSION, (body, headers) -> purge(body.getString("session_id"))).completion(),
+        vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_DELETED, message -> writer.forget(message.body().getString("session_id")))
+            .completion()));
+  }
+
+  /** Drains the queue: every draft accepted before stop is written (or failed) before the log goes. */
+  @Override
+  public Future<?> stop() {
+    if (!flushing && queue.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    drained = Promise.promise();
+    return drained.future();
   }
 
   private Future<JsonObject> publish(JsonObject body, String requestId) {
@@ -70,14 +102,34 @@ public class EventLogVerticle extends VerticleBase {
 
   /** {@code {events: [draft]}}: queued together, so they go out in one write. */
   private Future<JsonObject> appendAll(JsonObject body) {
+    return enqueueAll(body, false).map(stored -> new JsonObject().put("events", new JsonArray(stored.stream().map(Future::result).toList())));
+  }
+
+  /** Drafts another node forwarded to this one, their owner: one result per draft. */
+  private Future<JsonObject> forwarded(JsonObject body) {
+    return enqueueAll(body, true).transform(done -> {
+      if (done.failed()) {
+        return Future.failedFuture(done.cause());
+      }
+      JsonArray results = new JsonArray();
+      for (Future<JsonObject> stored : done.result()) {
+        results.add(stored.succeeded() ? new JsonObject().put("event", stored.result())
+            : new JsonObject().put("error", BusError.from(stored.cause(), "forwarded append", null).toJson()));
+      }
+      return Future.succeededFuture(new JsonObject().put("results", results));
+    });
+  }
+
+  /** Queues every draft of {@code {events}} before one flush; completes when all are settled (each may have failed). */
+  private Future<List<Future<JsonObject>>> enqueueAll(JsonObject body, boolean forwarded) {
     List<JsonObject> drafts = body.getJsonArray("events").stream().map(JsonObject.class::cast).toList();
     if (queue.size() + drafts.size() > maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
     }
-    List<Future<JsonObject>> stored = drafts.stream().map(this::enqueue).toList();
+    List<Future<JsonObject>> stored = drafts.stream().map(draft -> enqueue(draft, forwarded)).toList();
     kick();
-    return Future.all(stored).map(all -> new JsonObject().put("events",
-        new io.vertx.core.json.JsonArray(stored.stream().map(Future::result).toList())));
+    return forwarded ? Future.join(stored).transform(settled -> Future.succeededFuture(stored))
+        : Future.all(stored).map(all -> stored);
   }
 
   /** Queues a draft for the next group commit; refuses when the bounded queue is full. */
@@ -85,14 +137,14 @@ public class EventLogVerticle extends VerticleBase {
     if (queue.size() >= maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
     }
-    Future<JsonObject> stored = enqueue(draft);
+    Future<JsonObject> stored = enqueue(draft, false);
     kick();
     return stored;
   }
 
-  private Future<JsonObject> enqueue(JsonObject draft) {
+  private Future<JsonObject> enqueue(JsonObject draft, boolean forwarded) {
     Promise<JsonObject> stored = Promise.promise();
-    queue.add(new Pending(draft, stored));
+    queue.add(new Pending(draft, stored, forwarded));
     return stored.future();
   }
 
@@ -102,32 +154,61 @@ public class EventLogVerticle extends VerticleBase {
     }
   }
 
-  /** Writes whatever has queued (up to max_batch) as one batch per session, then the next batch. */
+  /** Writes this node's share of up to max_batch queued drafts and forwards the rest, then the next batch. */
   private void flush() {
     if (queue.isEmpty()) {
       flushing = false;
+      if (drained != null) {
+        drained.tryComplete();
+      }
       return;
     }
     flushing = true;
-    Map<String, List<Pending>> bySession = new LinkedHashMap<>();
+    if (owners.refresh()) {
+      writer.forgetAll();
+    }
+    List<Pending> local = new ArrayList<>();
+    Map<String, List<Pending>> remote = new LinkedHashMap<>();
     for (int i = 0; i < maxBatch && !queue.isEmpty(); i++) {
       Pending pending = queue.poll();
-      bySession.computeIfAbsent(pending.draft().getString("session_id"), k -> new ArrayList<>()).add(pending);
+      String owner = pending.forwarded() ? owners.self() : owners.ownerOf(pending.sessionId());
+      (owner.equals(owners.self()) ? local : remote.computeIfAbsent(owner, k -> new ArrayList<>())).add(pending);
     }
     List<Future<?>> writes = new ArrayList<>();
-    bySession.forEach((sessionId, batch) -> writes.add(write(sessionId, batch)));
+    if (!local.isEmpty()) {
+      writes.add(writer.write(local, true));
+    }
+    remote.forEach((owner, batch) -> writes.add(forward(owner, batch)));
     Future.join(writes).onComplete(done -> flush());
   }
 
-  private Future<List<JsonObject>> write(String sessionId, List<Pending> batch) {
-    List<JsonObject> drafts = batch.stream().map(Pending::draft).toList();
-    return writer.write(sessionId, drafts)
-        .onSuccess(events -> {
+  /** Sends drafts to their sessions' owner; never fails (each draft's producer learns its outcome). */
+  private Future<Void> forward(String owner, List<Pending> batch) {
+    JsonObject body = new JsonObject().put("events", new JsonArray(batch.stream().map(Pending::draft).toList()));
+    return Bus.request(vertx, Addresses.eventAppendOn(owner), body, new DeliveryOptions().setSendTimeout(forwardTimeoutMs))
+        .compose(reply -> {
+          JsonArray results = reply.getJsonArray("results");
           for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).stored().complete(events.get(i));
+            JsonObject result = results.getJsonObject(i);
+            if (result.containsKey("event")) {
+              batch.get(i).stored().tryComplete(result.getJsonObject("event"));
+            } else {
+              batch.get(i).stored().tryFail(BusError.fromJson(result.getJsonObject("error")));
+            }
           }
-        })
-        .onFailure(failure -> batch.forEach(p -> p.stored().fail(failure)));
+          return Future.<Void>succeededFuture();
+        }, failure -> {
+          if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+            LOG.info("the event log of node {} is not serving; writing {} event(s) of its sessions here", owner, batch.size());
+            return writer.write(batch, false);
+          }
+          Throwable reason = failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT
+              ? new BusError(ErrorCode.SERVICE_UNAVAILABLE, "The session's event writer did not answer in time;"
+                  + " the event may or may not be stored (read the session's events before retrying)")
+              : failure;
+          batch.forEach(pending -> pending.stored().tryFail(reason));
+          return Future.succeededFuture();
+        });
   }
 
   /** Ids read per request by a filtered list (it walks the session's log in these steps). */
@@ -227,15 +308,14 @@ public class EventLogVerticle extends VerticleBase {
   }
 
   /**
-   * A deleted session's events (by id, up to the probed last seq) and subscriber cursors go, then its cached last {@code seq} (a
-   * cluster-wide map, so forgetting it once is enough).
+   * A deleted session's events (by id, up to the probed last seq) and subscriber cursors go; its
+   * owner forgets its last {@code seq} on {@link Addresses#SESSION_DELETED}.
    */
   private Future<JsonObject> purge(String sessionId) {
     Future<Long> events = SeqWriter.probeLastSeq(mongo, sessionId).compose(last -> removeUpTo(sessionId, 1, last, 0L));
     Future<Long> cursors = Store.removeSession(mongo, EventStore.SUBSCRIBER_CURSORS, sessionId);
     return Future.all(events, cursors)
-        .compose(removed -> SeqWriter.forget(vertx, sessionId))
-        .map(forgotten -> new JsonObject().put("events", events.result()).put("subscriber_cursors", cursors.result()));
+        .map(removed -> new JsonObject().put("events", events.result()).put("subscriber_cursors", cursors.result()));
   }
 
   /** Removes the events {@code from..last} by id, 1000 ids per request (no scan of the collection). */

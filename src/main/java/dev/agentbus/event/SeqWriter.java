@@ -3,103 +3,193 @@ package dev.agentbus.event;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
-import dev.agentbus.bus.SharedNames;
 import dev.agentbus.store.Store;
+import dev.agentbus.util.Ids;
 import dev.agentbus.util.Json;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.ext.mongo.BulkOperation;
 import io.vertx.ext.mongo.BulkWriteOptions;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.MongoClient;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * Gives events their per-session {@code seq} and stores them, cluster-wide.
+ * Gives events their per-session {@code seq} and stores them: the writer of the sessions this node
+ * owns ({@link SeqOwners}), and of appends forwarded to it. One {@link #write} at a time (the event
+ * log's group commit), across sessions:
  *
- * <p>Under a cluster-wide lock per session it reads the last {@code seq} (a cluster-wide map,
- * or the store when the map has forgotten it), inserts the batch, advances the map only after the
- * insert succeeded, and publishes the events before releasing the lock. So {@code seq} has no
- * holes, and when any {@code seq} is announced every smaller one is already durable: a subscriber
- * that sees a gap can always fill it from the store.
+ * <ol>
+ *   <li>each session's last {@code seq} comes from memory, or, when not known here (first touch,
+ *       after a membership change, evicted), from the store ({@link #probeLastSeq}); a session's
+ *       first event ({@code first: true}) starts at 1 without a read;
+ *   <li>the drafts get the next seqs and go out as <b>one</b> ordered bulk insert, whatever their
+ *       sessions;
+ *   <li>on success the seqs are remembered and the events published, in order; so when any
+ *       {@code seq} is announced every smaller one is durable, and a subscriber that sees a gap
+ *       can fill it from the store;
+ *   <li>on failure the stored documents are read back by {@code _id}: those carrying this
+ *       attempt's {@code write_id} are this write's (an ordered insert stores a prefix), and are
+ *       announced and acknowledged like a success; nothing stored is removed, so no {@code seq}
+ *       ever becomes a hole. When the insert met a duplicate key (another writer took that seq:
+ *       a hand-over, or standalone nodes sharing one store; the unique {@code (session_id, seq)}
+ *       index is the last line of defence), the rest is retried after a fresh read of the last
+ *       seq, up to {@value #MAX_TRIES} times for the session that collided; any other failure
+ *       fails the rest to their producers, unacknowledged.
+ * </ol>
+ *
+ * Every stored {@code seq} n was written by a writer that saw n - 1 stored and nothing is ever
+ * removed but a whole session, so a session's {@code seq} stays gapless, whoever writes it.
  */
 final class SeqWriter {
+  /** Attempts for the drafts of one session whose insert keeps meeting a duplicate key. */
+  static final int MAX_TRIES = 3;
+
   private final Vertx vertx;
   private final MongoClient mongo;
-  private final long lockTimeoutMs;
-  private final Future<AsyncMap<String, Long>> lastSeqs;
+  /** session id → its last stored seq, as far as this node wrote it; bounded, least recently used out. */
+  private final Map<String, Long> lastSeqs;
 
-  SeqWriter(Vertx vertx, MongoClient mongo, long lockTimeoutMs) {
+  SeqWriter(Vertx vertx, MongoClient mongo, int maxSessions) {
     this.vertx = vertx;
     this.mongo = mongo;
-    this.lockTimeoutMs = lockTimeoutMs;
-    this.lastSeqs = vertx.sharedData().getAsyncMap(SharedNames.SEQ_MAP);
-  }
-
-  /** Stores the drafts of one session in order; the result lists the stored events in the same order. */
-  Future<List<JsonObject>> write(String sessionId, List<JsonObject> drafts) {
-    return vertx.sharedData()
-        .getLockWithTimeout(SharedNames.seqLock(sessionId), lockTimeoutMs)
-        .recover(failure -> Future.failedFuture(
-            new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Session is busy, retry later")))
-        .compose(lock -> lastSeqs
-            .compose(map -> writeLocked(map, sessionId, drafts, startsSession(drafts))
-                // A duplicate seq means another writer got past this lock (e.g. standalone nodes
-                // sharing one store): the map entry is gone, so one retry re-reads the store's last seq.
-                .recover(failure -> Store.isDuplicateKey(failure) ? writeLocked(map, sessionId, drafts, false) : Future.failedFuture(failure)))
-            .onComplete(done -> lock.release()));
-  }
-
-  /** A batch whose first draft is a session's first event ({@code first: true}) starts at seq 1: no store read. */
-  private static boolean startsSession(List<JsonObject> drafts) {
-    return drafts.get(0).getBoolean("first", false);
-  }
-
-  private Future<List<JsonObject>> writeLocked(AsyncMap<String, Long> map, String sessionId, List<JsonObject> drafts,
-                                               boolean newSession) {
-    return (newSession ? Future.succeededFuture(0L) : lastSeq(map, sessionId)).compose(last -> {
-      List<JsonObject> docs = new ArrayList<>(drafts.size());
-      List<BulkOperation> inserts = new ArrayList<>(drafts.size());
-      String now = Times.now();
-      long seq = last;
-      for (JsonObject draft : drafts) {
-        JsonObject doc = toDocument(draft, ++seq, now);
-        docs.add(doc);
-        inserts.add(BulkOperation.createInsert(doc));
+    this.lastSeqs = new LinkedHashMap<>(1024, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+        return size() > maxSessions;
       }
-      long newLast = seq;
-      return mongo.bulkWriteWithOptions(EventStore.EVENTS, inserts, new BulkWriteOptions(true))
-          .compose(written -> map.put(sessionId, newLast))
-          .map(advanced -> announce(sessionId, docs))
-          .recover(failure -> undo(map, sessionId, docs).transform(undone -> Future.failedFuture(failure)));
-    });
+    };
   }
 
   /**
-   * After a failed write: removes whatever part of the batch did get stored (an ordered insert
-   * stops at its first failure) and forgets the cached last seq, so nothing half-written stays
-   * and the next writer re-reads the store. Event ids are derived from (session, seq), so an id
-   * of this batch may belong to another writer's stored event (the duplicate that failed it):
-   * only the stored documents equal to this batch's own are removed (read by {@code _id}).
+   * Stores the drafts, of any sessions, in order; completes or fails each {@link Pending}, and
+   * never fails itself. With {@code remember} false (a write for a session another node owns)
+   * nothing is kept in memory.
    */
-  private Future<Void> undo(AsyncMap<String, Long> map, String sessionId, List<JsonObject> docs) {
-    JsonArray ids = new JsonArray(docs.stream().map(doc -> doc.getString("_id")).toList());
-    JsonObject byIds = new JsonObject().put("_id", new JsonObject().put("$in", ids));
-    Future<Void> removed = mongo.find(EventStore.EVENTS, byIds).compose(stored -> {
-      JsonArray ours = new JsonArray(stored.stream().filter(docs::contains).map(doc -> doc.getString("_id")).toList());
-      return ours.isEmpty() ? Future.succeededFuture()
-          : mongo.removeDocuments(EventStore.EVENTS, new JsonObject().put("_id", new JsonObject().put("$in", ours))).mapEmpty();
-    });
-    return Future.join(removed, map.remove(sessionId)).mapEmpty();
+  Future<Void> write(List<Pending> batch, boolean remember) {
+    return attempt(batch, remember, new HashMap<>());
   }
 
-  private Future<Long> lastSeq(AsyncMap<String, Long> map, String sessionId) {
-    return map.get(sessionId).compose(cached -> cached != null ? Future.succeededFuture(cached) : probeLastSeq(mongo, sessionId));
+  /** Forgets every session's last seq (ownership moved: the store is the truth again). */
+  void forgetAll() {
+    lastSeqs.clear();
+  }
+
+  /** Forgets a deleted session's last seq. */
+  void forget(String sessionId) {
+    lastSeqs.remove(sessionId);
+  }
+
+  private Future<Void> attempt(List<Pending> batch, boolean remember, Map<String, Integer> tries) {
+    return lastSeqs(batch).compose(last -> {
+      String writeId = Ids.next("wr");
+      String now = Times.now();
+      Map<String, Long> next = new HashMap<>(last);
+      List<JsonObject> docs = new ArrayList<>(batch.size());
+      for (Pending pending : batch) {
+        String sessionId = pending.sessionId();
+        long seq = next.merge(sessionId, 1L, Long::sum);
+        docs.add(toDocument(pending.draft(), seq, now).put("write_id", writeId));
+      }
+      List<BulkOperation> inserts = docs.stream().map(BulkOperation::createInsert).toList();
+      return mongo.bulkWriteWithOptions(EventStore.EVENTS, inserts, new BulkWriteOptions(true))
+          .compose(written -> {
+            if (remember) {
+              lastSeqs.putAll(next);
+            }
+            acknowledge(batch, docs, doc -> true);
+            return Future.<Void>succeededFuture();
+          }, failure -> reconcile(batch, docs, writeId, failure, remember, tries));
+    }, failure -> {
+      batch.forEach(pending -> pending.stored().tryFail(failure));
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Each session's last seq before this batch: memory, {@code first: true}, or the store. */
+  private Future<Map<String, Long>> lastSeqs(List<Pending> batch) {
+    Map<String, Long> last = new HashMap<>();
+    Map<String, Future<Long>> probes = new HashMap<>();
+    for (Pending pending : batch) {
+      String sessionId = pending.sessionId();
+      if (last.containsKey(sessionId) || probes.containsKey(sessionId)) {
+        continue;
+      }
+      Long known = lastSeqs.get(sessionId);
+      if (known != null) {
+        last.put(sessionId, known);
+      } else if (pending.draft().getBoolean("first", false)) {
+        last.put(sessionId, 0L);
+      } else {
+        probes.put(sessionId, probeLastSeq(mongo, sessionId));
+      }
+    }
+    return Future.all(new ArrayList<>(probes.values())).map(done -> {
+      probes.forEach((sessionId, probe) -> last.put(sessionId, probe.result()));
+      return last;
+    });
+  }
+
+  /** After a failed insert: see the class comment, step 4. */
+  private Future<Void> reconcile(List<Pending> batch, List<JsonObject> docs, String writeId, Throwable failure,
+                                 boolean remember, Map<String, Integer> tries) {
+    batch.forEach(pending -> lastSeqs.remove(pending.sessionId()));
+    JsonObject byIds = new JsonObject().put("_id", new JsonObject().put("$in",
+        new JsonArray(docs.stream().map(doc -> doc.getString("_id")).toList())));
+    return mongo.findWithOptions(EventStore.EVENTS, byIds, new FindOptions().setFields(new JsonObject().put("write_id", 1)))
+        .compose(stored -> {
+          Set<String> ours = new HashSet<>();
+          stored.stream().filter(doc -> writeId.equals(doc.getString("write_id"))).forEach(doc -> ours.add(doc.getString("_id")));
+          acknowledge(batch, docs, doc -> ours.contains(doc.getString("_id")));
+          List<Pending> rest = new ArrayList<>();
+          for (int i = 0; i < batch.size(); i++) {
+            if (!ours.contains(docs.get(i).getString("_id"))) {
+              rest.add(batch.get(i));
+            }
+          }
+          if (rest.isEmpty()) {
+            return Future.succeededFuture();
+          }
+          if (!Store.isDuplicateKey(failure)) {
+            rest.forEach(pending -> pending.stored().tryFail(failure));
+            return Future.succeededFuture();
+          }
+          // An ordered insert stops at its first failure: the first draft not stored collided.
+          String collided = rest.get(0).sessionId();
+          if (tries.merge(collided, 1, Integer::sum) >= MAX_TRIES) {
+            BusError busy = new BusError(ErrorCode.SERVICE_UNAVAILABLE,
+                "Session '" + collided + "' is being written by another node, retry later");
+            rest.stream().filter(pending -> pending.sessionId().equals(collided)).forEach(pending -> pending.stored().tryFail(busy));
+            rest = rest.stream().filter(pending -> !pending.sessionId().equals(collided)).toList();
+          }
+          return rest.isEmpty() ? Future.succeededFuture() : attempt(rest, remember, tries);
+        }, readFailure -> {
+          // Which of them got stored is unknown: fail them all (a stored one stays, whole, for
+          // replay and gap filling; its producer was not told it succeeded).
+          batch.forEach(pending -> pending.stored().tryFail(failure));
+          return Future.succeededFuture();
+        });
+  }
+
+  /** Publishes the stored documents among {@code docs} (in order) and completes their producers. */
+  private void acknowledge(List<Pending> batch, List<JsonObject> docs, java.util.function.Predicate<JsonObject> stored) {
+    for (int i = 0; i < batch.size(); i++) {
+      JsonObject doc = docs.get(i);
+      if (stored.test(doc)) {
+        JsonObject event = toEvent(doc);
+        vertx.eventBus().publish(Addresses.sessionEvents(doc.getString("session_id")), event);
+        batch.get(i).stored().tryComplete(event);
+      }
+    }
   }
 
   /** Ids probed in one request while narrowing the last seq down. */
@@ -169,23 +259,6 @@ final class SeqWriter {
     String session = sessionId.startsWith("ses_") ? sessionId.substring(4) : sessionId;
     String digits = Long.toString(seq, 36);
     return "evt_" + session + digits + Character.forDigit(digits.length(), 36);
-  }
-
-  private List<JsonObject> announce(String sessionId, List<JsonObject> docs) {
-    List<JsonObject> events = new ArrayList<>(docs.size());
-    String address = Addresses.sessionEvents(sessionId);
-    for (JsonObject doc : docs) {
-      JsonObject event = toEvent(doc);
-      events.add(event);
-      vertx.eventBus().publish(address, event);
-    }
-    return events;
-  }
-
-  /** Drops the cached last {@code seq} of a deleted session. */
-  static Future<Void> forget(Vertx vertx, String sessionId) {
-    return vertx.sharedData().<String, Long>getAsyncMap(SharedNames.SEQ_MAP)
-        .compose(map -> map.remove(sessionId)).mapEmpty();
   }
 
   private static JsonObject toDocument(JsonObject draft, long seq, String now) {

@@ -1,0 +1,15 @@
+package dev.agentbus.event;
+
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A draft waiting in the event log's queue, and its producer's promise. {@code forwarded}: another
+ * node sent it here as the session's owner, so it is written here whatever the current view of
+ * ownership (never forwarded twice).
+ */
+record Pending(JsonObject draft, Promise<JsonObject> stored, boolean forwarded) {
+  String sessionId() {
+    return draft.getString("session_id");
+  }
+}
