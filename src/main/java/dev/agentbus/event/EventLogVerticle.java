@@ -120,7 +120,10 @@ public class EventLogVerticle extends VerticleBase {
     });
   }
 
-  /** Queues every draft of {@code {events}} before one flush; completes when all are settled (each may have failed). */
+  /**
+   * Queues every draft of {@code {events}} before one flush; completes when all are settled. For a
+   * forward, with each draft's outcome; otherwise it fails if any draft failed.
+   */
   private Future<List<Future<JsonObject>>> enqueueAll(JsonObject body, boolean forwarded) {
     List<JsonObject> drafts = body.getJsonArray("events").stream().map(JsonObject.class::cast).toList();
     if (queue.size() + drafts.size() > maxQueued) {
@@ -128,8 +131,9 @@ public class EventLogVerticle extends VerticleBase {
     }
     List<Future<JsonObject>> stored = drafts.stream().map(draft -> enqueue(draft, forwarded)).toList();
     kick();
-    return forwarded ? Future.join(stored).transform(settled -> Future.succeededFuture(stored))
-        : Future.all(stored).map(all -> stored);
+    // Settled, not failed fast: a producer told of a failure is told only once every draft is done.
+    return Future.join(stored).transform(settled -> forwarded || settled.succeeded() ? Future.succeededFuture(stored)
+        : Future.failedFuture(settled.cause()));
   }
 
   /** Queues a draft for the next group commit; refuses when the bounded queue is full. */
