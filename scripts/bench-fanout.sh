@@ -15,12 +15,11 @@ ab_build_bench_if_needed
 if [[ ! -f "$AB_ROOT/target/test-classes/dev/agentbus/bench/FanoutBench.class" ]]; then
   (cd "$AB_ROOT" && sh ./mvnw -q -B test-compile)
 fi
-AB_JAR="${BENCH_NODE_JAR:-$AB_JAR}"
 
 port="${BENCH_PORT:-18082}"
 data="$(mktemp -d)"
 trap 'kill "${AB_NODE_PID:-}" 2>/dev/null || true; wait "${AB_NODE_PID:-}" 2>/dev/null || true; rm -rf "$data"' EXIT
 ab_start_bench_node "$port" "$data"
-echo "# $(date -u +%FT%TZ) $(nproc) cores, node $AB_JAR (pid $AB_NODE_PID), store: embedded ${STORE_BACKEND:-h2}, load generator on the same machine"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, node ${BENCH_NODE_JAR:-$AB_JAR} (pid $AB_NODE_PID), store: embedded ${STORE_BACKEND:-h2}, load generator on the same machine"
 "$AB_JAVA" -cp "$AB_BENCH_CP" dev.agentbus.bench.FanoutBench "http://127.0.0.1:$port" "$AB_NODE_PID" \
   "${BENCH_SUBSCRIBERS:-500}" "${BENCH_RATE:-50}" "${BENCH_SECONDS:-20}" "${BENCH_IDLE:-5000}"

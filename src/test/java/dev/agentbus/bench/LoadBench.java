@@ -56,9 +56,18 @@ public final class LoadBench {
           () -> next.get().request(HttpMethod.POST, "/api/v1/sessions").sendJsonObject(new JsonObject().put("name", "b")), 201));
       JsonObject events = store.around(() -> run(vertx, "events_one_session", seconds, concurrency,
           () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + session + "/events").sendJsonObject(event), 201));
+      List<String> many = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        many.add(client.request(HttpMethod.POST, "/api/v1/sessions").sendJsonObject(new JsonObject().put("name", "bench-" + i))
+            .await().bodyAsJsonObject().getString("session_id"));
+      }
+      AtomicLong spread = new AtomicLong();
+      JsonObject eventsMany = store.around(() -> run(vertx, "events_32_sessions", seconds, concurrency,
+          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + many.get((int) (spread.getAndIncrement() % many.size())) + "/events")
+              .sendJsonObject(event), 201));
       JsonObject commands = store.around(() -> run(vertx, "commands_submitted_and_completed", seconds, concurrency,
           () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + session + "/commands?wait=30").sendJsonObject(command), 200));
-      for (JsonObject result : List.of(baseline, sessions, events, commands)) {
+      for (JsonObject result : List.of(baseline, sessions, events, eventsMany, commands)) {
         result.put("ratio_to_baseline", Math.round(1000.0 * result.getDouble("per_second") / baseline.getDouble("per_second")) / 1000.0);
         System.out.println(result.encode());
       }
