@@ -26,7 +26,7 @@ pids+=($!)
 pids+=($!)
 for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$counts_port/counts" >/dev/null 2>&1 && break; sleep 0.5; done
 HTTP_PORT="$port" MONGODB_URI="mongodb://127.0.0.1:$wire_port" AGENTBUS_CONFIG=/nonexistent LOG_LEVEL=WARN \
-  "$AB_JAVA" "${AB_JVM_FLAGS[@]}" -jar "${BENCH_NODE_JAR:-$AB_JAR}" >"$data/node.log" 2>  "$AB_JAVA" "${AB_JVM_FLAGS[@]}" -jar "$AB_JAR" >"$data/node.log" 2>&1 &1 &
+  "$AB_JAVA" "${AB_JVM_FLAGS[@]}" -jar "${BENCH_NODE_JAR:-$AB_JAR}" >"$data/node.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do
   curl -fsS "http://127.0.0.1:$port/api/v1/health/ready" >/dev/null 2>&1 && break
