@@ -7,19 +7,19 @@ import io.vertx.ext.mongo.MongoClient;
 import java.util.List;
 
 /**
- * The {@code sessions} collection, owned by {@link SessionVerticle}: {@code {_id: "ses_...", name,
- * status, metadata, created_at, updated_at, ttl_seconds?, expires_at?}}.
+ * The collections of {@link SessionVerticle}: {@code sessions} {@code {_id: "ses_...", name,
+ * status, metadata, created_at, updated_at, ttl_seconds?, expires_at?}}, and
+ * {@code session_expiries} (see {@link SessionExpiries}, read and written by {@code _id} only).
  */
 public final class SessionStore {
   private SessionStore() {}
 
   public static final String SESSIONS = "sessions";
 
-  /** The list's sort key and the expiry sweep. */
+  /** The list's sort key (the expiry sweep goes by {@code _id}: {@link SessionExpiries}). */
   public static Future<Void> ensureIndexes(MongoClient mongo) {
     return Future.all(List.of(
-        Store.index(mongo, SESSIONS, new JsonObject().put("created_at", 1).put("_id", 1), "created"),
-        Store.index(mongo, SESSIONS, new JsonObject().put("expires_at", 1), "expiry")))
+        Store.index(mongo, SESSIONS, new JsonObject().put("created_at", 1).put("_id", 1), "created")))
         .mapEmpty();
   }
 }

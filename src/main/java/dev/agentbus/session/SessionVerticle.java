@@ -23,10 +23,8 @@ import io.vertx.ext.mongo.MongoClient;
 import io.vertx.ext.mongo.UpdateOptions;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Owns sessions ({@link SessionStore}): create, read, list, patch, delete, expiry, and the node's
@@ -34,21 +32,23 @@ import java.util.Set;
  * removes its own data when asked once through its purge address ({@link #PURGES}).
  */
 public class SessionVerticle extends VerticleBase {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SessionVerticle.class);
   /** The owners of a session's data, each removing its own collections: sent once per delete. */
   private static final List<String> PURGES = List.of(Addresses.COMMAND_PURGE_SESSION, Addresses.ENGINE_PURGE_SESSION,
       Addresses.EVENT_PURGE_SESSION, Addresses.CONVERSATION_PURGE_SESSION);
 
   private MongoClient mongo;
   private SessionDirectory directory;
+  private SessionExpiries expiries;
   private long sweepTimer;
-  /** Expired sessions this node's sweep is removing. */
-  private final Set<String> sweeping = new HashSet<>();
+  private boolean sweepRunning;
 
   @Override
   public Future<?> start() {
     Settings settings = Settings.of(config());
     mongo = Store.client(vertx, settings.mongo());
     directory = new SessionDirectory(vertx, mongo, settings.sessions());
+    expiries = new SessionExpiries(mongo, settings.sessions().expirySweepMs());
     sweepTimer = vertx.setPeriodic(settings.sessions().expirySweepMs(), id -> sweepExpired());
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.SESSION_CREATE, (body, h) -> create(body, h)).completion(),
@@ -78,7 +78,7 @@ public class SessionVerticle extends VerticleBase {
         .put("updated_at", now);
     applyTtl(doc, body.getInteger("ttl_seconds"));
     String sessionId = doc.getString("_id");
-    return mongo.insert(SessionStore.SESSIONS, doc)
+    return Future.all(mongo.insert(SessionStore.SESSIONS, doc), listExpiry(sessionId, doc))
         .compose(id -> Events.first(vertx, sessionId, EventTypes.SESSION_CREATED, toSession(doc))
             .recover(failure -> mongo.removeDocument(SessionStore.SESSIONS, new JsonObject().put("_id", sessionId))
                 .transform(undone -> Future.failedFuture(failure))))
@@ -156,7 +156,8 @@ public class SessionVerticle extends VerticleBase {
           }
           directory.remember(doc);
           JsonObject session = toSession(doc);
-          return Events.append(vertx, sessionId, EventTypes.SESSION_UPDATED, session, null).map(session);
+          return listExpiry(sessionId, set).compose(listed -> Events.append(vertx, sessionId, EventTypes.SESSION_UPDATED, session, null))
+              .map(session);
         });
   }
 
@@ -220,23 +221,45 @@ public class SessionVerticle extends VerticleBase {
         .map(reply -> new JsonObject().put("status", "UP").put("latency_ms", (System.nanoTime() - started) / 1_000_000));
   }
 
+  /** Lists a session with an expiry under its bucket (nothing for one without). */
+  private Future<Void> listExpiry(String sessionId, JsonObject fields) {
+    String expiresAt = fields.getString("expires_at");
+    return expiresAt == null ? Future.succeededFuture() : expiries.record(sessionId, Instant.parse(expiresAt).toEpochMilli());
+  }
+
+  /** Sessions removed at a time by one sweep. */
+  private static final int SWEEP_CHUNK = 100;
+
   /**
    * Deletes expired sessions. One node sweeps (the first live member by id), so a deletion is
-   * announced once; a session still being removed by an earlier sweep is left to it.
+   * announced once, one sweep at a time. It reads only the buckets that came due
+   * ({@link SessionExpiries}), then those sessions by {@code _id}, and removes the ones that say
+   * they expired, {@value #SWEEP_CHUNK} at a time; a removal that fails is logged and left (the
+   * session stays invisible, since reads check its expiry).
    */
   private void sweepExpired() {
-    if (!Nodes.self(vertx).equals(Nodes.live(vertx).stream().sorted().findFirst().orElse(null))) {
+    if (sweepRunning || !Nodes.self(vertx).equals(Nodes.live(vertx).stream().sorted().findFirst().orElse(null))) {
       return;
     }
-    mongo.findWithOptions(SessionStore.SESSIONS,
-            new JsonObject().put("expires_at", new JsonObject().put("$lte", Times.now())),
-            new FindOptions().setLimit(100).setFields(new JsonObject().put("_id", 1)))
-        .onSuccess(docs -> docs.forEach(doc -> {
-          String sessionId = doc.getString("_id");
-          if (sweeping.add(sessionId)) {
-            remove(sessionId, null).onComplete(done -> sweeping.remove(sessionId));
-          }
-        }));
+    sweepRunning = true;
+    expiries.due(System.currentTimeMillis(), 1000)
+        .compose(due -> removeExpired(due.sessions(), 0).compose(removed -> expiries.swept(due)))
+        .onFailure(failure -> LOG.warn("expiry sweep failed; the next one retries", failure))
+        .onComplete(done -> sweepRunning = false);
+  }
+
+  private Future<Void> removeExpired(List<String> sessionIds, int from) {
+    if (from >= sessionIds.size()) {
+      return Future.succeededFuture();
+    }
+    List<String> chunk = sessionIds.subList(from, Math.min(sessionIds.size(), from + SWEEP_CHUNK));
+    JsonObject byIds = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(new ArrayList<>(chunk))));
+    return mongo.findWithOptions(SessionStore.SESSIONS, byIds, new FindOptions().setFields(new JsonObject().put("expires_at", 1)))
+        .compose(docs -> Future.join(docs.stream().filter(SessionDirectory::expired)
+            .map(doc -> remove(doc.getString("_id"), null)
+                .onFailure(failure -> LOG.warn("expired session {} could not be removed", doc.getString("_id"), failure)))
+            .toList()).otherwiseEmpty())
+        .compose(removed -> removeExpired(sessionIds, from + SWEEP_CHUNK));
   }
 
   private static void applyTtl(JsonObject target, Integer ttlSeconds) {
