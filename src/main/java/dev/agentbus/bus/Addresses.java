@@ -148,6 +148,15 @@ public final class Addresses {
    */
   public static final String COMMAND_START = PREFIX + "command.start";
   /**
+   * request, <b>not</b> local only, to the one node named: {@code {command_id, status, error}} →
+   * the command (as stored; unchanged when it was already final). A cancel, an interrupt or an
+   * overdue sweep on one node asks the node running the command ({@code node_id}) to finish it, so
+   * that node's ledger keeps the command's events in transition order.
+   */
+  public static String commandConclude(String nodeId) {
+    return PREFIX + "command.conclude." + nodeId;
+  }
+  /**
    * publish: {@code {command_id, session_id, status}} when a command was finished by someone
    * other than its runner (cancel, timeout). The node running it stops the work.
    */

@@ -12,6 +12,16 @@ public final class SharedNames {
     return "agentbus.conversation." + sessionId;
   }
 
+  /**
+   * cluster-wide async map: command id → {@code {session_id, command_type, node_id, deadline_ms}}
+   * of every command accepted and not yet final (put on accept, removed when final). What the
+   * reaper, the busy check and a session's cancel read, so they never touch the commands' history.
+   */
+  public static final String OPEN_COMMANDS = "agentbus.open-commands";
+
+  /** node-local map: this node's command handlers ({@code "handlers"}, a {@code CommandHandlers}). */
+  public static final String COMMAND_HANDLERS = "agentbus.command-handlers";
+
   /** node-local map: the count of open SSE and WebSocket streams ({@code "open"}). */
   public static final String STREAMS = "agentbus.streams";
 

@@ -9,14 +9,15 @@ import java.util.List;
 /**
  * What a submit does when its session already has unfinished commands of the same type ({@code
  * if_busy}): {@code reject} fails {@code CONFLICT} naming the active one, {@code interrupt} cancels
- * them first, {@code enqueue} (or none) accepts it alongside. The check reads the store, so two
- * submits at the same instant can both find the session idle.
+ * them first (on the nodes running them), {@code enqueue} (or none) accepts it alongside. The
+ * check reads the open set ({@link OpenCommands}), so two submits at the same instant can both
+ * find the session idle.
  */
 final class BusyPolicy {
 
-  /** Cancels one command with {@code error}. */
+  /** Cancels one command (an open-set entry: {@code _id, node_id, ...}) with {@code error}. */
   interface Canceller {
-    Future<JsonObject> cancel(String commandId, JsonObject error);
+    Future<JsonObject> cancel(JsonObject entry, JsonObject error);
   }
 
   private final CommandLedger ledger;
@@ -42,7 +43,7 @@ final class BusyPolicy {
             .put("session_id", sessionId).put("active_command_id", activeId)));
       }
       JsonObject interrupted = new BusError(ErrorCode.CANCELLED, "Interrupted by a newer '" + commandType + "' command").toJson();
-      List<Future<JsonObject>> cancelled = active.stream().map(doc -> canceller.cancel(doc.getString("_id"), interrupted)).toList();
+      List<Future<JsonObject>> cancelled = active.stream().map(doc -> canceller.cancel(doc, interrupted)).toList();
       return Future.all(cancelled).mapEmpty();
     });
   }

@@ -17,13 +17,19 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Resolves the one handler of a command: session scope first, then global scope (the LLMGine
  * bus rule). Built-ins live in global scope. Registered handlers (webhook, bus) plug into
- * {@link #register} in the handlers issue.
+ * {@link #register} in the handlers issue. One per node ({@link #of}), thread-safe.
  */
-public final class CommandHandlers {
+public final class CommandHandlers implements io.vertx.core.shareddata.Shareable {
   private final Map<String, CommandHandler> global = new ConcurrentHashMap<>();
   private final Map<String, Map<String, CommandHandler>> bySession = new ConcurrentHashMap<>();
 
-  public CommandHandlers() {
+  /** The node's handlers (kept in its {@link dev.agentbus.bus.SharedNames#COMMAND_HANDLERS} local map). */
+  public static CommandHandlers of(io.vertx.core.Vertx vertx) {
+    return (CommandHandlers) vertx.sharedData().getLocalMap(dev.agentbus.bus.SharedNames.COMMAND_HANDLERS)
+        .computeIfAbsent("handlers", k -> new CommandHandlers());
+  }
+
+  private CommandHandlers() {
     global.put(CommandTypes.ECHO, context -> Future.succeededFuture(context.parameters()));
     global.put(CommandTypes.ENGINE_PROMPT, new EnginePrompt());
   }

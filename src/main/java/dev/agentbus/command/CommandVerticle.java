@@ -25,12 +25,14 @@ import java.util.List;
 /**
  * Owns commands: accepts them (store, then {@code command.accepted}), runs them on this node
  * through the {@link CommandScheduler}, serves polls, lists and cancels for any node, and removes a
- * deleted session's commands ({@link Addresses#COMMAND_PURGE_SESSION}).
+ * deleted session's commands ({@link Addresses#COMMAND_PURGE_SESSION}). A cancel (or interrupt,
+ * or overdue sweep) of a command running on another live node is forwarded to that node ({@link
+ * Addresses#commandConclude}), whose ledger keeps the command's events in transition order.
  * Deploy one instance per node (the scheduler's queue and slots are per instance).
  */
 public class CommandVerticle extends VerticleBase {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CommandVerticle.class);
-  private final CommandHandlers handlers = new CommandHandlers();
+  private CommandHandlers handlers;
   private CommandLedger ledger;
   private CommandScheduler scheduler;
   private BusyPolicy busy;
@@ -42,14 +44,20 @@ public class CommandVerticle extends VerticleBase {
     Settings settings = Settings.of(config());
     limits = settings.commands();
     var mongo = Store.client(vertx, settings.mongo());
-    ledger = new CommandLedger(vertx, mongo);
+    handlers = CommandHandlers.of(vertx);
+    OpenCommands open = new OpenCommands(vertx);
+    ledger = new CommandLedger(vertx, mongo, new CommandWrites(mongo, limits.writeBatch(), limits.maxQueuedWrites()),
+        open, limits.eventHoldMs());
     CommandScheduler.Finisher finisher = (id, status, error) -> conclude(id, status, null, error);
     scheduler = new CommandScheduler(vertx, limits.maxConcurrent(),
         limits.maxQueued(), this::execute, finisher);
-    busy = new BusyPolicy(ledger, (id, error) -> conclude(id, CommandStatus.CANCELLED, null, error));
-    reaperTimer = new CommandReaper(vertx, mongo, finisher)
+    busy = new BusyPolicy(ledger, (entry, error) -> concludeAt(entry.getString("node_id"), entry.getString("_id"),
+        CommandStatus.CANCELLED, error, null));
+    reaperTimer = new CommandReaper(vertx, open, (node, id, status, error) -> concludeAt(node, id, status, error, null))
         .schedule(limits.reaperPeriodMs());
     return Future.all(List.of(
+        Bus.serve(vertx, Addresses.commandConclude(Nodes.self(vertx)), (body, h) -> conclude(body.getString("command_id"),
+            body.getString("status"), null, body.getJsonObject("error"))).completion(),
         Bus.serve(vertx, Addresses.COMMAND_SUBMIT, this::submit).completion(),
         Bus.serve(vertx, Addresses.COMMAND_BATCH, this::batch).completion(),
         Bus.serve(vertx, Addresses.COMMAND_GET, (body, h) -> get(body, h.get(Headers.REQUEST_ID))).completion(),
@@ -59,7 +67,8 @@ public class CommandVerticle extends VerticleBase {
         Bus.serve(vertx, Addresses.COMMAND_PURGE_SESSION, (body, h) -> ledger.purge(body.getString("session_id"))
             .map(removed -> new JsonObject().put("commands", removed))).completion(),
         Bus.serveLocal(vertx, Addresses.COMMAND_START, (body, h) -> start(body.getString("command_id"))).completion(),
-        vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> aborted(message.body())).completion()));
+        vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> aborted(message.body())).completion()))
+        .onSuccess(serving -> CommandRecovery.ifFirst(vertx, mongo, finisher));
   }
 
   @Override
@@ -75,12 +84,12 @@ public class CommandVerticle extends VerticleBase {
           .compose(session -> submit(body.copy().put("session_id", session.getString("session_id")), headers));
     }
     String sessionId = body.getString("session_id");
+    long waitMs = body.getLong("wait_seconds", 0L) * 1000;
     return prepare(sessionId, List.of(body), headers, null)
         .compose(docs -> busy.apply(sessionId, body.getString("command_type"), body.getString("if_busy")).map(docs))
-        .compose(docs -> accept(docs, false, false))
+        .compose(docs -> accept(docs, false, false, waitMs <= 0))
         .compose(docs -> {
           String id = docs.get(0).getString("_id");
-          long waitMs = body.getLong("wait_seconds", 0L) * 1000;
           if (waitMs <= 0) {
             return Future.succeededFuture(docs.get(0));
           }
@@ -95,7 +104,7 @@ public class CommandVerticle extends VerticleBase {
     boolean sequential = "sequential".equals(body.getString("mode"));
     List<JsonObject> items = body.getJsonArray("commands").stream().map(JsonObject.class::cast).toList();
     return prepare(sessionId, items, headers, batchId)
-        .compose(docs -> accept(docs, sequential, body.getBoolean("stop_on_error", false)))
+        .compose(docs -> accept(docs, sequential, body.getBoolean("stop_on_error", false), true))
         .map(docs -> new JsonObject().put("batch_id", batchId).put("mode", sequential ? "sequential" : "parallel")
             .put("stop_on_error", body.getBoolean("stop_on_error", false))
             .put("commands", new JsonArray(docs.stream().map(CommandLedger::toCommand).toList())));
@@ -150,8 +159,9 @@ public class CommandVerticle extends VerticleBase {
     return doc;
   }
 
-  private Future<List<JsonObject>> accept(List<JsonObject> docs, boolean sequential, boolean stopOnError) {
-    return ledger.accept(docs).map(accepted -> {
+  /** {@code announceNow}: the reply carries {@code accepted_seq}, so {@code command.accepted} is stored before it. */
+  private Future<List<JsonObject>> accept(List<JsonObject> docs, boolean sequential, boolean stopOnError, boolean announceNow) {
+    return ledger.accept(docs, announceNow).map(accepted -> {
       scheduler.admit(docs, sequential, stopOnError);
       return docs;
     });
@@ -162,7 +172,7 @@ public class CommandVerticle extends VerticleBase {
     var handler = handlers.resolve(command.getString("session_id"), command.getString("command_type"));
     // A handler that starts itself requests COMMAND_START when its work begins; the others start now.
     boolean startsItself = handler.isPresent() && handler.get().startsItself();
-    Future<JsonObject> starting = startsItself ? Future.succeededFuture(command) : ledger.markExecuting(id);
+    Future<JsonObject> starting = startsItself ? Future.succeededFuture(command) : ledger.markStarting(id);
     starting.onComplete(started -> {
       // Not tracked any more: it was cancelled or timed out (possibly on another node) while starting.
       if (started.failed() || started.result() == null || !scheduler.isTracking(id)) {
@@ -178,13 +188,15 @@ public class CommandVerticle extends VerticleBase {
         run = Future.failedFuture(e);
       }
       run.onComplete(outcome -> {
-        release.run();
+        // Its finish is queued before the slot goes to the next command, so finishes (and their held
+        // command.started events) reach the store and the log in the order the commands started.
         if (outcome.succeeded()) {
           conclude(id, CommandStatus.COMPLETED, outcome.result(), null);
         } else {
           BusError error = BusError.from(outcome.cause(), "command " + id, command.getString("request_id"));
           conclude(id, CommandStatus.FAILED, null, error.toJson());
         }
+        release.run();
       });
     });
   }
@@ -213,6 +225,21 @@ public class CommandVerticle extends VerticleBase {
       }
       return Future.succeededFuture(doc);
     });
+  }
+
+  /**
+   * Finishes a command on the node running it ({@code nodeId}) when that is another live node, so
+   * its events stay in order there; here otherwise (this node's, or its node is gone), and here too
+   * when the forward finds nobody serving (the node is leaving).
+   */
+  private Future<JsonObject> concludeAt(String nodeId, String commandId, String status, JsonObject error, String requestId) {
+    if (nodeId == null || nodeId.equals(Nodes.self(vertx)) || !Nodes.live(vertx).contains(nodeId)) {
+      return conclude(commandId, status, null, error);
+    }
+    JsonObject body = new JsonObject().put("command_id", commandId).put("status", status).put("error", error);
+    return Bus.request(vertx, Addresses.commandConclude(nodeId), body, Bus.withRequestId(requestId).setLocalOnly(false))
+        .recover(failure -> BusError.is(failure, ErrorCode.SERVICE_UNAVAILABLE)
+            ? conclude(commandId, status, null, error) : Future.failedFuture(failure));
   }
 
   private void aborted(JsonObject notice) {
@@ -253,14 +280,16 @@ public class CommandVerticle extends VerticleBase {
     String id = body.getString("command_id");
     return find(body.getString("session_id"), id, requestId)
         .compose(doc -> CommandStatus.isFinal(doc.getString("status")) ? Future.succeededFuture(doc)
-            : conclude(id, CommandStatus.CANCELLED, null, new BusError(ErrorCode.CANCELLED, "Cancelled by request").toJson()))
+            : concludeAt(doc.getString("node_id"), id, CommandStatus.CANCELLED,
+                new BusError(ErrorCode.CANCELLED, "Cancelled by request").toJson(), requestId))
         .map(CommandLedger::toCommand);
   }
 
   private Future<JsonObject> cancelSession(String sessionId) {
     JsonObject error = new BusError(ErrorCode.CANCELLED, "Session deleted").toJson();
     return ledger.unfinished(sessionId, null)
-        .compose(docs -> Future.all(docs.stream().map(doc -> conclude(doc.getString("_id"), CommandStatus.CANCELLED, null, error)).toList())
+        .compose(docs -> Future.all(docs.stream().map(entry -> concludeAt(entry.getString("node_id"), entry.getString("_id"),
+                CommandStatus.CANCELLED, error, null)).toList())
             .map(done -> new JsonObject().put("cancelled", docs.size())));
   }
 

@@ -42,9 +42,15 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
    */
   public record Events(int maxBatch, int maxQueued, long forwardTimeoutMs, int maxCachedSessions) {}
 
-  /** {@code commands.*}: slots, queue, timeouts, waits, batches, the reaper. */
+  /**
+   * {@code commands.*}: slots, queue, timeouts, waits, batches, the reaper; {@code event_hold_ms}:
+   * how long a command's events and its {@code pending → executing} write may be held so they
+   * go out with the next transition; {@code write_batch} / {@code max_queued_writes}: the ledger's
+   * group commit (operations per store write, operations waiting).
+   */
   public record Commands(int maxConcurrent, int maxQueued, int defaultTimeoutSeconds, int maxTimeoutSeconds,
-                         int maxWaitSeconds, int maxBatch, long reaperPeriodMs) {}
+                         int maxWaitSeconds, int maxBatch, long reaperPeriodMs, long eventHoldMs, int writeBatch,
+                         int maxQueuedWrites) {}
 
   /** {@code streams.*}: client streams (SSE and WebSocket). */
   public record Streams(int maxQueuedFrames, long keepaliveMs, int replayPage, int writeQueueMaxBytes, int maxConnections) {}
@@ -90,7 +96,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
             events.getInteger("max_cached_sessions")),
         new Commands(commands.getInteger("max_concurrent"), commands.getInteger("max_queued"),
             commands.getInteger("default_timeout_s"), commands.getInteger("max_timeout_s"), commands.getInteger("max_wait_s"),
-            commands.getInteger("max_batch"), commands.getLong("reaper_period_ms")),
+            commands.getInteger("max_batch"), commands.getLong("reaper_period_ms"), commands.getLong("event_hold_ms"),
+            commands.getInteger("write_batch"), commands.getInteger("max_queued_writes")),
         new Streams(streams.getInteger("max_queued_frames"), streams.getLong("keepalive_ms"), streams.getInteger("replay_page"),
             streams.getInteger("write_queue_max_bytes"), streams.getInteger("max_connections")),
         new Engines(engines.getString("default_type"), engines.getInteger("max_iterations"),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.agentbus.store.EmbeddedStore;
+import dev.agentbus.support.GatedHandler;
 import dev.agentbus.support.TestCluster;
 import dev.agentbus.support.TestNode;
 import io.vertx.core.Future;
@@ -194,5 +195,29 @@ class ClusterTest {
     JsonObject usage = nodeB.get("/sessions/" + sessionId + "/commands/" + later).bodyAsJsonObject()
         .getJsonObject("result").getJsonObject("usage");
     assertThat(usage.getLong("prompt_tokens")).isEqualTo(10L);
+  }
+
+  @Test
+  @DisplayName("a cancel on node B of a command running on node A is done by node A: one cancelled event, after accepted and started")
+  void cancelOnBOfCommandRunningOnA() {
+    String sessionId = nodeA.createSession();
+    GatedHandler gated = GatedHandler.register(memberA, sessionId, "gated");
+    String commandId = nodeA.post("/sessions/" + sessionId + "/commands", new JsonObject().put("command_type", "gated"))
+        .bodyAsJsonObject().getString("command_id");
+    await().atMost(Duration.ofSeconds(10)).until(() -> gated.isRunning(commandId));
+
+    HttpResponse<Buffer> cancelled = nodeB.post("/sessions/" + sessionId + "/commands/" + commandId + "/cancel", new JsonObject());
+    assertThat(cancelled.statusCode()).as(cancelled.bodyAsString()).isEqualTo(200);
+    assertThat(cancelled.bodyAsJsonObject().getString("status")).isEqualTo("cancelled");
+    gated.finish(commandId, new JsonObject());
+    await().atMost(Duration.ofSeconds(10)).until(() -> commandEventTypes(nodeB, sessionId, commandId).size() >= 3);
+    assertThat(commandEventTypes(nodeB, sessionId, commandId))
+        .containsExactly("command.accepted", "command.started", "command.cancelled");
+  }
+
+  private static List<String> commandEventTypes(TestNode node, String sessionId, String commandId) {
+    JsonArray events = node.get("/sessions/" + sessionId + "/events?limit=500").bodyAsJsonObject().getJsonArray("data");
+    return events.stream().map(JsonObject.class::cast).filter(e -> commandId.equals(e.getString("command_id")))
+        .map(e -> e.getString("event_type")).toList();
   }
 }
