@@ -76,23 +76,11 @@ public final class LoadBench {
     }
   }
 
-  /** Store requests counted by a {@link StoreWire} around one workload (nothing without a counter). */
+  /** A workload's store requests, and per HTTP request (nothing without a counter). */
   private record StoreRequests(Vertx vertx, String url) {
     JsonObject around(Supplier<JsonObject> workload) {
-      if (url == null) {
-        return workload.get();
-      }
-      long before = count();
-      JsonObject result = workload.get();
-      long caused = count() - before;
-      return result.put("store_requests", caused).put("store_requests_per_request",
-          Math.round(100.0 * caused / Math.max(1, result.getLong("requests"))) / 100.0);
-    }
-
-    private long count() {
-      java.net.URI uri = java.net.URI.create(url);
-      return WebClient.create(vertx).get(uri.getPort(), uri.getHost(), uri.getPath()).send().await()
-          .bodyAsJsonObject().getLong("requests");
+      JsonObject result = new StoreCounter(vertx, url).around(workload);
+      return url == null ? result : result.put("store_requests_per_request", StoreCounter.per(result, result.getLong("requests")));
     }
   }
 

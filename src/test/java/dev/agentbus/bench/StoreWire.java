@@ -87,13 +87,26 @@ public final class StoreWire {
     return buffer.getBuffer(at, buffer.length());
   }
 
-  /** OP_MSG: header (16), flag bits (4), section kind 0 (1), BSON document: length (4), type (1), name (cstring). */
+  /**
+   * OP_MSG: header (16), flag bits (4), section kind 0 (1), BSON document: length (4), type (1),
+   * name (cstring), then, for a string value (type 2: the collection of insert, update, find ...),
+   * its length (4) and text: {@code "insert events"}; monitoring commands keep their bare name.
+   */
   private static String commandName(Buffer message, int at) {
-    int name = at + 16 + 4 + 1 + 4 + 1;
+    int type = at + 16 + 4 + 1 + 4;
+    int name = type + 1;
     int end = name;
     while (end < message.length() && message.getByte(end) != 0) {
       end++;
     }
-    return new String(message.getBytes(name, end), StandardCharsets.UTF_8);
+    String command = new String(message.getBytes(name, end), StandardCharsets.UTF_8);
+    if (message.getByte(type) == 2 && end + 5 <= message.length()) {
+      int length = message.getIntLE(end + 1);
+      int text = end + 5;
+      if (length > 1 && text + length - 1 <= message.length()) {
+        return command + " " + new String(message.getBytes(text, text + length - 1), StandardCharsets.UTF_8);
+      }
+    }
+    return command;
   }
 }

@@ -21,7 +21,9 @@ import java.util.List;
  * /health/live} (for time to first token) and the dummy's own pace, {@code 1000 / token_delay_ms}
  * tokens per second per stream (for throughput).
  *
- * <p>Usage: {@code StreamBench <base-url> <streams,...> <words> <token_delay_ms,...>}. Prints one JSON line per case.
+ * <p>Usage: {@code StreamBench <base-url> <streams,...> <words> <token_delay_ms,...> [<store-wire-url>]}; with
+ * the URL of a {@link StoreWire} counter between the node and its store, each case also reports the
+ * store requests its streams caused, per stream and per token. Prints one JSON line per case.
  */
 public final class StreamBench {
   private StreamBench() {}
@@ -33,12 +35,13 @@ public final class StreamBench {
     String[] streamCounts = (args.length > 1 ? args[1] : "1,200").split(",");
     int words = args.length > 2 ? Integer.parseInt(args[2]) : 100;
     String[] delays = (args.length > 3 ? args[3] : "0,10").split(",");
+    String wire = args.length > 4 ? args[4] : null;
     Vertx vertx = Vertx.vertx();
     HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost()).setDefaultPort(base.getPort())
         .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(512));
     try {
       // Warm-up (JIT, connection pools), not reported.
-      runCase(vertx, http, 20, 0, "warm up the node");
+      runCase(vertx, http, 20, 0, "warm up the node", new StoreCounter(vertx, null));
       double baselineMs = baselineRoundTripMs(http);
       StringBuilder answer = new StringBuilder();
       for (int i = 0; i < words; i++) {
@@ -48,7 +51,11 @@ public final class StreamBench {
         long delay = Long.parseLong(delayText.trim());
         for (String countText : streamCounts) {
           int count = Integer.parseInt(countText.trim());
-          JsonObject result = runCase(vertx, http, count, delay, answer.toString());
+          JsonObject result = runCase(vertx, http, count, delay, answer.toString(), new StoreCounter(vertx, wire));
+          if (wire != null) {
+            result.put("store_requests_per_stream", StoreCounter.per(result, count))
+                .put("store_requests_per_token", StoreCounter.per(result, result.getLong("tokens")));
+          }
           result.put("baseline_health_live_ms", round(baselineMs))
               .put("ttft_ratio_to_baseline", round(result.getDouble("ttft_p50_ms") / baselineMs));
           if (delay > 0) {
@@ -75,12 +82,18 @@ public final class StreamBench {
     return samples.get(samples.size() / 2) / 1e6;
   }
 
-  private static JsonObject runCase(Vertx vertx, HttpClient http, int count, long delay, String answer) {
+  /** Creates {@code count} threads, then streams one answer on each at once; the store requests counted are the streams' only. */
+  private static JsonObject runCase(Vertx vertx, HttpClient http, int count, long delay, String answer, StoreCounter store) {
     List<String> threads = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       JsonObject thread = post(http, "/api/v1/chat", new JsonObject().put("user_id", "bench"));
       threads.add(thread.getString("thread_id"));
     }
+    return store.around(() -> streamAll(vertx, http, threads, delay, answer));
+  }
+
+  private static JsonObject streamAll(Vertx vertx, HttpClient http, List<String> threads, long delay, String answer) {
+    int count = threads.size();
     JsonObject body = new JsonObject().put("content", "bench").put("llm_config", new JsonObject()
         .put("provider", "dummy").put("token_delay_ms", delay).put("response", answer));
     long started = System.nanoTime();
@@ -101,7 +114,7 @@ public final class StreamBench {
         .put("tokens_per_stream", answer.split(" ").length).put("completed", samples.size())
         .put("ttft_p50_ms", round(percentile(ttft, 0.5))).put("ttft_p95_ms", round(percentile(ttft, 0.95)))
         .put("ttft_max_ms", round(percentile(ttft, 1.0)))
-        .put("tokens_per_s_total", round(tokens / wallSeconds)).put("tokens_per_s_per_stream", round(perStream));
+        .put("tokens", tokens).put("tokens_per_s_total", round(tokens / wallSeconds)).put("tokens_per_s_per_stream", round(perStream));
   }
 
   private static Future<Sample> stream(HttpClient http, String thread, JsonObject body) {
