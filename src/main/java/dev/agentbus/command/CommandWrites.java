@@ -4,13 +4,12 @@ import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import dev.agentbus.store.GroupCommit;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.BulkOperation;
 import io.vertx.ext.mongo.BulkWriteOptions;
 import io.vertx.ext.mongo.MongoClient;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -35,64 +34,41 @@ final class CommandWrites {
   }
 
   private final MongoClient mongo;
-  private final int maxBatch;
   private final int maxQueued;
-  private final ArrayDeque<Queued> queue = new ArrayDeque<>();
-  private boolean writing;
+  private final GroupCommit<Queued> commit;
 
   CommandWrites(MongoClient mongo, int maxBatch, int maxQueued) {
     this.mongo = mongo;
-    this.maxBatch = maxBatch;
     this.maxQueued = maxQueued;
+    this.commit = new GroupCommit<>(maxBatch, this::write);
   }
 
   /** Inserts new commands; completes once they are durable. */
   Future<Void> insert(List<JsonObject> docs) {
-    if (queue.size() + docs.size() > maxQueued) {
+    if (commit.queued() + docs.size() > maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Command store queue is full, retry later"));
     }
-    List<Future<Boolean>> inserted = docs.stream()
-        .map(doc -> enqueue(BulkOperation.createInsert(doc), doc.getString("_id"), null)).toList();
-    kick();
-    return Future.all(inserted).mapEmpty();
+    List<Queued> inserts = docs.stream()
+        .map(doc -> new Queued(BulkOperation.createInsert(doc), doc.getString("_id"), null, Promise.<Boolean>promise())).toList();
+    commit.addAll(inserts);
+    return Future.all(inserts.stream().map(queued -> queued.applied().future()).toList()).mapEmpty();
   }
 
   /** Applies {@code set} if the command's status is still {@code from}; whether it was applied. */
   Future<Boolean> update(String commandId, String from, JsonObject set) {
-    if (queue.size() >= maxQueued) {
+    if (commit.queued() >= maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Command store queue is full, retry later"));
     }
     JsonObject filter = new JsonObject().put("_id", commandId).put("status", from);
-    Future<Boolean> applied = enqueue(BulkOperation.createUpdate(filter, new JsonObject().put("$set", set)), commandId, set);
-    kick();
-    return applied;
+    Queued update = new Queued(BulkOperation.createUpdate(filter, new JsonObject().put("$set", set)), commandId, set, Promise.promise());
+    commit.add(update);
+    return update.applied().future();
   }
 
-  private Future<Boolean> enqueue(BulkOperation operation, String commandId, JsonObject set) {
-    Promise<Boolean> applied = Promise.promise();
-    queue.add(new Queued(operation, commandId, set, applied));
-    return applied.future();
-  }
-
-  private void kick() {
-    if (!writing) {
-      write();
-    }
-  }
-
-  private void write() {
-    if (queue.isEmpty()) {
-      writing = false;
-      return;
-    }
-    writing = true;
-    List<Queued> batch = new ArrayList<>();
-    while (batch.size() < maxBatch && !queue.isEmpty()) {
-      batch.add(queue.poll());
-    }
+  private Future<Void> write(List<Queued> batch) {
     // Unordered: the driver sends the inserts and the updates as one request each. No command has
     // two operations in one batch (its ledger waits for one transition before the next).
-    mongo.bulkWriteWithOptions(CommandLedger.COMMANDS, batch.stream().map(Queued::operation).toList(),
+    return mongo.bulkWriteWithOptions(CommandLedger.COMMANDS, batch.stream().map(Queued::operation).toList(),
             new BulkWriteOptions().setOrdered(false))
         .compose(result -> {
           List<Queued> updates = batch.stream().filter(Queued::isUpdate).toList();
@@ -100,7 +76,7 @@ final class CommandWrites {
         })
         .onSuccess(lost -> batch.forEach(queued -> queued.applied().complete(!lost.contains(queued.commandId()))))
         .onFailure(failure -> batch.forEach(queued -> queued.applied().fail(failure)))
-        .onComplete(done -> write());
+        .mapEmpty();
   }
 
   /** The ids of the updates that did not apply, told by reading the documents back. */

@@ -33,8 +33,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
   /** {@code pagination.*}: list page sizes. */
   public record Pages(int defaultLimit, int maxLimit) {}
 
-  /** {@code sessions.*}. */
-  public record Sessions(int maxBulk, long expirySweepMs, long cacheTtlMs, int cacheMaxEntries) {}
+  /** {@code sessions.*}; {@code write_batch} / {@code max_queued_writes}: the group commit of new sessions. */
+  public record Sessions(int maxBulk, long expirySweepMs, long cacheTtlMs, int cacheMaxEntries, int writeBatch, int maxQueuedWrites) {}
 
   /**
    * {@code events.*}: the group commit (drafts per bulk write, queued drafts), how long a forward
@@ -91,7 +91,7 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
         new Cluster(cluster.getBoolean("enabled"), cluster.getString("config"), cluster.getString("host")),
         new Pages(pages.getInteger("default_limit"), pages.getInteger("max_limit")),
         new Sessions(sessions.getInteger("max_bulk"), sessions.getLong("expiry_sweep_ms"), sessions.getLong("cache_ttl_ms"),
-            sessions.getInteger("cache_max_entries")),
+            sessions.getInteger("cache_max_entries"), sessions.getInteger("write_batch"), sessions.getInteger("max_queued_writes")),
         new Events(events.getInteger("max_batch"), events.getInteger("max_queued"), events.getLong("forward_timeout_ms"),
             events.getInteger("max_cached_sessions")),
         new Commands(commands.getInteger("max_concurrent"), commands.getInteger("max_queued"),

@@ -8,6 +8,7 @@ import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.Headers;
 import dev.agentbus.config.Settings;
 import dev.agentbus.session.Sessions;
+import dev.agentbus.store.GroupCommit;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Pages;
 import io.vertx.core.Future;
@@ -19,7 +20,6 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,21 +44,18 @@ import java.util.Map;
 public class EventLogVerticle extends VerticleBase {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventLogVerticle.class);
 
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private MongoClient mongo;
   private SeqWriter writer;
   private SeqOwners owners;
-  private int maxBatch;
+  private GroupCommit<Pending> commit;
   private int maxQueued;
   private long forwardTimeoutMs;
-  private boolean flushing;
-  private Promise<Void> drained;
 
   @Override
   public Future<?> start() {
     Settings settings = Settings.of(config());
     Settings.Events events = settings.events();
-    maxBatch = events.maxBatch();
+    commit = new GroupCommit<>(events.maxBatch(), this::flush);
     maxQueued = events.maxQueued();
     forwardTimeoutMs = events.forwardTimeoutMs();
     mongo = Store.client(vertx, settings.mongo());
@@ -81,11 +78,7 @@ public class EventLogVerticle extends VerticleBase {
   /** Drains the queue: every draft accepted before stop is written (or failed) before the log goes. */
   @Override
   public Future<?> stop() {
-    if (!flushing && queue.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    drained = Promise.promise();
-    return drained.future();
+    return commit.drained();
   }
 
   private Future<JsonObject> publish(JsonObject body, String requestId) {
@@ -126,11 +119,12 @@ public class EventLogVerticle extends VerticleBase {
    */
   private Future<List<Future<JsonObject>>> enqueueAll(JsonObject body, boolean forwarded) {
     List<JsonObject> drafts = body.getJsonArray("events").stream().map(JsonObject.class::cast).toList();
-    if (queue.size() + drafts.size() > maxQueued) {
+    if (commit.queued() + drafts.size() > maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
     }
-    List<Future<JsonObject>> stored = drafts.stream().map(draft -> enqueue(draft, forwarded)).toList();
-    kick();
+    List<Pending> pending = drafts.stream().map(draft -> new Pending(draft, Promise.promise(), forwarded)).toList();
+    commit.addAll(pending);
+    List<Future<JsonObject>> stored = pending.stream().map(p -> p.stored().future()).toList();
     // Settled, not failed fast: a producer told of a failure is told only once every draft is done.
     return Future.join(stored).transform(settled -> forwarded || settled.succeeded() ? Future.succeededFuture(stored)
         : Future.failedFuture(settled.cause()));
@@ -138,43 +132,22 @@ public class EventLogVerticle extends VerticleBase {
 
   /** Queues a draft for the next group commit; refuses when the bounded queue is full. */
   private Future<JsonObject> append(JsonObject draft) {
-    if (queue.size() >= maxQueued) {
+    if (commit.queued() >= maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
     }
-    Future<JsonObject> stored = enqueue(draft, false);
-    kick();
-    return stored;
+    Pending pending = new Pending(draft, Promise.promise(), false);
+    commit.add(pending);
+    return pending.stored().future();
   }
 
-  private Future<JsonObject> enqueue(JsonObject draft, boolean forwarded) {
-    Promise<JsonObject> stored = Promise.promise();
-    queue.add(new Pending(draft, stored, forwarded));
-    return stored.future();
-  }
-
-  private void kick() {
-    if (!flushing) {
-      flush();
-    }
-  }
-
-  /** Writes this node's share of up to max_batch queued drafts and forwards the rest, then the next batch. */
-  private void flush() {
-    if (queue.isEmpty()) {
-      flushing = false;
-      if (drained != null) {
-        drained.tryComplete();
-      }
-      return;
-    }
-    flushing = true;
+  /** Writes this node's share of a batch of queued drafts and forwards the rest; never fails. */
+  private Future<?> flush(List<Pending> batch) {
     if (owners.refresh()) {
       writer.forgetAll();
     }
     List<Pending> local = new ArrayList<>();
     Map<String, List<Pending>> remote = new LinkedHashMap<>();
-    for (int i = 0; i < maxBatch && !queue.isEmpty(); i++) {
-      Pending pending = queue.poll();
+    for (Pending pending : batch) {
       String owner = pending.forwarded() ? owners.self() : owners.ownerOf(pending.sessionId());
       (owner.equals(owners.self()) ? local : remote.computeIfAbsent(owner, k -> new ArrayList<>())).add(pending);
     }
@@ -182,8 +155,8 @@ public class EventLogVerticle extends VerticleBase {
     if (!local.isEmpty()) {
       writes.add(writer.write(local, true));
     }
-    remote.forEach((owner, batch) -> writes.add(forward(owner, batch)));
-    Future.join(writes).onComplete(done -> flush());
+    remote.forEach((owner, drafts) -> writes.add(forward(owner, drafts)));
+    return Future.join(writes);
   }
 
   /** Sends drafts to their sessions' owner; never fails (each draft's producer learns its outcome). */

@@ -7,6 +7,7 @@ import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.Headers;
 import dev.agentbus.config.Settings;
 import dev.agentbus.event.Events;
+import dev.agentbus.store.GroupInsert;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Json;
@@ -40,6 +41,7 @@ public class SessionVerticle extends VerticleBase {
   private MongoClient mongo;
   private SessionDirectory directory;
   private SessionExpiries expiries;
+  private GroupInsert inserts;
   private long sweepTimer;
   private boolean sweepRunning;
 
@@ -49,6 +51,7 @@ public class SessionVerticle extends VerticleBase {
     mongo = Store.client(vertx, settings.mongo());
     directory = new SessionDirectory(vertx, mongo, settings.sessions());
     expiries = new SessionExpiries(mongo, settings.sessions().expirySweepMs());
+    inserts = new GroupInsert(mongo, SessionStore.SESSIONS, settings.sessions().writeBatch(), settings.sessions().maxQueuedWrites());
     sweepTimer = vertx.setPeriodic(settings.sessions().expirySweepMs(), id -> sweepExpired());
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.SESSION_CREATE, (body, h) -> create(body, h)).completion(),
@@ -78,7 +81,7 @@ public class SessionVerticle extends VerticleBase {
         .put("updated_at", now);
     applyTtl(doc, body.getInteger("ttl_seconds"));
     String sessionId = doc.getString("_id");
-    return Future.all(mongo.insert(SessionStore.SESSIONS, doc), listExpiry(sessionId, doc))
+    return Future.all(inserts.insert(doc), listExpiry(sessionId, doc))
         .compose(id -> Events.first(vertx, sessionId, EventTypes.SESSION_CREATED, toSession(doc))
             .recover(failure -> mongo.removeDocument(SessionStore.SESSIONS, new JsonObject().put("_id", sessionId))
                 .transform(undone -> Future.failedFuture(failure))))
