@@ -46,7 +46,7 @@ public class CommandVerticle extends VerticleBase {
     var mongo = Store.client(vertx, settings.mongo());
     handlers = CommandHandlers.of(vertx);
     OpenCommands open = new OpenCommands(vertx);
-    ledger = new CommandLedger(vertx, mongo, new CommandWrites(mongo, limits.writeBatch(), limits.maxQueuedWrites()),
+    ledger = new CommandLedger(vertx, mongo, new CommandWrites(mongo, settings.store().writeBatch(), settings.store().maxQueuedWrites()),
         open, limits.eventHoldMs());
     CommandScheduler.Finisher finisher = (id, status, error) -> conclude(id, status, null, error);
     scheduler = new CommandScheduler(vertx, limits.maxConcurrent(),

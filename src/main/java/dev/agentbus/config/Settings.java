@@ -25,7 +25,11 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
   }
 
   /** {@code store.*}: the embedded store ({@code embedded}: h2 or memory; port 0: any free one). */
-  public record Store(String embedded, String dataDir, String host, int port) {}
+  /**
+   * {@code store.*}: the embedded store, and the group commits of commands, sessions and messages
+   * ({@code write_batch} operations per store write at most, {@code max_queued_writes} waiting).
+   */
+  public record Store(String embedded, String dataDir, String host, int port, int writeBatch, int maxQueuedWrites) {}
 
   /** {@code cluster.*}: Hazelcast membership. */
   public record Cluster(boolean enabled, String config, String host) {}
@@ -33,8 +37,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
   /** {@code pagination.*}: list page sizes. */
   public record Pages(int defaultLimit, int maxLimit) {}
 
-  /** {@code sessions.*}; {@code write_batch} / {@code max_queued_writes}: the group commit of new sessions. */
-  public record Sessions(int maxBulk, long expirySweepMs, long cacheTtlMs, int cacheMaxEntries, int writeBatch, int maxQueuedWrites) {}
+  /** {@code sessions.*}. */
+  public record Sessions(int maxBulk, long expirySweepMs, long cacheTtlMs, int cacheMaxEntries) {}
 
   /**
    * {@code events.*}: the group commit (drafts per bulk write, queued drafts), how long a forward
@@ -45,12 +49,10 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
   /**
    * {@code commands.*}: slots, queue, timeouts, waits, batches, the reaper; {@code event_hold_ms}:
    * how long a command's events and its {@code pending → executing} write may be held so they
-   * go out with the next transition; {@code write_batch} / {@code max_queued_writes}: the ledger's
-   * group commit (operations per store write, operations waiting).
+   * go out with the next transition.
    */
   public record Commands(int maxConcurrent, int maxQueued, int defaultTimeoutSeconds, int maxTimeoutSeconds,
-                         int maxWaitSeconds, int maxBatch, long reaperPeriodMs, long eventHoldMs, int writeBatch,
-                         int maxQueuedWrites) {}
+                         int maxWaitSeconds, int maxBatch, long reaperPeriodMs, long eventHoldMs) {}
 
   /** {@code streams.*}: client streams (SSE and WebSocket). */
   public record Streams(int maxQueuedFrames, long keepaliveMs, int replayPage, int writeQueueMaxBytes, int maxConnections) {}
@@ -87,17 +89,17 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
             http.getInteger("idle_timeout_s")),
         new Mongo(mongo.getString("uri"), mongo.getString("database"), mongo.getInteger("server_selection_timeout_ms"),
             mongo.getInteger("connect_timeout_ms"), mongo.getInteger("max_pool_size")),
-        new Store(store.getString("embedded"), store.getString("data_dir"), store.getString("host"), store.getInteger("port")),
+        new Store(store.getString("embedded"), store.getString("data_dir"), store.getString("host"), store.getInteger("port"),
+            store.getInteger("write_batch"), store.getInteger("max_queued_writes")),
         new Cluster(cluster.getBoolean("enabled"), cluster.getString("config"), cluster.getString("host")),
         new Pages(pages.getInteger("default_limit"), pages.getInteger("max_limit")),
         new Sessions(sessions.getInteger("max_bulk"), sessions.getLong("expiry_sweep_ms"), sessions.getLong("cache_ttl_ms"),
-            sessions.getInteger("cache_max_entries"), sessions.getInteger("write_batch"), sessions.getInteger("max_queued_writes")),
+            sessions.getInteger("cache_max_entries")),
         new Events(events.getInteger("max_batch"), events.getInteger("max_queued"), events.getLong("forward_timeout_ms"),
             events.getInteger("max_cached_sessions")),
         new Commands(commands.getInteger("max_concurrent"), commands.getInteger("max_queued"),
             commands.getInteger("default_timeout_s"), commands.getInteger("max_timeout_s"), commands.getInteger("max_wait_s"),
-            commands.getInteger("max_batch"), commands.getLong("reaper_period_ms"), commands.getLong("event_hold_ms"),
-            commands.getInteger("write_batch"), commands.getInteger("max_queued_writes")),
+            commands.getInteger("max_batch"), commands.getLong("reaper_period_ms"), commands.getLong("event_hold_ms")),
         new Streams(streams.getInteger("max_queued_frames"), streams.getLong("keepalive_ms"), streams.getInteger("replay_page"),
             streams.getInteger("write_queue_max_bytes"), streams.getInteger("max_connections")),
         new Engines(engines.getString("default_type"), engines.getInteger("max_iterations"),

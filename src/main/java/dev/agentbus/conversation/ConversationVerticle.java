@@ -41,8 +41,9 @@ public class ConversationVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    mongo = Store.client(vertx, Settings.of(config()).mongo());
-    messages = new MessageStore(mongo);
+    Settings settings = Settings.of(config());
+    mongo = Store.client(vertx, settings.mongo());
+    messages = new MessageStore(mongo, settings.store().writeBatch(), settings.store().maxQueuedWrites());
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.MESSAGE_LIST, (body, h) -> list(body, h.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.MESSAGE_APPEND, (body, h) -> messages.append(body)).completion(),

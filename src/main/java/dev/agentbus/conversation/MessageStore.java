@@ -1,5 +1,6 @@
 package dev.agentbus.conversation;
 
+import dev.agentbus.store.GroupWrite;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Times;
@@ -8,7 +9,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.MongoClient;
-import io.vertx.ext.mongo.UpdateOptions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,9 +38,14 @@ public final class MessageStore {
   static final int TAIL = 200;
 
   private final MongoClient mongo;
+  private final GroupWrite messages;
+  private final GroupWrite tails;
 
-  MessageStore(MongoClient mongo) {
+  /** Appends share bulk writes ({@link GroupWrite}) of at most {@code writeBatch}, {@code maxQueued} waiting. */
+  MessageStore(MongoClient mongo, int writeBatch, int maxQueued) {
     this.mongo = mongo;
+    this.messages = new GroupWrite(mongo, MESSAGES, writeBatch, maxQueued);
+    this.tails = new GroupWrite(mongo, TAILS, writeBatch, maxQueued);
   }
 
   /** A session's messages in conversation order. */
@@ -53,10 +58,9 @@ public final class MessageStore {
     JsonObject doc = message.copy().put("_id", Ids.next("msg")).put("created_at", Times.now());
     JsonObject push = new JsonObject().put("$push", new JsonObject().put("ids",
         new JsonObject().put("$each", new JsonArray().add(doc.getString("_id"))).put("$slice", -TAIL)));
-    return mongo.updateCollectionWithOptions(TAILS, new JsonObject().put("_id", doc.getString("session_id")), push,
-            new UpdateOptions().setUpsert(true))
-        .compose(tailed -> mongo.insert(MESSAGES, doc))
-        .map(id -> doc);
+    return tails.update(doc.getString("session_id"), push, true)
+        .compose(tailed -> messages.insert(doc))
+        .map(stored -> doc);
   }
 
   /** The newest {@code limit} stored messages of a session, oldest first: its tail's ids, then those messages, by {@code _id}. */

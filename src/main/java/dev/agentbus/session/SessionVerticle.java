@@ -7,7 +7,7 @@ import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.Headers;
 import dev.agentbus.config.Settings;
 import dev.agentbus.event.Events;
-import dev.agentbus.store.GroupInsert;
+import dev.agentbus.store.GroupWrite;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Json;
@@ -41,7 +41,7 @@ public class SessionVerticle extends VerticleBase {
   private MongoClient mongo;
   private SessionDirectory directory;
   private SessionExpiries expiries;
-  private GroupInsert inserts;
+  private GroupWrite inserts;
   private long sweepTimer;
   private boolean sweepRunning;
 
@@ -51,7 +51,7 @@ public class SessionVerticle extends VerticleBase {
     mongo = Store.client(vertx, settings.mongo());
     directory = new SessionDirectory(vertx, mongo, settings.sessions());
     expiries = new SessionExpiries(mongo, settings.sessions().expirySweepMs());
-    inserts = new GroupInsert(mongo, SessionStore.SESSIONS, settings.sessions().writeBatch(), settings.sessions().maxQueuedWrites());
+    inserts = new GroupWrite(mongo, SessionStore.SESSIONS, settings.store().writeBatch(), settings.store().maxQueuedWrites());
     sweepTimer = vertx.setPeriodic(settings.sessions().expirySweepMs(), id -> sweepExpired());
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.SESSION_CREATE, (body, h) -> create(body, h)).completion(),
