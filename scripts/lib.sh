@@ -58,10 +58,10 @@ ab_build_bench_if_needed() {
 # For the benchmarks: start one node on port $1 with a fresh embedded store under directory $2
 # (STORE_BACKEND h2 by default), log to $2/node.log, wait until it is ready. Sets AB_NODE_PID.
 # BENCH_NODE_JAR runs another build's node (e.g. a worktree of an older commit) under the same
-# load generator, for before/after runs.
+# load generator, for before/after runs; BENCH_CONFIG names a config file for the node (default: none).
 ab_start_bench_node() {
   local port="$1" data="$2"
-  HTTP_PORT="$port" DATA_DIR="$data/store" STORE_BACKEND="${STORE_BACKEND:-h2}" AGENTBUS_CONFIG=/nonexistent LOG_LEVEL=WARN \
+  HTTP_PORT="$port" DATA_DIR="$data/store" STORE_BACKEND="${STORE_BACKEND:-h2}" AGENTBUS_CONFIG="${BENCH_CONFIG:-/nonexistent}" LOG_LEVEL=WARN \
     "$AB_JAVA" "${AB_JVM_FLAGS[@]}" -jar "${BENCH_NODE_JAR:-$AB_JAR}" >"$data/node.log" 2>&1 &
   AB_NODE_PID=$!
   for _ in $(seq 1 120); do

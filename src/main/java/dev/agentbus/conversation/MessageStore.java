@@ -1,5 +1,6 @@
 package dev.agentbus.conversation;
 
+import dev.agentbus.store.GroupRead;
 import dev.agentbus.store.GroupWrite;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
@@ -40,12 +41,14 @@ public final class MessageStore {
   private final MongoClient mongo;
   private final GroupWrite messages;
   private final GroupWrite tails;
+  private final GroupRead tailReads;
 
   /** Appends share bulk writes ({@link GroupWrite}) of at most {@code writeBatch}, {@code maxQueued} waiting. */
   MessageStore(MongoClient mongo, int writeBatch, int maxQueued) {
     this.mongo = mongo;
     this.messages = new GroupWrite(mongo, MESSAGES, writeBatch, maxQueued);
     this.tails = new GroupWrite(mongo, TAILS, writeBatch, maxQueued);
+    this.tailReads = new GroupRead(mongo, TAILS, writeBatch);
   }
 
   /** A session's messages in conversation order. */
@@ -70,7 +73,7 @@ public final class MessageStore {
               new FindOptions().setSort(new JsonObject().put("_id", -1)).setLimit(limit))
           .map(docs -> docs.stream().sorted(BY_ID).toList());
     }
-    return mongo.findOne(TAILS, new JsonObject().put("_id", sessionId), null).compose(tail -> {
+    return tailReads.byId(sessionId).compose(tail -> {
       List<Object> ids = tail == null ? List.of() : tail.getJsonArray("ids", new JsonArray()).getList();
       if (ids.isEmpty()) {
         return Future.succeededFuture(List.of());

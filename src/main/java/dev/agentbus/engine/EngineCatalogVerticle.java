@@ -8,6 +8,7 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.Headers;
 import dev.agentbus.config.Settings;
 import dev.agentbus.session.Sessions;
+import dev.agentbus.store.GroupRead;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Json;
@@ -30,6 +31,9 @@ import java.util.List;
  */
 public class EngineCatalogVerticle extends VerticleBase {
   private MongoClient mongo;
+  /** Reads by {@code _id} of engines and of the newest-engine pointers, batched across concurrent runs. */
+  private GroupRead engines;
+  private GroupRead pointers;
   private String openaiModel;
   private String defaultType;
 
@@ -37,6 +41,8 @@ public class EngineCatalogVerticle extends VerticleBase {
   public Future<?> start() {
     Settings settings = Settings.of(config());
     mongo = Store.client(vertx, settings.mongo());
+    engines = new GroupRead(mongo, EngineStore.ENGINES, settings.store().writeBatch());
+    pointers = new GroupRead(mongo, EngineStore.NEWEST, settings.store().writeBatch());
     openaiModel = settings.engines().openai().model();
     defaultType = settings.engines().defaultType();
     return Future.all(List.of(
@@ -80,7 +86,7 @@ public class EngineCatalogVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> find(String engineId) {
-    return mongo.findOne(EngineStore.ENGINES, new JsonObject().put("_id", engineId), null)
+    return engines.byId(engineId)
         .compose(doc -> doc == null
             ? Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId))
             : Future.succeededFuture(doc));
@@ -184,8 +190,8 @@ public class EngineCatalogVerticle extends VerticleBase {
    */
   private Future<JsonObject> newest(String sessionId) {
     JsonObject pointerId = new JsonObject().put("_id", sessionId);
-    return mongo.findOne(EngineStore.NEWEST, pointerId, null).compose(pointer -> pointer == null ? Future.succeededFuture()
-        : mongo.findOne(EngineStore.ENGINES, new JsonObject().put("_id", pointer.getString("engine_id")), null)
+    return pointers.byId(sessionId).compose(pointer -> pointer == null ? Future.succeededFuture()
+        : engines.byId(pointer.getString("engine_id"))
             .compose(engine -> engine != null ? Future.succeededFuture(engine)
                 : mongo.findWithOptions(EngineStore.ENGINES, new JsonObject().put("session_id", sessionId),
                         new FindOptions().setSort(new JsonObject().put("created_at", -1)).setLimit(1))

@@ -4,6 +4,7 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.config.Settings;
+import dev.agentbus.store.GroupRead;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,13 +23,17 @@ import java.util.Map;
 final class SessionDirectory {
   private record Entry(JsonObject session, long cachedAt) {}
 
+  /** Session reads (cache misses) share a request while another is in flight. */
+  private static final int READ_BATCH = 200;
   private final MongoClient mongo;
+  private final GroupRead reads;
   private final long ttlMs;
   private final Map<String, Entry> cache;
   private final MessageConsumer<JsonObject> evictions;
 
   SessionDirectory(Vertx vertx, MongoClient mongo, Settings.Sessions sessions) {
     this.mongo = mongo;
+    this.reads = new GroupRead(mongo, SessionStore.SESSIONS, READ_BATCH);
     this.ttlMs = sessions.cacheTtlMs();
     int maxEntries = sessions.cacheMaxEntries();
     this.cache = new LinkedHashMap<>(256, 0.75f, true) {
@@ -48,7 +53,7 @@ final class SessionDirectory {
     if (entry != null && now - entry.cachedAt() < ttlMs && !expired(entry.session())) {
       return Future.succeededFuture(entry.session());
     }
-    return mongo.findOne(SessionStore.SESSIONS, new JsonObject().put("_id", sessionId), null)
+    return reads.byId(sessionId)
         .compose(doc -> {
           if (doc == null || expired(doc)) {
             cache.remove(sessionId);
