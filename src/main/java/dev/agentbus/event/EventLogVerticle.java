@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,13 +34,14 @@ import java.util.Map;
  *
  * <p>Each session's appends have one writer, its owner ({@link SeqOwners}): a draft for a session
  * this node owns joins the next local write; one for another node's session is forwarded to it
- * ({@link Addresses#eventAppendOn}). One flush at a time takes up to {@code events.max_batch}
- * queued drafts, writes this node's share as one bulk insert across sessions and forwards the rest
- * (one request per owner), and the next flush starts when all of them have answered: so the batch
- * is whatever queued during the previous write, the wait is bounded by one write, and one
- * producer's drafts stay in order. A forward that finds no event log on the owner (it is starting
- * or leaving) is written here instead; one that times out fails, since it may or may not have been
- * stored. On stop, the queue is drained first.
+ * ({@link Addresses#eventAppendOn}). Drafts are routed when they arrive: to the local group commit
+ * (one bulk insert across sessions of whatever queued during the previous write, up to {@code
+ * events.max_batch}), or to one forwarding queue per owner (one request in flight each). The local
+ * write waits only on the store, never on another node: two nodes forwarding to each other cannot
+ * wait on each other (a forward lands in the owner's local queue). One producer's drafts for a
+ * session take one queue, so they stay in order. A forward that finds no event log on the owner
+ * (it is starting or leaving) is written here instead; one that times out fails, since it may or
+ * may not have been stored. On stop, the forwarding queues are drained, then the local one.
  */
 public class EventLogVerticle extends VerticleBase {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventLogVerticle.class);
@@ -47,7 +49,10 @@ public class EventLogVerticle extends VerticleBase {
   private MongoClient mongo;
   private SeqWriter writer;
   private SeqOwners owners;
-  private GroupCommit<Pending> commit;
+  private GroupCommit<Pending> local;
+  /** owner node id → its forwarding queue. */
+  private final Map<String, GroupCommit<Pending>> forwards = new HashMap<>();
+  private int maxBatch;
   private int maxQueued;
   private long forwardTimeoutMs;
 
@@ -55,11 +60,12 @@ public class EventLogVerticle extends VerticleBase {
   public Future<?> start() {
     Settings settings = Settings.of(config());
     Settings.Events events = settings.events();
-    commit = new GroupCommit<>(events.maxBatch(), this::flush);
+    maxBatch = events.maxBatch();
     maxQueued = events.maxQueued();
     forwardTimeoutMs = events.forwardTimeoutMs();
     mongo = Store.client(vertx, settings.mongo());
     writer = new SeqWriter(vertx, mongo, events.maxCachedSessions());
+    local = new GroupCommit<>(maxBatch, writer::write);
     owners = new SeqOwners(vertx);
     owners.refresh();
     return Future.all(java.util.List.of(
@@ -78,7 +84,7 @@ public class EventLogVerticle extends VerticleBase {
   /** Drains the queue: every draft accepted before stop is written (or failed) before the log goes. */
   @Override
   public Future<?> stop() {
-    return commit.drained();
+    return Future.all(forwards.values().stream().map(GroupCommit::drained).toList()).compose(forwarded -> local.drained());
   }
 
   private Future<JsonObject> publish(JsonObject body, String requestId) {
@@ -119,11 +125,11 @@ public class EventLogVerticle extends VerticleBase {
    */
   private Future<List<Future<JsonObject>>> enqueueAll(JsonObject body, boolean forwarded) {
     List<JsonObject> drafts = body.getJsonArray("events").stream().map(JsonObject.class::cast).toList();
-    if (commit.queued() + drafts.size() > maxQueued) {
+    if (queued() + drafts.size() > maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
     }
     List<Pending> pending = drafts.stream().map(draft -> new Pending(draft, Promise.promise(), forwarded)).toList();
-    commit.addAll(pending);
+    route(pending);
     List<Future<JsonObject>> stored = pending.stream().map(p -> p.stored().future()).toList();
     // Settled, not failed fast: a producer told of a failure is told only once every draft is done.
     return Future.join(stored).transform(settled -> forwarded || settled.succeeded() ? Future.succeededFuture(stored)
@@ -132,31 +138,34 @@ public class EventLogVerticle extends VerticleBase {
 
   /** Queues a draft for the next group commit; refuses when the bounded queue is full. */
   private Future<JsonObject> append(JsonObject draft) {
-    if (commit.queued() >= maxQueued) {
+    if (queued() >= maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
     }
     Pending pending = new Pending(draft, Promise.promise(), false);
-    commit.add(pending);
+    route(List.of(pending));
     return pending.stored().future();
   }
 
-  /** Writes this node's share of a batch of queued drafts and forwards the rest; never fails. */
-  private Future<?> flush(List<Pending> batch) {
+  private int queued() {
+    return local.queued() + forwards.values().stream().mapToInt(GroupCommit::queued).sum();
+  }
+
+  /** Queues drafts where they are written: here (this node owns the session, or they were forwarded here), or at their owner. */
+  private void route(List<Pending> drafts) {
     if (owners.refresh()) {
       writer.forgetAll();
     }
-    List<Pending> local = new ArrayList<>();
+    List<Pending> here = new ArrayList<>();
     Map<String, List<Pending>> remote = new LinkedHashMap<>();
-    for (Pending pending : batch) {
+    for (Pending pending : drafts) {
       String owner = pending.forwarded() ? owners.self() : owners.ownerOf(pending.sessionId());
-      (owner.equals(owners.self()) ? local : remote.computeIfAbsent(owner, k -> new ArrayList<>())).add(pending);
+      (owner.equals(owners.self()) ? here : remote.computeIfAbsent(owner, k -> new ArrayList<>())).add(pending);
     }
-    List<Future<?>> writes = new ArrayList<>();
-    if (!local.isEmpty()) {
-      writes.add(writer.write(local, true));
+    if (!here.isEmpty()) {
+      local.addAll(here);
     }
-    remote.forEach((owner, drafts) -> writes.add(forward(owner, drafts)));
-    return Future.join(writes);
+    remote.forEach((owner, batch) -> forwards.computeIfAbsent(owner,
+        node -> new GroupCommit<>(maxBatch, queued -> forward(node, queued))).addAll(batch));
   }
 
   /** Sends drafts to their sessions' owner; never fails (each draft's producer learns its outcome). */
@@ -177,7 +186,9 @@ public class EventLogVerticle extends VerticleBase {
         }, failure -> {
           if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
             LOG.info("the event log of node {} is not serving; writing {} event(s) of its sessions here", owner, batch.size());
-            return writer.write(batch, false);
+            List<Pending> here = batch.stream().map(pending -> new Pending(pending.draft(), pending.stored(), true)).toList();
+            local.addAll(here);
+            return Future.join(here.stream().map(pending -> pending.stored().future()).toList()).<Void>mapEmpty().otherwiseEmpty();
           }
           Throwable reason = failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT
               ? new BusError(ErrorCode.SERVICE_UNAVAILABLE, "The session's event writer did not answer in time;"

@@ -70,13 +70,9 @@ final class SeqWriter {
     };
   }
 
-  /**
-   * Stores the drafts, of any sessions, in order; completes or fails each {@link Pending}, and
-   * never fails itself. With {@code remember} false (a write for a session another node owns)
-   * nothing is kept in memory.
-   */
-  Future<Void> write(List<Pending> batch, boolean remember) {
-    return attempt(batch, remember, new HashMap<>());
+  /** Stores the drafts, of any sessions, in order; completes or fails each {@link Pending}, and never fails itself. */
+  Future<Void> write(List<Pending> batch) {
+    return attempt(batch, new HashMap<>());
   }
 
   /** Forgets every session's last seq (ownership moved: the store is the truth again). */
@@ -89,7 +85,7 @@ final class SeqWriter {
     lastSeqs.remove(sessionId);
   }
 
-  private Future<Void> attempt(List<Pending> batch, boolean remember, Map<String, Integer> tries) {
+  private Future<Void> attempt(List<Pending> batch, Map<String, Integer> tries) {
     return lastSeqs(batch).compose(last -> {
       String writeId = Ids.next("wr");
       String now = Times.now();
@@ -103,12 +99,10 @@ final class SeqWriter {
       List<BulkOperation> inserts = docs.stream().map(BulkOperation::createInsert).toList();
       return mongo.bulkWriteWithOptions(EventStore.EVENTS, inserts, new BulkWriteOptions(true))
           .compose(written -> {
-            if (remember) {
-              lastSeqs.putAll(next);
-            }
+            lastSeqs.putAll(next);
             acknowledge(batch, docs, doc -> true);
             return Future.<Void>succeededFuture();
-          }, failure -> reconcile(batch, docs, writeId, failure, remember, tries));
+          }, failure -> reconcile(batch, docs, writeId, failure, tries));
     }, failure -> {
       batch.forEach(pending -> pending.stored().tryFail(failure));
       return Future.succeededFuture();
@@ -141,7 +135,7 @@ final class SeqWriter {
 
   /** After a failed insert: see the class comment, step 4. */
   private Future<Void> reconcile(List<Pending> batch, List<JsonObject> docs, String writeId, Throwable failure,
-                                 boolean remember, Map<String, Integer> tries) {
+                                 Map<String, Integer> tries) {
     batch.forEach(pending -> lastSeqs.remove(pending.sessionId()));
     JsonObject byIds = new JsonObject().put("_id", new JsonObject().put("$in",
         new JsonArray(docs.stream().map(doc -> doc.getString("_id")).toList())));
@@ -171,7 +165,7 @@ final class SeqWriter {
             rest.stream().filter(pending -> pending.sessionId().equals(collided)).forEach(pending -> pending.stored().tryFail(busy));
             rest = rest.stream().filter(pending -> !pending.sessionId().equals(collided)).toList();
           }
-          return rest.isEmpty() ? Future.succeededFuture() : attempt(rest, remember, tries);
+          return rest.isEmpty() ? Future.succeededFuture() : attempt(rest, tries);
         }, readFailure -> {
           // Which of them got stored is unknown: fail them all (a stored one stays, whole, for
           // replay and gap filling; its producer was not told it succeeded).

@@ -10,7 +10,9 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -49,25 +51,33 @@ public final class LoadBench {
       JsonObject event = new JsonObject().put("event_type", "bench.tick").put("data", new JsonObject().put("payload", "x".repeat(200)));
       JsonObject command = new JsonObject().put("command_type", "echo").put("parameters", new JsonObject().put("n", 1));
 
-      StoreRequests store = new StoreRequests(vertx, wire);
-      JsonObject baseline = run(vertx, "baseline_health_live", seconds, concurrency,
-          () -> next.get().request(HttpMethod.GET, "/api/v1/health/live").send(), 200);
-      JsonObject sessions = store.around(() -> run(vertx, "sessions_created", seconds, concurrency,
-          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions").sendJsonObject(new JsonObject().put("name", "b")), 201));
-      JsonObject events = store.around(() -> run(vertx, "events_one_session", seconds, concurrency,
-          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + session + "/events").sendJsonObject(event), 201));
       List<String> many = new ArrayList<>();
       for (int i = 0; i < 32; i++) {
         many.add(client.request(HttpMethod.POST, "/api/v1/sessions").sendJsonObject(new JsonObject().put("name", "bench-" + i))
             .await().bodyAsJsonObject().getString("session_id"));
       }
       AtomicLong spread = new AtomicLong();
-      JsonObject eventsMany = store.around(() -> run(vertx, "events_32_sessions", seconds, concurrency,
-          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + many.get((int) (spread.getAndIncrement() % many.size())) + "/events")
-              .sendJsonObject(event), 201));
-      JsonObject commands = store.around(() -> run(vertx, "commands_submitted_and_completed", seconds, concurrency,
+      Map<String, Workload> workloads = new LinkedHashMap<>();
+      workloads.put("baseline_health_live", new Workload(() -> next.get().request(HttpMethod.GET, "/api/v1/health/live").send(), 200));
+      workloads.put("sessions_created", new Workload(
+          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions").sendJsonObject(new JsonObject().put("name", "b")), 201));
+      workloads.put("events_one_session", new Workload(
+          () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + session + "/events").sendJsonObject(event), 201));
+      workloads.put("events_32_sessions", new Workload(() -> next.get().request(HttpMethod.POST,
+          "/api/v1/sessions/" + many.get((int) (spread.getAndIncrement() % many.size())) + "/events").sendJsonObject(event), 201));
+      workloads.put("commands_submitted_and_completed", new Workload(
           () -> next.get().request(HttpMethod.POST, "/api/v1/sessions/" + session + "/commands?wait=30").sendJsonObject(command), 200));
-      for (JsonObject result : List.of(baseline, sessions, events, eventsMany, commands)) {
+
+      // A cold JVM's first seconds are JIT warm-up (the node's and this one's): every workload runs
+      // once unreported first, so the measured runs compare warm code with warm code.
+      workloads.forEach((name, workload) -> run(vertx, "warm_up", Math.max(2, seconds / 3), concurrency, workload.request(), workload.status()));
+      StoreRequests store = new StoreRequests(vertx, wire);
+      List<JsonObject> results = new ArrayList<>();
+      workloads.forEach((name, workload) -> results.add(name.startsWith("baseline")
+          ? run(vertx, name, seconds, concurrency, workload.request(), workload.status())
+          : store.around(() -> run(vertx, name, seconds, concurrency, workload.request(), workload.status()))));
+      JsonObject baseline = results.get(0);
+      for (JsonObject result : results) {
         result.put("ratio_to_baseline", Math.round(1000.0 * result.getDouble("per_second") / baseline.getDouble("per_second")) / 1000.0);
         System.out.println(result.encode());
       }
@@ -75,6 +85,9 @@ public final class LoadBench {
       vertx.close().await();
     }
   }
+
+  /** One workload: the request each client sends next, and the status it must answer. */
+  private record Workload(Supplier<Future<HttpResponse<Buffer>>> request, int status) {}
 
   /** A workload's store requests, and per HTTP request (nothing without a counter). */
   private record StoreRequests(Vertx vertx, String url) {

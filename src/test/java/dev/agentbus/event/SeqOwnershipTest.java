@@ -108,6 +108,40 @@ class SeqOwnershipTest {
     assertThat(next).isEqualTo(seqs.size() + 1L);
   }
 
+  @Test
+  @DisplayName("two nodes publishing into sessions the other owns, at once, never wait on each other")
+  void crossForwardsDoNotWaitOnEachOther() {
+    store = EmbeddedStore.start("memory", null, "127.0.0.1", 0);
+    TestCluster cluster = new TestCluster();
+    // A forward that waited on the other node's forward would time out (503) after 2 s.
+    JsonObject config = new JsonObject().put("mongodb", new JsonObject().put("uri", store.uri()))
+        .put("events", new JsonObject().put("forward_timeout_ms", 2000));
+    for (int i = 0; i < 2; i++) {
+      nodes.add(TestNode.start(cluster.member(), true, config.copy()));
+    }
+    await().atMost(Duration.ofSeconds(20)).until(() -> nodes.stream().allMatch(node -> Nodes.live(node.vertx()).size() == 2));
+    List<String> ids = nodes.stream().map(node -> Nodes.self(node.vertx())).toList();
+    List<String> sessions = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      sessions.add(nodes.get(i % 2).createSession());
+    }
+    assertThat(sessions.stream().map(session -> SeqOwners.ownerOf(session, ids)).distinct()).as("both nodes own some").hasSize(2);
+
+    List<Future<List<JsonObject>>> runs = new ArrayList<>();
+    for (TestNode node : nodes) {
+      for (String session : sessions) {
+        runs.add(Publisher.many(node, session, 20, 2, i -> new JsonObject().put("event_type", "app.cross").put("data",
+            new JsonObject().put("i", i)), event -> { }));
+      }
+    }
+    Future.all(runs).await();
+
+    for (String session : sessions) {
+      List<Long> seqs = readAll(nodes.get(0), session).stream().map(event -> event.getLong("seq")).toList();
+      assertThat(SeqCheck.against(seqs, 1, 41)).as(session).isEqualTo("ok");
+    }
+  }
+
   /** Publishes {@code app.tick} events one after another while {@code running}; failures are counted out, not fatal. */
   private static void publishWhile(TestNode node, String sessionId, String publisher, AtomicBoolean running,
                                    AtomicInteger counter, AtomicInteger inFlight, Queue<JsonObject> acks, AtomicInteger acked) {
