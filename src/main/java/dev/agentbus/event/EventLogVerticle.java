@@ -225,15 +225,36 @@ public class EventLogVerticle extends VerticleBase {
             last -> String.valueOf(last.getLong("seq"))));
   }
 
-  /** The stored events {@code from, from + 1, ...} (at most {@code count}), in seq order; fewer at the log's end. */
+  /** Ids read by the first request of a range when this node does not know the session's last seq. */
+  private static final int FIRST_READ = 32;
+
+  /**
+   * The stored events {@code from, from + 1, ...} (at most {@code count}), in seq order; fewer at
+   * the log's end. Read by id in chunks: {@code seq} is gapless, so the first chunk not found whole
+   * is where the log ends. The first chunk reaches just past the last seq this node knows (its
+   * owner's memory), or {@value #FIRST_READ} ids; each next one is twice as long. So a short log
+   * costs one small read, and a full page of a long one a handful, never {@code count} lookups of
+   * ids that do not exist.
+   */
   private Future<List<JsonObject>> range(String sessionId, long from, int count) {
-    List<Long> seqs = new ArrayList<>(count);
-    for (long seq = from; seq < from + count; seq++) {
+    Long known = writer.lastKnown(sessionId);
+    long first = known == null ? FIRST_READ : Math.max(1, known - from + 1) + 8;
+    return chunks(sessionId, from, count, (int) Math.min(count, first), new ArrayList<>());
+  }
+
+  private Future<List<JsonObject>> chunks(String sessionId, long from, int count, int chunk, List<JsonObject> out) {
+    List<Long> seqs = new ArrayList<>(chunk);
+    for (long seq = from; seq < from + chunk; seq++) {
       seqs.add(seq);
     }
-    return mongo.find(EventStore.EVENTS, SeqWriter.idsOf(sessionId, seqs))
-        .map(docs -> docs.stream().filter(doc -> sessionId.equals(doc.getString("session_id")))
-            .sorted(java.util.Comparator.comparingLong(doc -> doc.getLong("seq"))).toList());
+    return mongo.find(EventStore.EVENTS, SeqWriter.idsOf(sessionId, seqs)).compose(docs -> {
+      docs.stream().filter(doc -> sessionId.equals(doc.getString("session_id")))
+          .sorted(java.util.Comparator.comparingLong(doc -> doc.getLong("seq"))).forEach(out::add);
+      int wanted = count - out.size();
+      boolean whole = docs.size() == chunk;
+      return !whole || wanted <= 0 ? Future.succeededFuture(out)
+          : chunks(sessionId, from + chunk, count, Math.min(wanted, chunk * 2), out);
+    });
   }
 
   private Future<List<JsonObject>> filtered(String sessionId, long from, java.util.function.Predicate<JsonObject> matches,

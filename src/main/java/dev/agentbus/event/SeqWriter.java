@@ -75,6 +75,11 @@ final class SeqWriter {
     return attempt(batch, new HashMap<>());
   }
 
+  /** The last seq this node stored for the session, as far as it knows (null when it does not). */
+  Long lastKnown(String sessionId) {
+    return lastSeqs.get(sessionId);
+  }
+
   /** Forgets every session's last seq (ownership moved: the store is the truth again). */
   void forgetAll() {
     lastSeqs.clear();

@@ -25,6 +25,7 @@ import java.util.function.Predicate;
  * and resumes from its last {@code seq}.
  */
 public final class EventFeed {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventFeed.class);
   /** Where the feed delivers. */
   public interface Subscriber {
     /** Delivers one event; false means the subscriber could not keep up and the feed must stop. */
@@ -134,7 +135,12 @@ public final class EventFeed {
         return;
       }
       if (page.failed()) {
-        finish(BusError.is(page.cause(), ErrorCode.SESSION_NOT_FOUND) ? StreamEnd.SESSION_DELETED : StreamEnd.ERROR);
+        boolean deleted = BusError.is(page.cause(), ErrorCode.SESSION_NOT_FOUND);
+        if (!deleted) {
+          LOG.warn("replay of session {} after seq {} failed ({}); the stream ends with its resume cursor", sessionId, cursor,
+              BusError.codeOf(page.cause()) + ": " + page.cause().getMessage());
+        }
+        finish(deleted ? StreamEnd.SESSION_DELETED : StreamEnd.ERROR);
         return;
       }
       deliverPage(page.result(), 0, cursor);

@@ -183,10 +183,18 @@ public final class FanoutBench {
   }
 
   /** What the subscribers have received, counted per phase; latencies of the measured phase in 0.1 ms buckets. */
+  private static JsonObject closeCodes(Tally tally) {
+    JsonObject codes = new JsonObject();
+    tally.closeCodes.forEach((code, count) -> codes.put(code, count.sum()));
+    return codes;
+  }
+
   private static final class Tally {
     final LongAdder warm = new LongAdder();
     final LongAdder measured = new LongAdder();
     final LongAdder closedByServer = new LongAdder();
+    /** close status (or "none") → how many sockets the server closed with it. */
+    final java.util.concurrent.ConcurrentHashMap<String, LongAdder> closeCodes = new java.util.concurrent.ConcurrentHashMap<>();
     final AtomicLongArray latency = new AtomicLongArray(BUCKETS);
 
     void frame(String text) {
@@ -236,7 +244,10 @@ public final class FanoutBench {
       for (int i = 0; i < 200 && done < count; i++, done++) {
         ClientWebSocket socket = sockets.webSocket();
         socket.textMessageHandler(tally::frame);
-        socket.closeHandler(v -> tally.closedByServer.increment());
+        socket.closeHandler(v -> {
+          tally.closedByServer.increment();
+          tally.closeCodes.computeIfAbsent(String.valueOf(socket.closeStatusCode()), k -> new LongAdder()).increment();
+        });
         socket.exceptionHandler(failure -> { });
         batch.add(socket.connect(new WebSocketConnectOptions().setHost(host).setPort(port)
             .setURI("/api/v1/sessions/" + session + "/events/stream?after_seq=1")).map(v -> socket));
@@ -360,7 +371,7 @@ public final class FanoutBench {
         .put("publish_p50_ms", replies.percentileMs(0.5)).put("publish_p99_ms", replies.percentileMs(0.99))
         .put("server_cpu_cores", round1(used / 1e6 / elapsed))
         .put("load_generator_cpu_cores", round1(generator / 1e6 / elapsed))
-        .put("closed_by_server", tally.closedByServer.sum());
+        .put("closed_by_server", tally.closedByServer.sum()).put("close_codes", closeCodes(tally));
     Future.all(open.stream().map(socket -> socket.close()).toList()).await();
     return result;
   }
@@ -399,7 +410,7 @@ public final class FanoutBench {
         .put("connect_seconds", round1(connectSeconds)).put("each_got_one_event", tally.warm.sum() == (long) count)
         .put("heap_before_kb", before).put("heap_after_kb", after)
         .put("heap_kb_per_subscriber", round1((double) (after - before) / count))
-        .put("closed_by_server", tally.closedByServer.sum());
+        .put("closed_by_server", tally.closedByServer.sum()).put("close_codes", closeCodes(tally));
     Future.all(open.stream().map(socket -> socket.close()).toList()).await();
     return result;
   }
