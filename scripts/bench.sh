@@ -17,5 +17,5 @@ concurrency="${BENCH_CONCURRENCY:-32}"
 data="$(mktemp -d)"
 trap 'kill "${AB_NODE_PID:-}" 2>/dev/null || true; wait "${AB_NODE_PID:-}" 2>/dev/null || true; rm -rf "$data"' EXIT
 ab_start_bench_node "$port" "$data"
-echo "# $(date -u +%FT%TZ) $(nproc) cores, ${seconds}s per workload, concurrency $concurrency, store: embedded H2"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, ${seconds}s per workload, concurrency $concurrency, store: embedded ${STORE_BACKEND:-h2}"
 "$AB_JAVA" -cp "$AB_BENCH_CP" dev.agentbus.bench.LoadBench "http://127.0.0.1:$port" "$seconds" "$concurrency"
