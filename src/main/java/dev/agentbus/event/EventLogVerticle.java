@@ -170,6 +170,14 @@ public class EventLogVerticle extends VerticleBase {
 
   /** Sends drafts to their sessions' owner; never fails (each draft's producer learns its outcome). */
   private Future<Void> forward(String owner, List<Pending> batch) {
+    if (owners.refresh()) {
+      writer.forgetAll();
+    }
+    if (!owners.isMember(owner)) {
+      // The owner left while these waited: they go to the sessions' new owners (or here).
+      route(batch);
+      return settled(batch);
+    }
     JsonObject body = new JsonObject().put("events", new JsonArray(batch.stream().map(Pending::draft).toList()));
     return Bus.request(vertx, Addresses.eventAppendOn(owner), body, new DeliveryOptions().setSendTimeout(forwardTimeoutMs))
         .compose(reply -> {
@@ -188,7 +196,7 @@ public class EventLogVerticle extends VerticleBase {
             LOG.info("the event log of node {} is not serving; writing {} event(s) of its sessions here", owner, batch.size());
             List<Pending> here = batch.stream().map(pending -> new Pending(pending.draft(), pending.stored(), true)).toList();
             local.addAll(here);
-            return Future.join(here.stream().map(pending -> pending.stored().future()).toList()).<Void>mapEmpty().otherwiseEmpty();
+            return settled(here);
           }
           Throwable reason = failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT
               ? new BusError(ErrorCode.SERVICE_UNAVAILABLE, "The session's event writer did not answer in time;"
@@ -197,6 +205,11 @@ public class EventLogVerticle extends VerticleBase {
           batch.forEach(pending -> pending.stored().tryFail(reason));
           return Future.succeededFuture();
         });
+  }
+
+  /** Completes (never fails) once every one of {@code drafts} has its outcome. */
+  private static Future<Void> settled(List<Pending> drafts) {
+    return Future.join(drafts.stream().map(pending -> pending.stored().future()).toList()).<Void>mapEmpty().otherwiseEmpty();
   }
 
   /** Ids read per request by a filtered list (it walks the session's log in these steps). */

@@ -38,6 +38,11 @@ final class SeqOwners {
     return true;
   }
 
+  /** Whether {@code node} was a member at the last {@link #refresh}. */
+  boolean isMember(String node) {
+    return members.isEmpty() ? self.equals(node) : members.contains(node);
+  }
+
   /** The owner of {@code sessionId} among the members read by the last {@link #refresh}. */
   String ownerOf(String sessionId) {
     return members.isEmpty() ? self : ownerOf(sessionId, members);
