@@ -15,11 +15,16 @@ import java.util.List;
  * and makes resolution a read by {@code _id} on both stores. Lists and purges filter on {@code
  * session_id} (a scan on the embedded store; registrations are few and not on the hot path).
  */
-final class HandlerStore {
+public final class HandlerStore {
   static final String COLLECTION = "command_handlers";
   static final String GLOBAL = "*";
 
   private final MongoClient mongo;
+
+  /** The index of the lists and purges by {@code session_id} (used on a real MongoDB; the embedded store ignores it). */
+  public static Future<Void> ensureIndexes(MongoClient mongo) {
+    return Store.index(mongo, COLLECTION, new JsonObject().put("session_id", 1), "command_handlers_session");
+  }
 
   HandlerStore(MongoClient mongo) {
     this.mongo = mongo;
