@@ -272,8 +272,8 @@ final class Delivery {
     response.exceptionHandler(failure -> attempt.tryFail(new Retryable(String.valueOf(failure.getMessage()))));
     response.handler(chunk -> {
       if (content.length() + chunk.length() > max) {
-        request.reset();
         attempt.tryFail(new Refused("The webhook's response body is larger than " + max + " bytes"));
+        request.reset(); // after: the reset fails the response too, which must not count as a retryable failure
       } else {
         content.appendBuffer(chunk);
       }

@@ -207,6 +207,26 @@ class WebhookHandlerTest {
   }
 
   @Test
+  @DisplayName("a redirect is not followed and a response body over 1 MiB is a failure; neither is retried")
+  void redirectAndOversizedBody() {
+    String session = session();
+    receiver.script("/redirect", SECRET, Answer.of(302, null));
+    register(session, "shop.redirect", "/redirect", new JsonObject());
+    JsonObject redirected = awaitFinal(session, submit(session, "shop.redirect", 30));
+    assertThat(redirected.getString("status")).isEqualTo("failed");
+    assertThat(redirected.getJsonObject("error").getString("code")).isEqualTo("HANDLER_FAILED");
+    assertThat(receiver.deliveries("/redirect")).hasSize(1);
+
+    receiver.script("/huge", SECRET, Answer.of(200, new JsonObject().put("result", "x".repeat(1_100_000))));
+    register(session, "shop.huge", "/huge", new JsonObject());
+    JsonObject huge = awaitFinal(session, submit(session, "shop.huge", 30));
+    assertThat(huge.getString("status")).isEqualTo("failed");
+    assertThat(huge.getJsonObject("error").getString("code")).isEqualTo("HANDLER_FAILED");
+    assertThat(huge.getJsonObject("error").getString("message")).contains("larger than");
+    assertThat(receiver.deliveries("/huge")).hasSize(1);
+  }
+
+  @Test
   @DisplayName("a webhook that never answers is retried after each attempt's timeout until the deadline, then the command is timed_out")
   void timeoutUntilDeadline() {
     String session = session();
