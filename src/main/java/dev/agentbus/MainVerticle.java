@@ -8,6 +8,7 @@ import dev.agentbus.conversation.ConversationVerticle;
 import dev.agentbus.engine.EngineCatalogVerticle;
 import dev.agentbus.engine.EngineVerticle;
 import dev.agentbus.event.EventLogVerticle;
+import dev.agentbus.handler.HandlerVerticle;
 import dev.agentbus.http.HttpApiVerticle;
 import dev.agentbus.idempotency.IdempotencyVerticle;
 import dev.agentbus.session.SessionVerticle;
@@ -64,6 +65,7 @@ public class MainVerticle extends VerticleBase {
         .compose(done -> deploy(EngineCatalogVerticle.class, config, 1))
         .compose(done -> deploy(EngineVerticle.class, config, 1))
         .compose(done -> deploy(IdempotencyVerticle.class, config, 1))
+        .compose(done -> deploy(HandlerVerticle.class, config, 1))
         .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(settings.http())))
         .onSuccess(done -> LOG.info("agentbus node ready on port {} (clustered: {})",
             settings.http().port(), vertx.isClustered()))

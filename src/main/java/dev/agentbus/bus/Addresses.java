@@ -33,7 +33,7 @@ public final class Addresses {
    * The serving node cancels the session's commands ({@link #COMMAND_CANCEL_SESSION}), appends
    * {@code session.deleted}, removes the session, has every other owner remove its data once
    * ({@link #COMMAND_PURGE_SESSION}, {@link #ENGINE_PURGE_SESSION}, {@link #EVENT_PURGE_SESSION},
-   * {@link #CONVERSATION_PURGE_SESSION}), then publishes {@link #SESSION_DELETED}.
+   * {@link #CONVERSATION_PURGE_SESSION}, {@link #HANDLER_PURGE_SESSION}), then publishes {@link #SESSION_DELETED}.
    */
   public static final String SESSION_DELETE = PREFIX + "session.delete";
   /** request: {@code {sessions: [{name?, metadata?, ttl_seconds?}]}} → {@code {results: [{index, status, session}]}}. */
@@ -267,6 +267,56 @@ public final class Addresses {
   public static final String IDEMPOTENCY_COMPLETE = PREFIX + "idempotency.complete";
   /** request: {@code {key_id}} → {@code {}}; forgets a claim whose request did not succeed, so a retry runs again. */
   public static final String IDEMPOTENCY_RELEASE = PREFIX + "idempotency.release";
+
+  // ---- registered handlers (HandlerVerticle) ----
+
+  /**
+   * request: {@code {session_id?, command_type, handler: {kind: "webhook", url, secret?} | {kind:
+   * "bus", address}, timeout_ms?}} → {@code {handler_id, command_type, handler, scope, created_at}}
+   * (a webhook's {@code handler.secret} is in this reply only). No {@code session_id}: global scope.
+   * Fails {@code CONFLICT} when the type is built in or already has a handler in that scope, {@code
+   * SESSION_NOT_FOUND}, or {@code VALIDATION_ERROR} naming {@code handler.url} (the SSRF guard).
+   */
+  public static final String HANDLER_REGISTER = PREFIX + "handler.register";
+  /** request: {@code {session_id?}} → {@code {data: [handler without secret]}}: that scope's command handlers only. */
+  public static final String HANDLER_LIST = PREFIX + "handler.list";
+  /** request: {@code {session_id?, command_type}} → {@code {deleted: true, command_type, scope}}, or {@code HANDLER_NOT_FOUND}. */
+  public static final String HANDLER_UNREGISTER = PREFIX + "handler.unregister";
+  /**
+   * request, local only: {@code {session_id, command_type}} → the registration that handles the
+   * type in that session ({@code {handler_id, scope, command_type, kind}}): the session's, else the
+   * global one; fails {@code HANDLER_NOT_FOUND}. Served from a node cache invalidated by
+   * {@link #HANDLER_CHANGED}. The command side asks it at submit, for types that are not built in.
+   */
+  public static final String HANDLER_RESOLVE = PREFIX + "handler.resolve";
+  /**
+   * request, local only: {@code {command}} (the stored command document) → {@code {result}} or
+   * {@code {error: {code, message, details?}}}: delivers the command to its registered handler
+   * (webhook or bus), retrying with backoff until the command's deadline. It does not answer
+   * before the result is known (a webhook's 202 waits for its callback) or the deadline passes.
+   */
+  public static final String HANDLER_DELIVER = PREFIX + "handler.deliver";
+  /**
+   * request: {@code {session_id, command_id, token, result?, error?}} → {@code {accepted: true}}:
+   * an asynchronous webhook's answer. Fails {@code UNAUTHENTICATED} for a bad or expired token,
+   * {@code CONFLICT} when the command is no longer waiting for it (cancelled, finished, timed out).
+   */
+  public static final String HANDLER_RESULT = PREFIX + "handler.result";
+  /**
+   * request, to whichever node waits for an asynchronous webhook's answer to that command:
+   * {@code {result} | {error}} → {@code {accepted: true}}. Registered only while it waits, so
+   * {@code NO_HANDLERS} means nobody does any more.
+   */
+  public static String handlerCallback(String commandId) {
+    return PREFIX + "handler.callback." + commandId;
+  }
+  /** publish: {@code {key}} after a registration was added or removed: every node drops it from its cache. */
+  public static final String HANDLER_CHANGED = PREFIX + "handler.changed";
+  /**
+   * request: {@code {session_id}} → {@code {handlers: n}} (documents removed): removes a deleted
+   * session's handlers. Sent once per delete, by the node serving {@link #SESSION_DELETE}.
+   */
+  public static final String HANDLER_PURGE_SESSION = PREFIX + "handler.purge-session";
 
   // ---- system ----
 

@@ -8,4 +8,9 @@ public final class CommandTypes {
   public static final String ENGINE_PROMPT = "engine.prompt";
   /** Any parameters: the result is the parameters. */
   public static final String ECHO = "echo";
+  /** {@code {name, arguments}}: calls a tool (reserved: no handler may be registered for it). */
+  public static final String TOOL_CALL = "tool.call";
+
+  /** The types that are built in: a handler for one of them cannot be registered. */
+  public static final java.util.Set<String> BUILT_IN = java.util.Set.of(ENGINE_PROMPT, ECHO, TOOL_CALL);
 }

@@ -32,6 +32,10 @@ public enum ErrorCode {
   COMMAND_EXECUTION_FAILED(500),
   /** The language model's server failed, refused, stalled or broke off its stream. */
   LLM_ERROR(502),
+  /** Command error only: a registered handler refused the command (a 4xx answer, or a malformed one). */
+  HANDLER_FAILED(502),
+  /** Command error only: nobody served a bus handler's address until the command's deadline. */
+  HANDLER_UNAVAILABLE(503),
   SERVICE_UNAVAILABLE(503),
   DATABASE_ERROR(503),
   TIMEOUT(504),

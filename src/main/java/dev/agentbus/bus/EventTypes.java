@@ -28,6 +28,10 @@ public final class EventTypes {
     return COMMAND_PREFIX + status;
   }
 
+  // ---- registered handlers: data = {handler_id, command_type, handler (no secret), scope} ----
+  public static final String HANDLER_REGISTERED = "handler.registered";
+  public static final String HANDLER_UNREGISTERED = "handler.unregistered";
+
   // ---- engine runs (see README "Engines: the tool-call loop" for each data shape) ----
   public static final String ENGINE_REASONING = "engine.reasoning";
   public static final String ENGINE_TOKEN = "engine.token";

@@ -19,6 +19,9 @@ public final class SharedNames {
    */
   public static final String OPEN_COMMANDS = "agentbus.open-commands";
 
+  /** cluster-wide async map of the handler verticles: {@code "callback_secret"}, the key of callback tokens (generated once per cluster). */
+  public static final String HANDLERS = "agentbus.handlers";
+
   /** node-local map: this node's command handlers ({@code "handlers"}, a {@code CommandHandlers}). */
   public static final String COMMAND_HANDLERS = "agentbus.command-handlers";
 

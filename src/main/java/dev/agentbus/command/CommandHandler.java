@@ -47,6 +47,23 @@ public interface CommandHandler {
     return false;
   }
 
-  /** The command's result, or a failure (a {@link dev.agentbus.bus.BusError} keeps its code). */
+  /**
+   * A failure whose error is given as is ({@code {code, message, details}}): a registered handler's
+   * own code, which need not be one of agentbus's {@link dev.agentbus.bus.ErrorCode}s.
+   */
+  final class Failure extends RuntimeException {
+    private final JsonObject error;
+
+    public Failure(JsonObject error) {
+      super(error.getString("message"), null, false, false);
+      this.error = error;
+    }
+
+    public JsonObject error() {
+      return error;
+    }
+  }
+
+  /** The command's result, or a failure (a {@link dev.agentbus.bus.BusError} keeps its code, a {@link Failure} its error). */
   Future<JsonObject> execute(Context context);
 }

@@ -110,33 +110,49 @@ public class CommandVerticle extends VerticleBase {
             .put("commands", new JsonArray(docs.stream().map(CommandLedger::toCommand).toList())));
   }
 
-  /** Resolves every command's handler and checks its parameters; nothing is stored unless all pass. */
+  /**
+   * Resolves every command's handler (this node's built-in or in-process ones, else a registered
+   * one through {@link Addresses#HANDLER_RESOLVE}) and checks its parameters; nothing is stored
+   * unless all pass.
+   */
   private Future<List<JsonObject>> prepare(String sessionId, List<JsonObject> items, MultiMap headers, String batchId) {
-    List<FieldError> invalid = new ArrayList<>();
-    List<JsonObject> docs = new ArrayList<>();
-    List<Future<Void>> admissions = new ArrayList<>();
+    String requestId = headers.get(Headers.REQUEST_ID);
+    List<Future<CommandHandler>> resolved = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
-      JsonObject item = items.get(i);
       String prefix = batchId == null ? "" : "commands[" + i + "].";
-      String type = item.getString("command_type");
-      var handler = handlers.resolve(sessionId, type);
-      if (handler.isEmpty()) {
-        return Future.failedFuture(new BusError(ErrorCode.HANDLER_NOT_FOUND,
-            "No handler is registered for command type '" + type + "' in this session or globally",
-            new JsonObject().put("field", prefix + "command_type").put("command_type", type)));
+      String type = items.get(i).getString("command_type");
+      var local = handlers.resolve(sessionId, type);
+      resolved.add(local.isPresent() ? Future.succeededFuture(local.get())
+          : Bus.request(vertx, Addresses.HANDLER_RESOLVE, new JsonObject().put("session_id", sessionId).put("command_type", type),
+                  requestId)
+              .<CommandHandler>map(registration -> RegisteredHandler.INSTANCE)
+              .recover(failure -> Future.failedFuture(BusError.is(failure, ErrorCode.HANDLER_NOT_FOUND)
+                  ? new BusError(ErrorCode.HANDLER_NOT_FOUND,
+                      "No handler is registered for command type '" + type + "' in this session or globally",
+                      new JsonObject().put("field", prefix + "command_type").put("command_type", type))
+                  : failure)));
+    }
+    return Future.all(resolved).compose(all -> {
+      List<FieldError> invalid = new ArrayList<>();
+      List<JsonObject> docs = new ArrayList<>();
+      List<Future<Void>> admissions = new ArrayList<>();
+      for (int i = 0; i < items.size(); i++) {
+        JsonObject item = items.get(i);
+        String prefix = batchId == null ? "" : "commands[" + i + "].";
+        CommandHandler handler = resolved.get(i).result();
+        JsonObject parameters = item.getJsonObject("parameters", new JsonObject());
+        handler.validate(parameters).forEach(e -> invalid.add(new FieldError(prefix + e.field(), e.issue())));
+        docs.add(newCommand(sessionId, item, parameters, requestId, batchId, i));
+        admissions.add(handler.admit(vertx, parameters, requestId));
       }
-      JsonObject parameters = item.getJsonObject("parameters", new JsonObject());
-      handler.get().validate(parameters).forEach(e -> invalid.add(new FieldError(prefix + e.field(), e.issue())));
-      docs.add(newCommand(sessionId, item, parameters, headers.get(Headers.REQUEST_ID), batchId, i));
-      admissions.add(handler.get().admit(vertx, parameters, headers.get(Headers.REQUEST_ID)));
-    }
-    if (!invalid.isEmpty()) {
-      return Future.failedFuture(FieldErrors.toError(invalid));
-    }
-    if (!scheduler.hasRoomFor(docs.size())) {
-      return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Command queue is full, retry later"));
-    }
-    return Sessions.require(vertx, sessionId, headers.get(Headers.REQUEST_ID)).compose(session -> Future.all(admissions)).map(docs);
+      if (!invalid.isEmpty()) {
+        return Future.failedFuture(FieldErrors.toError(invalid));
+      }
+      if (!scheduler.hasRoomFor(docs.size())) {
+        return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Command queue is full, retry later"));
+      }
+      return Sessions.require(vertx, sessionId, requestId).compose(session -> Future.all(admissions)).map(docs);
+    });
   }
 
   private JsonObject newCommand(String sessionId, JsonObject item, JsonObject parameters, String requestId, String batchId, int index) {
@@ -169,9 +185,11 @@ public class CommandVerticle extends VerticleBase {
 
   private void execute(JsonObject command, Runnable release) {
     String id = command.getString("_id");
-    var handler = handlers.resolve(command.getString("session_id"), command.getString("command_type"));
+    // Built-in and in-process handlers first; any other type was resolved to a registered one at submit.
+    CommandHandler handler = handlers.resolve(command.getString("session_id"), command.getString("command_type"))
+        .orElse(RegisteredHandler.INSTANCE);
     // A handler that starts itself requests COMMAND_START when its work begins; the others start now.
-    boolean startsItself = handler.isPresent() && handler.get().startsItself();
+    boolean startsItself = handler.startsItself();
     Future<JsonObject> starting = startsItself ? Future.succeededFuture(command) : ledger.markStarting(id);
     starting.onComplete(started -> {
       // Not tracked any more: it was cancelled or timed out (possibly on another node) while starting.
@@ -182,8 +200,7 @@ public class CommandVerticle extends VerticleBase {
       var context = new CommandHandler.Context(vertx, started.result(), command.getString("request_id"), command.getLong("deadline_ms"));
       Future<JsonObject> run;
       try {
-        run = handler.isPresent() ? handler.get().execute(context)
-            : Future.failedFuture(new BusError(ErrorCode.HANDLER_NOT_FOUND, "The handler was removed"));
+        run = handler.execute(context);
       } catch (RuntimeException e) {
         run = Future.failedFuture(e);
       }
@@ -192,6 +209,8 @@ public class CommandVerticle extends VerticleBase {
         // command.started events) reach the store and the log in the order the commands started.
         if (outcome.succeeded()) {
           conclude(id, CommandStatus.COMPLETED, outcome.result(), null);
+        } else if (outcome.cause() instanceof CommandHandler.Failure failure) {
+          conclude(id, CommandStatus.FAILED, null, failure.error());
         } else {
           BusError error = BusError.from(outcome.cause(), "command " + id, command.getString("request_id"));
           conclude(id, CommandStatus.FAILED, null, error.toJson());

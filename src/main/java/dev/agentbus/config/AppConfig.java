@@ -37,6 +37,8 @@ public final class AppConfig {
       new EnvBinding("OPENAI_BASE_URL", "engines.openai.base_url", String.class),
       new EnvBinding("OPENAI_API_KEY", "engines.openai.api_key", String.class),
       new EnvBinding("OPENAI_MODEL", "engines.openai.model", String.class),
+      new EnvBinding("AGENTBUS_HANDLER_RETRY_BASE_MS", "handlers.retry_base_ms", Integer.class),
+      new EnvBinding("AGENTBUS_HANDLER_MAX_ATTEMPTS", "handlers.max_attempts", Integer.class),
       new EnvBinding("AGENTBUS_ALLOWED_HOSTS", "security.allowed_hosts", JsonArray.class));
 
   private AppConfig() {}

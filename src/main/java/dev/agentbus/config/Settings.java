@@ -10,7 +10,8 @@ import java.util.List;
  * overrides) is read on top of them, so no key has a second default in code.
  */
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
-                       Events events, Commands commands, Streams streams, Engines engines, Security security) {
+                       Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
+                       Security security) {
 
   /** {@code http.*}: the listener and request limits. */
   public record Http(String host, int port, int instances, long maxBodyBytes, int maxWsFrameBytes,
@@ -66,6 +67,18 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
                         long dummyTokenDelayMs, OpenAi openai, long stallTimeoutMs, int maxRetries, long retryBaseMs,
                         long retryMaxMs, long tokenFlushMs, long tokenMaxHoldMs) {}
 
+  /**
+   * {@code handlers.*}: registered command handlers. A webhook attempt times out after {@code
+   * timeout_ms} (unless the registration sets its own), a response body over {@code
+   * max_response_bytes} is a failure; retries back off from {@code retry_base_ms}, doubling with
+   * jitter up to {@code retry_max_ms}, at most {@code max_attempts} per command. {@code
+   * callback_base_url} (null: {@code http://<http.host>:<http.port>}) is where asynchronous webhooks
+   * post results; {@code callback_secret} (a secret: never log it; null: one generated per cluster)
+   * signs their callback tokens. {@code cache_ttl_ms}: how long a node trusts its cached lookups.
+   */
+  public record Handlers(long timeoutMs, long retryBaseMs, long retryMaxMs, int maxAttempts, int maxResponseBytes,
+                         String callbackBaseUrl, String callbackSecret, long cacheTtlMs) {}
+
   /** {@code security.*}: hosts a user-given URL may reach although they are internal. */
   public record Security(List<String> allowedHosts) {}
 
@@ -83,6 +96,7 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
     JsonObject streams = c.getJsonObject("streams");
     JsonObject engines = c.getJsonObject("engines");
     JsonObject openai = engines.getJsonObject("openai");
+    JsonObject handlers = c.getJsonObject("handlers");
     return new Settings(
         new Http(http.getString("host"), http.getInteger("port"), http.getInteger("instances"),
             http.getLong("max_body_bytes"), http.getInteger("max_ws_frame_bytes"), http.getLong("request_timeout_ms"),
@@ -111,6 +125,9 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
             engines.getLong("stall_timeout_ms"), engines.getInteger("max_retries"), engines.getLong("retry_base_ms"),
             engines.getLong("retry_max_ms"), engines.getLong("token_flush_ms"),
             engines.getLong("token_max_hold_ms")),
+        new Handlers(handlers.getLong("timeout_ms"), handlers.getLong("retry_base_ms"), handlers.getLong("retry_max_ms"),
+            handlers.getInteger("max_attempts"), handlers.getInteger("max_response_bytes"),
+            handlers.getString("callback_base_url"), handlers.getString("callback_secret"), handlers.getLong("cache_ttl_ms")),
         new Security(strings(c.getJsonObject("security").getJsonArray("allowed_hosts"))));
   }
 

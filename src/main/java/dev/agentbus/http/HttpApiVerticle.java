@@ -48,6 +48,7 @@ public class HttpApiVerticle extends VerticleBase {
     new SessionRoutes(api, limits).mount(router);
     new StreamRoutes(api, limits).mount(router);
     new CommandRoutes(api, limits).mount(router);
+    new HandlerRoutes(api).mount(router);
     new EventRoutes(api, limits).mount(router);
     EngineSettings engineSettings = new EngineSettings(vertx, settings);
     new EngineRoutes(api, limits, engineSettings).mount(router);

@@ -36,7 +36,8 @@ public class SessionVerticle extends VerticleBase {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SessionVerticle.class);
   /** The owners of a session's data, each removing its own collections: sent once per delete. */
   private static final List<String> PURGES = List.of(Addresses.COMMAND_PURGE_SESSION, Addresses.ENGINE_PURGE_SESSION,
-      Addresses.EVENT_PURGE_SESSION, Addresses.CONVERSATION_PURGE_SESSION);
+      Addresses.EVENT_PURGE_SESSION, Addresses.CONVERSATION_PURGE_SESSION,
+      Addresses.HANDLER_PURGE_SESSION);
 
   private MongoClient mongo;
   private SessionDirectory directory;

@@ -54,7 +54,8 @@ public final class Store {
         EngineStore.ensureIndexes(mongo),
         AgentStore.ensureIndexes(mongo),
         MessageStore.ensureIndexes(mongo),
-        IdempotencyStore.ensureIndexes(mongo)))
+        IdempotencyStore.ensureIndexes(mongo),
+        dev.agentbus.handler.HandlerStore.ensureIndexes(mongo)))
         .mapEmpty();
   }
 

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /** The one reader of the configuration: its defaults are the bundled {@code conf/config.json}, and it reads every key. */
 class SettingsTest {
   /** Keys whose bundled default is null (no external MongoDB, no API key). */
-  private static final Set<String> NULL_BY_DEFAULT = Set.of("mongodb.uri", "engines.openai.api_key");
+  private static final Set<String> NULL_BY_DEFAULT = Set.of("mongodb.uri", "engines.openai.api_key",
+      "handlers.callback_base_url", "handlers.callback_secret");
 
   private static JsonObject bundled() throws IOException {
     return new JsonObject(Files.readString(Path.of("conf/config.json")));
@@ -87,11 +88,12 @@ class SettingsTest {
   }
 
   @Test
-  @DisplayName("every setting has its default in conf/config.json: none is missing but the two that are null on purpose")
+  @DisplayName("every setting has its default in conf/config.json: none is missing but the four that are null on purpose")
   void everySettingHasADefault() {
     List<String> missing = new ArrayList<>();
     nulls(Settings.of(new JsonObject()), "", missing);
-    assertThat(missing).containsExactlyInAnyOrder("mongo.uri", "engines.openai.apiKey");
+    assertThat(missing).containsExactlyInAnyOrder("mongo.uri", "engines.openai.apiKey",
+        "handlers.callbackBaseUrl", "handlers.callbackSecret");
     assertThat(NULL_BY_DEFAULT).allSatisfy(path -> assertThat(valueAt(AppConfig.defaults(), path)).isNull());
   }
 

@@ -74,6 +74,26 @@ class BadInputTest {
   }
 
   @Test
+  @DisplayName("a handler registration lists every bad field; an async result needs a bearer token and exactly one of result and error")
+  void handlerRegistrationAndResult() {
+    String base = "/sessions/" + sessionId + "/handlers/commands";
+    HttpResponse<Buffer> bad = post(base, new JsonObject().put("command_type", 7).put("handler", "webhook").put("extra", true));
+    assertThat(HttpCalls.assertInvalid(bad)).contains("command_type", "handler", "extra");
+    assertThat(HttpCalls.assertInvalid(post(base, new JsonObject().put("command_type", "t").put("timeout_ms", 0)
+        .put("handler", new JsonObject().put("kind", "webhook").put("url", "http://example.com").put("headers", 1)))))
+        .contains("timeout_ms", "handler.headers");
+    HttpCalls.assertError(raw(HttpMethod.POST, base, "application/json", "{nope"), 400, "VALIDATION_ERROR");
+    String result = "/sessions/" + sessionId + "/commands/cmd_x/result";
+    errors.add(HttpCalls.await(http.request(HttpMethod.POST, result).putHeader("Authorization", "Bearer 1.x")
+        .sendJsonObject(new JsonObject())));
+    assertThat(HttpCalls.assertInvalid(errors.get(errors.size() - 1))).contains("body");
+    HttpCalls.assertError(post(result, new JsonObject().put("result", 1)), 401, "UNAUTHENTICATED");
+    errors.add(HttpCalls.await(http.request(HttpMethod.POST, result).putHeader("Authorization", "Bearer 1.x")
+        .sendJsonObject(new JsonObject().put("result", 1))));
+    HttpCalls.assertError(errors.get(errors.size() - 1), 401, "UNAUTHENTICATED");
+  }
+
+  @Test
   @DisplayName("malformed JSON is a 400 VALIDATION_ERROR naming the body")
   void malformedJson() {
     HttpResponse<Buffer> response = raw(HttpMethod.POST, "/sessions/" + sessionId + "/events", "application/json",

@@ -117,12 +117,19 @@ class OneRequestPerRouteTest {
       ws.send(new JsonObject().put("type", "ping"));
       ws.awaitFrame(frame -> "pong".equals(frame.getString("type")), SseClient.PATIENCE);
     }
+    JsonObject busHandler = new JsonObject().put("kind", "bus").put("address", "tour.nobody");
+    for (String scope : List.of("/sessions/" + session, "")) {
+      http.post(scope + "/handlers/commands", new JsonObject().put("command_type", "tour.type").put("handler", busHandler));
+      http.get(scope + "/handlers/commands");
+      http.delete(scope + "/handlers/commands/tour.type");
+    }
+    http.post("/sessions/" + session + "/commands/" + command + "/result", new JsonObject().put("result", new JsonObject()));
     http.delete("/engines/" + engine);
     http.delete("/agents/" + agent);
     http.post("/sessions/bulk-delete", new JsonObject().put("session_ids", new io.vertx.core.json.JsonArray().add(thread)));
     http.delete("/sessions/" + session);
 
-    assertThat(sendsByRequest).hasSizeGreaterThanOrEqualTo(35);
+    assertThat(sendsByRequest).hasSizeGreaterThanOrEqualTo(41);
     Map<String, List<String>> chained = addressesByRequest.entrySet().stream()
         .filter(entry -> entry.getValue().size() > 1)
         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));

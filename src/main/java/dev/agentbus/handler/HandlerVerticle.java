@@ -1,0 +1,297 @@
+package dev.agentbus.handler;
+
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.CommandTypes;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.bus.EventTypes;
+import dev.agentbus.bus.Headers;
+import dev.agentbus.bus.SharedNames;
+import dev.agentbus.command.CommandStatus;
+import dev.agentbus.config.Settings;
+import dev.agentbus.event.Events;
+import dev.agentbus.net.UrlGuard;
+import dev.agentbus.session.Sessions;
+import dev.agentbus.store.Store;
+import dev.agentbus.util.Ids;
+import dev.agentbus.util.Times;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Owns registered command handlers ({@link HandlerStore}): registers, lists and removes them,
+ * resolves a command type for the command side ({@link Addresses#HANDLER_RESOLVE}, from a node
+ * cache that {@link Addresses#HANDLER_CHANGED} notices invalidate), delivers commands to them
+ * ({@link Delivery}), takes asynchronous webhooks' results, and removes a deleted session's
+ * handlers. One instance per node, deployed before HTTP.
+ *
+ * <p>Session-scope changes append {@code handler.registered} / {@code handler.unregistered} to the
+ * session; global ones append nothing (they belong to no session). Secrets leave this verticle only
+ * in a registration's reply and in the signatures of its deliveries.
+ */
+public class HandlerVerticle extends VerticleBase {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HandlerVerticle.class);
+  private static final int MAX_CACHED = 10_000;
+
+  private record Cached(JsonObject registration, long expiresAt) {}
+
+  private HandlerStore store;
+  private Settings settings;
+  private HttpClient http;
+  private Delivery.Needs needs;
+  private final Map<String, Cached> cache = new HashMap<>();
+  private final Map<String, Delivery> deliveries = new HashMap<>();
+
+  @Override
+  public Future<?> start() {
+    settings = Settings.of(config());
+    store = new HandlerStore(Store.client(vertx, settings.mongo()));
+    http = vertx.createHttpClient(new HttpClientOptions().setMaxRedirects(0).setKeepAlive(true).setVerifyHost(true),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(50));
+    return callbackKey().compose(key -> {
+      Settings.Http listener = settings.http();
+      String base = settings.handlers().callbackBaseUrl() != null ? settings.handlers().callbackBaseUrl().replaceAll("/+$", "")
+          : "http://" + listener.host() + ":" + listener.port();
+      needs = new Delivery.Needs(vertx, http, settings.handlers(), settings.security(), base, key);
+      return Future.all(List.of(
+          Bus.serve(vertx, Addresses.HANDLER_REGISTER, this::register).completion(),
+          Bus.serve(vertx, Addresses.HANDLER_LIST, (body, h) -> list(body, h.get(Headers.REQUEST_ID))).completion(),
+          Bus.serve(vertx, Addresses.HANDLER_UNREGISTER, (body, h) -> unregister(body, h.get(Headers.REQUEST_ID))).completion(),
+          Bus.serveLocal(vertx, Addresses.HANDLER_RESOLVE, (body, h) -> resolve(body.getString("session_id"),
+              body.getString("command_type")).map(HandlerVerticle::reference)).completion(),
+          Bus.serveLocal(vertx, Addresses.HANDLER_DELIVER, (body, h) -> deliver(body.getJsonObject("command"))).completion(),
+          Bus.serve(vertx, Addresses.HANDLER_RESULT, this::result).completion(),
+          Bus.serve(vertx, Addresses.HANDLER_PURGE_SESSION, (body, h) -> purge(body.getString("session_id"))).completion(),
+          vertx.eventBus().<JsonObject>consumer(Addresses.HANDLER_CHANGED, message -> forget(message.body())).completion(),
+          vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> {
+            Delivery delivery = deliveries.get(message.body().getString("command_id"));
+            if (delivery != null) {
+              delivery.abort();
+            }
+          }).completion()));
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    List.copyOf(deliveries.values()).forEach(Delivery::abort);
+    return http.close();
+  }
+
+  /** {@code handlers.callback_secret}, else one secret per cluster (the first node to ask makes it). */
+  private Future<byte[]> callbackKey() {
+    String configured = settings.handlers().callbackSecret();
+    if (configured != null && !configured.isBlank()) {
+      return Future.succeededFuture(configured.getBytes(StandardCharsets.UTF_8));
+    }
+    byte[] fresh = new byte[32];
+    new SecureRandom().nextBytes(fresh);
+    String mine = Base64.getEncoder().encodeToString(fresh);
+    return vertx.sharedData().<String, String>getAsyncMap(SharedNames.HANDLERS)
+        .compose(map -> map.putIfAbsent("callback_secret", mine))
+        .map(existing -> Base64.getDecoder().decode(existing != null ? existing : mine));
+  }
+
+  // ---- registrations ----
+
+  private Future<JsonObject> register(JsonObject body, MultiMap headers) {
+    String requestId = headers.get(Headers.REQUEST_ID);
+    String sessionId = body.getString("session_id");
+    String type = body.getString("command_type");
+    String scope = sessionId == null ? "global" : "session";
+    if (CommandTypes.BUILT_IN.contains(type)) {
+      return Future.failedFuture(new BusError(ErrorCode.CONFLICT, "Command type '" + type + "' is built in: it cannot have a registered handler",
+          new JsonObject().put("field", "command_type").put("command_type", type)));
+    }
+    JsonObject handler = body.getJsonObject("handler").copy();
+    boolean webhook = "webhook".equals(handler.getString("kind"));
+    if (webhook && handler.getString("secret") == null) {
+      handler.put("secret", Signatures.newSecret());
+    }
+    JsonObject doc = new JsonObject()
+        .put("_id", HandlerStore.key(sessionId, type))
+        .put("handler_id", Ids.next("hdl"))
+        .put("session_id", sessionId)
+        .put("scope", scope)
+        .put("command_type", type)
+        .put("handler", handler)
+        .put("created_at", Times.now());
+    if (body.getValue("timeout_ms") != null) {
+      doc.put("timeout_ms", body.getValue("timeout_ms"));
+    }
+    Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
+    Future<Void> url = webhook ? UrlGuard.verify(vertx, handler.getString("url"), settings.security(), "handler.url")
+        : Future.succeededFuture();
+    return session.compose(exists -> url)
+        .compose(allowed -> store.insert(doc).recover(failure -> Future.failedFuture(Store.isDuplicateKey(failure)
+            ? new BusError(ErrorCode.CONFLICT, "Command type '" + type + "' already has a handler in " + scope + " scope",
+                new JsonObject().put("field", "command_type").put("command_type", type).put("scope", scope))
+            : failure)))
+        .compose(stored -> changed(doc.getString("_id"), sessionId, EventTypes.HANDLER_REGISTERED, view(doc, false)))
+        .map(noted -> {
+          LOG.info("command handler {} registered: {} {} ({}) request_id={}", doc.getString("handler_id"), scope, type,
+              handler.getString("kind"), requestId);
+          return view(doc, true);
+        });
+  }
+
+  private Future<JsonObject> list(JsonObject body, String requestId) {
+    String sessionId = body.getString("session_id");
+    Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
+    return session.compose(exists -> store.list(sessionId))
+        .map(docs -> new JsonObject().put("data", new JsonArray(docs.stream().map(doc -> view(doc, false)).toList()))
+            .put("next_cursor", null).put("has_more", false));
+  }
+
+  private Future<JsonObject> unregister(JsonObject body, String requestId) {
+    String sessionId = body.getString("session_id");
+    String type = body.getString("command_type");
+    String key = HandlerStore.key(sessionId, type);
+    return store.remove(key).compose(removed -> {
+      if (removed == null) {
+        Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
+        return session.compose(exists -> Future.failedFuture(new BusError(ErrorCode.NOT_FOUND,
+            "Command type '" + type + "' has no handler in " + (sessionId == null ? "global" : "session") + " scope",
+            new JsonObject().put("field", "command_type").put("command_type", type))));
+      }
+      return changed(key, sessionId, EventTypes.HANDLER_UNREGISTERED, view(removed, false))
+          .map(noted -> new JsonObject().put("handler_id", removed.getString("handler_id")).put("command_type", type)
+              .put("scope", removed.getString("scope")).put("deleted", true));
+    });
+  }
+
+  /** Drops the key here, tells every other node, and notes the change in the session (none for global scope). */
+  private Future<Void> changed(String key, String sessionId, String eventType, JsonObject data) {
+    cache.remove(key);
+    vertx.eventBus().publish(Addresses.HANDLER_CHANGED, new JsonObject().put("key", key));
+    return sessionId == null ? Future.succeededFuture()
+        : Events.append(vertx, sessionId, eventType, data, null).mapEmpty();
+  }
+
+  private void forget(JsonObject notice) {
+    String key = notice.getString("key");
+    if (key != null) {
+      cache.remove(key);
+    }
+    String sessionId = notice.getString("session_id");
+    if (sessionId != null) {
+      cache.keySet().removeIf(cached -> cached.startsWith(sessionId + "/"));
+    }
+  }
+
+  private Future<JsonObject> purge(String sessionId) {
+    return store.purge(sessionId).map(removed -> {
+      JsonObject notice = new JsonObject().put("session_id", sessionId);
+      forget(notice);
+      vertx.eventBus().publish(Addresses.HANDLER_CHANGED, notice);
+      return new JsonObject().put("handlers", removed);
+    });
+  }
+
+  // ---- resolution ----
+
+  /** The session's registration of the type, else the global one; fails {@code HANDLER_NOT_FOUND}. */
+  private Future<JsonObject> resolve(String sessionId, String type) {
+    return lookup(HandlerStore.key(sessionId, type))
+        .compose(scoped -> scoped != null ? Future.succeededFuture(scoped) : lookup(HandlerStore.key(null, type)))
+        .compose(found -> found != null ? Future.succeededFuture(found)
+            : Future.failedFuture(new BusError(ErrorCode.HANDLER_NOT_FOUND,
+                "No handler is registered for command type '" + type + "' in this session or globally",
+                new JsonObject().put("field", "command_type").put("command_type", type))));
+  }
+
+  private Future<JsonObject> lookup(String key) {
+    long now = System.currentTimeMillis();
+    Cached hit = cache.get(key);
+    if (hit != null && hit.expiresAt() > now) {
+      return Future.succeededFuture(hit.registration());
+    }
+    return store.find(key).onSuccess(found -> {
+      if (cache.size() >= MAX_CACHED) {
+        cache.clear();
+      }
+      cache.put(key, new Cached(found, now + settings.handlers().cacheTtlMs()));
+    });
+  }
+
+  private static JsonObject reference(JsonObject registration) {
+    return new JsonObject().put("handler_id", registration.getString("handler_id")).put("scope", registration.getString("scope"))
+        .put("command_type", registration.getString("command_type"))
+        .put("kind", registration.getJsonObject("handler").getString("kind"));
+  }
+
+  /** The API shape; the secret only when {@code withSecret} (the registration's own reply). */
+  private static JsonObject view(JsonObject doc, boolean withSecret) {
+    JsonObject handler = doc.getJsonObject("handler").copy();
+    if (!withSecret) {
+      handler.remove("secret");
+    }
+    JsonObject view = new JsonObject().put("handler_id", doc.getString("handler_id"))
+        .put("command_type", doc.getString("command_type")).put("handler", handler).put("scope", doc.getString("scope"));
+    if (doc.getValue("timeout_ms") != null) {
+      view.put("timeout_ms", doc.getValue("timeout_ms"));
+    }
+    if (doc.getString("session_id") != null) {
+      view.put("session_id", doc.getString("session_id"));
+    }
+    return view.put("created_at", doc.getString("created_at"));
+  }
+
+  // ---- delivery ----
+
+  private Future<JsonObject> deliver(JsonObject command) {
+    String id = command.getString("_id");
+    return resolve(command.getString("session_id"), command.getString("command_type"))
+        .recover(failure -> Future.failedFuture(BusError.is(failure, ErrorCode.HANDLER_NOT_FOUND)
+            ? new BusError(ErrorCode.HANDLER_NOT_FOUND, "The command's handler was removed before it ran",
+                new JsonObject().put("command_type", command.getString("command_type")))
+            : failure))
+        .compose(registration -> {
+          Delivery delivery = new Delivery(needs, command, registration);
+          deliveries.put(id, delivery);
+          return delivery.start().onComplete(done -> deliveries.remove(id));
+        });
+  }
+
+  /**
+   * An asynchronous webhook's answer: the token must be the command's, the command still open, and
+   * some node still waiting for it ({@link Addresses#handlerCallback}); else 401 or 409.
+   */
+  private Future<JsonObject> result(JsonObject body, MultiMap headers) {
+    String requestId = headers.get(Headers.REQUEST_ID);
+    String commandId = body.getString("command_id");
+    if (!Signatures.validToken(needs.callbackKey(), commandId, body.getString("token"), System.currentTimeMillis())) {
+      return Future.failedFuture(new BusError(ErrorCode.UNAUTHENTICATED,
+          "A valid callback token for this command is required (Authorization: Bearer <token>); it expires at the command's deadline",
+          new JsonObject().put("field", "Authorization")));
+    }
+    JsonObject answer = body.containsKey("error") ? new JsonObject().put("error", body.getJsonObject("error"))
+        : new JsonObject().put("result", body.getValue("result"));
+    BusError closed = new BusError(ErrorCode.CONFLICT, "Command " + commandId + " is no longer waiting for a result",
+        new JsonObject().put("command_id", commandId));
+    return Bus.request(vertx, Addresses.COMMAND_GET, new JsonObject().put("session_id", body.getString("session_id"))
+            .put("command_id", commandId), requestId)
+        .compose(command -> CommandStatus.isFinal(command.getString("status")) ? Future.failedFuture(
+            new BusError(ErrorCode.CONFLICT, closed.getMessage() + ": it is " + command.getString("status"),
+                closed.details().copy().put("status", command.getString("status"))))
+            : Bus.request(vertx, Addresses.handlerCallback(commandId), answer, Bus.withRequestId(requestId).setLocalOnly(false))
+                .recover(failure -> Future.failedFuture(failure instanceof ReplyException reply
+                    && reply.failureType() == ReplyFailure.NO_HANDLERS ? closed : failure)))
+        .compose(reply -> reply.getBoolean("accepted", false) ? Future.succeededFuture(new JsonObject()
+            .put("command_id", commandId).put("accepted", true)) : Future.failedFuture(closed));
+  }
+}
