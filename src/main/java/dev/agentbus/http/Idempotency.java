@@ -67,9 +67,31 @@ final class Idempotency {
     JsonObject key = new JsonObject().put("key_id", keyId);
     DeliveryOptions delivery = Bus.withRequestId(Api.requestId(ctx));
     return status >= 200 && status < 300
-        ? Bus.request(ctx.vertx(), Addresses.IDEMPOTENCY_COMPLETE, key.put("status", status).put("body", body)
+        ? Bus.request(ctx.vertx(), Addresses.IDEMPOTENCY_COMPLETE, key.put("status", status).put("body", withoutSecrets(body))
             .put("location", ctx.response().headers().get("Location")), delivery)
         : Bus.request(ctx.vertx(), Addresses.IDEMPOTENCY_RELEASE, key, delivery);
+  }
+
+  /**
+   * The response kept for replays, without any {@code secret} field (a generated webhook secret is
+   * shown once: a replay answers the same, without it, and the store never holds it).
+   */
+  static JsonObject withoutSecrets(JsonObject body) {
+    if (body == null) {
+      return null;
+    }
+    JsonObject copy = body.copy();
+    strip(copy);
+    return copy;
+  }
+
+  private static void strip(Object value) {
+    if (value instanceof JsonObject object) {
+      object.remove("secret");
+      object.forEach(entry -> strip(entry.getValue()));
+    } else if (value instanceof io.vertx.core.json.JsonArray array) {
+      array.forEach(Idempotency::strip);
+    }
   }
 
   private static String sha256(String text) {

@@ -51,6 +51,26 @@ class HandlerRegistrationTest {
   }
 
   @Test
+  @DisplayName("a registration retried with the same Idempotency-Key replays the 201 without the secret, and the store keeps none")
+  void idempotentReplayNeverShowsTheSecretAgain() {
+    String session = session();
+    JsonObject body = new JsonObject().put("command_type", "shop.replayed").put("handler", webhook("http://127.0.0.1:9/hook"));
+    HttpResponse<Buffer> first = node.client().post("/api/v1/sessions/" + session + "/handlers/commands")
+        .putHeader("Idempotency-Key", "register-once").sendJsonObject(body).await();
+    assertThat(first.statusCode()).as(first.bodyAsString()).isEqualTo(201);
+    assertThat(first.bodyAsJsonObject().getJsonObject("handler").getString("secret")).startsWith("whsec_");
+
+    HttpResponse<Buffer> replay = node.client().post("/api/v1/sessions/" + session + "/handlers/commands")
+        .putHeader("Idempotency-Key", "register-once").sendJsonObject(body).await();
+    assertThat(replay.statusCode()).isEqualTo(201);
+    assertThat(replay.getHeader("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(replay.bodyAsJsonObject().getString("handler_id")).isEqualTo(first.bodyAsJsonObject().getString("handler_id"));
+    assertThat(replay.bodyAsString()).doesNotContain("whsec_");
+    assertThat(node.mongo().find("idempotency_keys", new JsonObject()).await())
+        .allSatisfy(record -> assertThat(record.encode()).doesNotContain("whsec_"));
+  }
+
+  @Test
   @DisplayName("a webhook registration answers 201 with the generated secret once; the listing never shows it")
   void createdShapeAndSecretOnce() {
     String session = session();
