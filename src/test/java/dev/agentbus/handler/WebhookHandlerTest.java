@@ -149,7 +149,9 @@ class WebhookHandlerTest {
     assertError(http.post(path, answer), 401, "UNAUTHENTICATED");
     assertError(http.request(HttpMethod.POST, path).putHeader("Authorization", "Bearer " + callback.getString("token") + "x")
         .sendJsonObject(answer).await(), 401, "UNAUTHENTICATED");
-    assertThat(http.get("/sessions/" + session + "/commands/" + command).bodyAsJsonObject().getString("status")).isEqualTo("executing");
+    // Still running: within commands.event_hold_ms its pending → executing write lands.
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() ->
+        "executing".equals(http.get("/sessions/" + session + "/commands/" + command).bodyAsJsonObject().getString("status")));
 
     HttpResponse<Buffer> accepted = http.request(HttpMethod.POST, path)
         .putHeader("Authorization", "Bearer " + callback.getString("token")).sendJsonObject(answer).await();
