@@ -15,6 +15,11 @@ public final class Addresses {
 
   private static final String PREFIX = "agentbus.";
 
+  /** Whether {@code address} is in agentbus's own namespace (outside code may not serve or be given one). */
+  public static boolean isOwn(String address) {
+    return address.toLowerCase(java.util.Locale.ROOT).startsWith(PREFIX);
+  }
+
   // ---- sessions (SessionVerticle) ----
 
   /** request: {@code {name?, metadata?, ttl_seconds?}} → session. */

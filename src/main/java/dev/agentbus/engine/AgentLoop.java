@@ -1,5 +1,6 @@
 package dev.agentbus.engine;
 
+import dev.agentbus.util.Retry;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.EventTypes;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -371,9 +371,8 @@ final class AgentLoop {
       if (stopped() || streamed[0] || !(failure instanceof ModelError e) || !e.retryable() || attempt >= settings.maxRetries()) {
         return Future.failedFuture(failure);
       }
-      long backoff = Math.min(settings.retryMaxMs(), settings.retryBaseMs() << Math.min(attempt, 16));
       long delay = e.retryAfterMs() >= 0 ? Math.min(e.retryAfterMs(), settings.retryMaxMs())
-          : backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+          : Retry.jitteredBackoff(settings.retryBaseMs(), settings.retryMaxMs(), attempt);
       LOG.warn("model call failed ({}), retry {} of {} in {} ms request_id={}", e.getMessage(), attempt + 1,
           settings.maxRetries(), delay, requestId);
       emit(EventTypes.ENGINE_RETRY, new JsonObject().put("attempt", attempt + 1).put("delay_ms", delay)

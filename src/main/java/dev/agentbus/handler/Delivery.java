@@ -1,5 +1,6 @@
 package dev.agentbus.handler;
 
+import dev.agentbus.util.Retry;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
@@ -21,7 +22,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
@@ -168,11 +168,9 @@ final class Delivery {
     });
   }
 
-  /** Exponential from {@code retry_base_ms}, doubling, capped at {@code retry_max_ms}, jittered to [d/2, d]. */
+  /** Exponential from {@code retry_base_ms}, doubling, capped at {@code retry_max_ms}, jittered ({@link Retry#jitteredBackoff}). */
   private long backoff(int attempt) {
-    long base = needs.limits().retryBaseMs();
-    long delay = Math.min(needs.limits().retryMaxMs(), base << Math.min(attempt - 1, 30));
-    return delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+    return Retry.jitteredBackoff(needs.limits().retryBaseMs(), needs.limits().retryMaxMs(), attempt - 1);
   }
 
   // ---- bus ----
