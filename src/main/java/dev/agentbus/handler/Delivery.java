@@ -5,7 +5,9 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.config.Settings;
+import dev.agentbus.net.Signatures;
 import dev.agentbus.net.UrlGuard;
+import dev.agentbus.net.Webhook;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -15,11 +17,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.regex.Pattern;
@@ -33,7 +31,7 @@ import java.util.regex.Pattern;
  *
  * <p>webhook: a signed POST (Standard Webhooks; {@code webhook-id} is the command id on every
  * attempt), no redirects, the URL re-checked by {@link UrlGuard} before every attempt, each attempt
- * bounded by its timeout and the response body by {@code handlers.max_response_bytes}. A 2xx {@code
+ * bounded by its timeout and the response body by {@code handlers.max_response_bytes} ({@link Webhook}). A 2xx {@code
  * {result}} or {@code {error}} is the outcome; 202 waits for the callback (whose consumer is
  * registered before the first attempt, so a callback may even beat the 202); 408, 429, 5xx,
  * timeouts and connection failures are retried; any other status fails {@code HANDLER_FAILED}.
@@ -48,8 +46,7 @@ final class Delivery {
   private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
 
   /** What a delivery needs from its verticle. */
-  record Needs(Vertx vertx, HttpClient http, Settings.Handlers limits, Settings.Security security,
-               String callbackBaseUrl, byte[] callbackKey) {}
+  record Needs(Vertx vertx, Webhook webhook, Settings.Handlers limits, String callbackBaseUrl, byte[] callbackKey) {}
 
   /** A failed attempt worth another one. */
   private static final class Retryable extends RuntimeException {
@@ -218,71 +215,19 @@ final class Delivery {
   // ---- webhook ----
 
   private Future<JsonObject> webhook() {
-    JsonObject handler = registration.getJsonObject("handler");
-    String url = handler.getString("url");
-    return UrlGuard.verify(needs.vertx(), url, needs.security(), "handler.url")
-        .recover(blocked -> Future.failedFuture(new Refused("The webhook URL is refused: "
-            + (blocked instanceof BusError e ? e.getMessage() : "blocked"))))
-        .compose(allowed -> post(url, handler.getString("secret")));
-  }
-
-  private Future<JsonObject> post(String url, String secret) {
     long remaining = deadline - System.currentTimeMillis();
     if (remaining <= 0) {
       return Future.succeededFuture();
     }
     long timeout = Math.min(remaining, registration.getValue("timeout_ms") instanceof Number given
         ? given.longValue() : needs.limits().timeoutMs());
-    String body = payload(true).encode();
-    long timestamp = System.currentTimeMillis() / 1000;
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url).setFollowRedirects(false)
-        .setConnectTimeout(timeout)
-        .putHeader("content-type", "application/json")
-        .putHeader("user-agent", "agentbus")
-        .putHeader("webhook-id", commandId)
-        .putHeader("webhook-timestamp", String.valueOf(timestamp))
-        .putHeader("webhook-signature", Signatures.sign(secret, commandId, timestamp, body));
-    Promise<JsonObject> attempt = Promise.promise();
-    HttpClientRequest[] sent = new HttpClientRequest[1];
-    long timer = needs.vertx().setTimer(timeout, t -> {
-      if (sent[0] != null) {
-        sent[0].reset(); // closes the connection: the pool does not fill up with silent webhooks
-      }
-      attempt.tryFail(new Retryable("no answer within " + timeout + " ms"));
-    });
-    needs.http().request(options)
-        .compose(request -> {
-          sent[0] = request;
-          inFlight = request;
-          return request.send(body);
-        })
-        .onSuccess(response -> read(response, sent[0], attempt))
-        .onFailure(failure -> attempt.tryFail(new Retryable(String.valueOf(failure.getMessage()))));
-    return attempt.future().onComplete(settled -> {
-      needs.vertx().cancelTimer(timer);
-      inFlight = null;
-    });
-  }
-
-  private void read(HttpClientResponse response, HttpClientRequest request, Promise<JsonObject> attempt) {
-    int max = needs.limits().maxResponseBytes();
-    Buffer content = Buffer.buffer();
-    response.exceptionHandler(failure -> attempt.tryFail(new Retryable(String.valueOf(failure.getMessage()))));
-    response.handler(chunk -> {
-      if (content.length() + chunk.length() > max) {
-        attempt.tryFail(new Refused("The webhook's response body is larger than " + max + " bytes"));
-        request.reset(); // after: the reset fails the response too, which must not count as a retryable failure
-      } else {
-        content.appendBuffer(chunk);
-      }
-    });
-    response.endHandler(end -> {
-      try {
-        attempt.tryComplete(answer(response.statusCode(), content));
-      } catch (RuntimeException e) {
-        attempt.tryFail(e);
-      }
-    });
+    JsonObject handler = registration.getJsonObject("handler");
+    return needs.webhook().post(handler.getString("url"), "handler.url", handler.getString("secret"), commandId,
+            payload(true).encode(), timeout, needs.limits().maxResponseBytes(), request -> inFlight = request)
+        .recover(failure -> Future.failedFuture(failure instanceof Webhook.Refused refused
+            ? new Refused("The webhook failed: " + refused.getMessage())
+            : failure instanceof Webhook.Retryable retryable ? new Retryable(retryable.getMessage()) : failure))
+        .map(answer -> answer(answer.status(), answer.body()));
   }
 
   /** The outcome of one answer (null: 202, the callback will tell); throws for a failed attempt. */

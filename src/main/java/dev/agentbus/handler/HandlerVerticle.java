@@ -11,7 +11,9 @@ import dev.agentbus.bus.SharedNames;
 import dev.agentbus.command.CommandStatus;
 import dev.agentbus.config.Settings;
 import dev.agentbus.event.Events;
+import dev.agentbus.net.Signatures;
 import dev.agentbus.net.UrlGuard;
+import dev.agentbus.net.Webhook;
 import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
@@ -22,7 +24,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -60,13 +61,12 @@ public class HandlerVerticle extends VerticleBase {
   public Future<?> start() {
     settings = Settings.of(config());
     store = new HandlerStore(Store.client(vertx, settings.mongo()));
-    http = vertx.createHttpClient(new HttpClientOptions().setMaxRedirects(0).setKeepAlive(true).setVerifyHost(true),
-        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(50));
+    http = vertx.createHttpClient(Webhook.clientOptions(), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(50));
     return callbackKey().compose(key -> {
       Settings.Http listener = settings.http();
       String base = settings.handlers().callbackBaseUrl() != null ? settings.handlers().callbackBaseUrl().replaceAll("/+$", "")
           : "http://" + listener.host() + ":" + listener.port();
-      needs = new Delivery.Needs(vertx, http, settings.handlers(), settings.security(), base, key);
+      needs = new Delivery.Needs(vertx, new Webhook(vertx, http, settings.security()), settings.handlers(), base, key);
       return Future.all(List.of(
           Bus.serve(vertx, Addresses.HANDLER_REGISTER, this::register).completion(),
           Bus.serve(vertx, Addresses.HANDLER_LIST, (body, h) -> list(body, h.get(Headers.REQUEST_ID))).completion(),

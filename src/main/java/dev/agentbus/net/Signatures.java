@@ -1,4 +1,4 @@
-package dev.agentbus.handler;
+package dev.agentbus.net;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -14,21 +14,21 @@ import javax.crypto.spec.SecretKeySpec;
  * A callback token is {@code <deadline_ms>.<base64url HMAC-SHA256(callback secret, "<command_id>.<deadline_ms>")>}:
  * valid for that one command until its deadline, checkable on any node that shares the callback secret.
  */
-final class Signatures {
-  static final String SECRET_PREFIX = "whsec_";
+public final class Signatures {
+  public static final String SECRET_PREFIX = "whsec_";
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private Signatures() {}
 
   /** A new webhook secret: 24 random bytes. */
-  static String newSecret() {
+  public static String newSecret() {
     byte[] key = new byte[24];
     RANDOM.nextBytes(key);
     return SECRET_PREFIX + Base64.getEncoder().encodeToString(key);
   }
 
   /** The HMAC key of a {@code whsec_} secret, or null when it is not one (at least 16 bytes of base64). */
-  static byte[] key(String secret) {
+  public static byte[] key(String secret) {
     if (secret == null || !secret.startsWith(SECRET_PREFIX)) {
       return null;
     }
@@ -41,18 +41,18 @@ final class Signatures {
   }
 
   /** The {@code webhook-signature} header value for one delivery. */
-  static String sign(String secret, String id, long timestampSeconds, String body) {
+  public static String sign(String secret, String id, long timestampSeconds, String body) {
     return "v1," + Base64.getEncoder().encodeToString(hmac(key(secret), id + "." + timestampSeconds + "." + body));
   }
 
   /** A callback token for {@code commandId}, valid until {@code deadlineMs}. */
-  static String callbackToken(byte[] callbackKey, String commandId, long deadlineMs) {
+  public static String callbackToken(byte[] callbackKey, String commandId, long deadlineMs) {
     return deadlineMs + "." + Base64.getUrlEncoder().withoutPadding()
         .encodeToString(hmac(callbackKey, commandId + "." + deadlineMs));
   }
 
   /** Whether {@code token} is {@code commandId}'s callback token and its deadline has not passed. */
-  static boolean validToken(byte[] callbackKey, String commandId, String token, long nowMs) {
+  public static boolean validToken(byte[] callbackKey, String commandId, String token, long nowMs) {
     if (token == null || commandId == null) {
       return false;
     }
