@@ -39,7 +39,8 @@ public final class AppConfig {
       new EnvBinding("OPENAI_MODEL", "engines.openai.model", String.class),
       new EnvBinding("AGENTBUS_HANDLER_RETRY_BASE_MS", "handlers.retry_base_ms", Integer.class),
       new EnvBinding("AGENTBUS_HANDLER_MAX_ATTEMPTS", "handlers.max_attempts", Integer.class),
-      new EnvBinding("AGENTBUS_ALLOWED_HOSTS", "security.allowed_hosts", JsonArray.class));
+      new EnvBinding("AGENTBUS_ALLOWED_HOSTS", "security.allowed_hosts", JsonArray.class),
+      new EnvBinding("AGENTBUS_SECRET_KEY", "security.secret_key", String.class));
 
   private AppConfig() {}
 

@@ -11,7 +11,7 @@ import java.util.List;
  */
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
                        Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
-                       Security security) {
+                       Mcp mcp, Security security) {
 
   /** {@code http.*}: the listener and request limits. */
   public record Http(String host, int port, int instances, long maxBodyBytes, int maxWsFrameBytes,
@@ -79,8 +79,27 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
   public record Handlers(long timeoutMs, long retryBaseMs, long retryMaxMs, int maxAttempts, int maxResponseBytes,
                          String callbackBaseUrl, String callbackSecret, long cacheTtlMs) {}
 
-  /** {@code security.*}: hosts a user-given URL may reach although they are internal. */
-  public record Security(List<String> allowedHosts) {}
+  /**
+   * {@code mcp.*}: MCP server clients. A connection attempt gives up after {@code connect_timeout_ms}
+   * (TCP) and {@code init_timeout_ms} ({@code initialize} and {@code tools/list}); a {@code tools/call}
+   * after {@code call_timeout_ms} unless the call asks for another, at most {@code max_call_timeout_ms}.
+   * An unavailable registered server is tried again every {@code reconnect_interval_ms}; one MCP
+   * message may be at most {@code max_response_bytes}; at most {@code max_servers} are registered.
+   */
+  public record Mcp(long connectTimeoutMs, long initTimeoutMs, long callTimeoutMs, long maxCallTimeoutMs,
+                    long reconnectIntervalMs, int maxResponseBytes, int maxServers) {}
+
+  /**
+   * {@code security.*}: hosts a user-given URL may reach although they are internal, and {@code
+   * secret_key} (a secret: never log it; null: none), the key that stored credentials (MCP server
+   * header values) are encrypted with. Without it, credentials cannot be stored.
+   */
+  public record Security(List<String> allowedHosts, String secretKey) {
+    /** Only the allowed hosts (no secret key): for code and tests that only guard URLs. */
+    public Security(List<String> allowedHosts) {
+      this(allowedHosts, null);
+    }
+  }
 
   /** The settings of {@code config}, read over the bundled defaults. */
   public static Settings of(JsonObject config) {
@@ -97,6 +116,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
     JsonObject engines = c.getJsonObject("engines");
     JsonObject openai = engines.getJsonObject("openai");
     JsonObject handlers = c.getJsonObject("handlers");
+    JsonObject mcp = c.getJsonObject("mcp");
+    JsonObject security = c.getJsonObject("security");
     return new Settings(
         new Http(http.getString("host"), http.getInteger("port"), http.getInteger("instances"),
             http.getLong("max_body_bytes"), http.getInteger("max_ws_frame_bytes"), http.getLong("request_timeout_ms"),
@@ -128,7 +149,10 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
         new Handlers(handlers.getLong("timeout_ms"), handlers.getLong("retry_base_ms"), handlers.getLong("retry_max_ms"),
             handlers.getInteger("max_attempts"), handlers.getInteger("max_response_bytes"),
             handlers.getString("callback_base_url"), handlers.getString("callback_secret"), handlers.getLong("cache_ttl_ms")),
-        new Security(strings(c.getJsonObject("security").getJsonArray("allowed_hosts"))));
+        new Mcp(mcp.getLong("connect_timeout_ms"), mcp.getLong("init_timeout_ms"), mcp.getLong("call_timeout_ms"),
+            mcp.getLong("max_call_timeout_ms"), mcp.getLong("reconnect_interval_ms"), mcp.getInteger("max_response_bytes"),
+            mcp.getInteger("max_servers")),
+        new Security(strings(security.getJsonArray("allowed_hosts")), security.getString("secret_key")));
   }
 
   private static List<String> strings(JsonArray array) {

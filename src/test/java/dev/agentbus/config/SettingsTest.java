@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class SettingsTest {
   /** Keys whose bundled default is null (no external MongoDB, no API key). */
   private static final Set<String> NULL_BY_DEFAULT = Set.of("mongodb.uri", "engines.openai.api_key",
-      "handlers.callback_base_url", "handlers.callback_secret");
+      "handlers.callback_base_url", "handlers.callback_secret", "security.secret_key");
 
   private static JsonObject bundled() throws IOException {
     return new JsonObject(Files.readString(Path.of("conf/config.json")));
@@ -88,12 +88,12 @@ class SettingsTest {
   }
 
   @Test
-  @DisplayName("every setting has its default in conf/config.json: none is missing but the four that are null on purpose")
+  @DisplayName("every setting has its default in conf/config.json: none is missing but the five that are null on purpose")
   void everySettingHasADefault() {
     List<String> missing = new ArrayList<>();
     nulls(Settings.of(new JsonObject()), "", missing);
     assertThat(missing).containsExactlyInAnyOrder("mongo.uri", "engines.openai.apiKey",
-        "handlers.callbackBaseUrl", "handlers.callbackSecret");
+        "handlers.callbackBaseUrl", "handlers.callbackSecret", "security.secretKey");
     assertThat(NULL_BY_DEFAULT).allSatisfy(path -> assertThat(valueAt(AppConfig.defaults(), path)).isNull());
   }
 
