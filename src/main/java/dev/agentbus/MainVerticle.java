@@ -11,6 +11,7 @@ import dev.agentbus.event.EventLogVerticle;
 import dev.agentbus.handler.HandlerVerticle;
 import dev.agentbus.http.HttpApiVerticle;
 import dev.agentbus.idempotency.IdempotencyVerticle;
+import dev.agentbus.mcp.McpVerticle;
 import dev.agentbus.session.SessionVerticle;
 import dev.agentbus.store.EmbeddedStore;
 import dev.agentbus.store.Store;
@@ -58,6 +59,8 @@ public class MainVerticle extends VerticleBase {
         .compose(indexed -> deploy(EventLogVerticle.class, config, 1))
         .compose(done -> deploy(SessionVerticle.class, config, 1))
         .compose(done -> deploy(CommandVerticle.class, config, 1))
+        // MCP sessions before the engines that call them: on stop they close after the engines.
+        .compose(done -> deploy(McpVerticle.class, config, 1))
         // Engines last but HTTP: on stop they go first, while what a run uses (catalog, agents,
         // conversations, commands, sessions, the event log) is still there.
         .compose(done -> deploy(AgentVerticle.class, config, 1))

@@ -273,6 +273,56 @@ public final class Addresses {
   /** request: {@code {key_id}} → {@code {}}; forgets a claim whose request did not succeed, so a retry runs again. */
   public static final String IDEMPOTENCY_RELEASE = PREFIX + "idempotency.release";
 
+  // ---- MCP servers (McpVerticle) ----
+  // Served clustered on every node (any node, or a cluster member, may ask). A server is {server_id
+  // ("mcp_..."), name, url, headers: [header names; values never leave the store, encrypted],
+  // status: connected|connecting|unavailable, last_error, tools: [tool names], tool_count, created_at};
+  // its status and tools are the serving node's view of it. A tool is {name: "<server name>.<tool>",
+  // description, parameters (its inputSchema), server_id, tool}.
+
+  /**
+   * request: {@code {name, url, headers?: {name: value}}} → server. Connects first (MCP Streamable
+   * HTTP {@code initialize}, {@code tools/list}). Fails {@code VALIDATION_ERROR} naming {@code url}
+   * (the SSRF guard) or {@code headers} (credentials but no {@code security.secret_key}), {@code
+   * CONFLICT} when the name is taken, {@code MCP_UNAVAILABLE} (with the reason) when it is unreachable or not MCP.
+   */
+  public static final String MCP_REGISTER = PREFIX + "mcp.register";
+  /** request: {@code {}} → {@code {data: [server], next_cursor: null, has_more: false}}, oldest first. */
+  public static final String MCP_LIST = PREFIX + "mcp.list";
+  /** request: {@code {server_id}} → server, or {@code NOT_FOUND}. */
+  public static final String MCP_GET = PREFIX + "mcp.get";
+  /** request: {@code {server_id}} → {@code {server_id, deleted: true}}, or {@code NOT_FOUND}; every node drops its session. */
+  public static final String MCP_DELETE = PREFIX + "mcp.delete";
+  /**
+   * request: {@code {server_id, refresh?}} → {@code {server_id, status, tools: [tool]}}: the list kept
+   * fresh by the server's {@code notifications/tools/list_changed}; {@code refresh: true} asks {@code
+   * tools/list} again first. Fails {@code NOT_FOUND}, {@code MCP_UNAVAILABLE}.
+   */
+  public static final String MCP_TOOLS = PREFIX + "mcp.tools";
+  /**
+   * request: {@code {servers: [server id or URL]}} → {@code {tools: [tool], errors: [{server,
+   * message}]}}: the tools an engine offers for an agent's {@code mcp_servers}. A URL of a registered
+   * server uses it; another URL is connected ad hoc (through the SSRF guard, no headers) under the
+   * synthetic id {@code mcp_url_<hash of the URL>} and a name made of its host (kept cluster-wide, so
+   * {@link #MCP_CALL} takes that id on any node). A server that fails is listed in {@code errors}.
+   */
+  public static final String MCP_OFFER = PREFIX + "mcp.offer";
+  /**
+   * request: {@code {server_id, tool, arguments, timeout_ms?}} → {@code {result, is_error}}: MCP {@code
+   * tools/call}; {@code result} is the joined text content (a string), else the structured content
+   * or the content list (JSON); MCP {@code isError} and JSON-RPC errors are {@code is_error: true}.
+   * Fails {@code NOT_FOUND} (unknown server), {@code MCP_UNAVAILABLE} when unreachable, {@code TIMEOUT}
+   * after {@code timeout_ms} (default {@code mcp.call_timeout_ms}).
+   */
+  public static final String MCP_CALL = PREFIX + "mcp.call";
+  /** publish: {@code {server_id}} after a registration was added or removed: every node connects or drops its session. */
+  public static final String MCP_CHANGED = PREFIX + "mcp.changed";
+  /**
+   * request, local only: {@code {}} → {@code {servers: [{server_id, name, url, status, last_error,
+   * tool_count}]}}: this node's view of every registered server, for {@code /health}.
+   */
+  public static final String MCP_STATUS = PREFIX + "mcp.status";
+
   // ---- registered handlers (HandlerVerticle) ----
 
   /**

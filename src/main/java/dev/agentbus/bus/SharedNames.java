@@ -22,6 +22,12 @@ public final class SharedNames {
   /** cluster-wide async map of the handler verticles: {@code "callback_secret"}, the key of callback tokens (generated once per cluster). */
   public static final String HANDLERS = "agentbus.handlers";
 
+  /**
+   * cluster-wide async map of the MCP verticles: synthetic server id ({@code mcp_url_<hash>}) →
+   * {@code {url, name}} of each unregistered MCP server URL an agent named, so any node can call it.
+   */
+  public static final String MCP_AD_HOC = "agentbus.mcp-ad-hoc";
+
   /** node-local map: this node's command handlers ({@code "handlers"}, a {@code CommandHandlers}). */
   public static final String COMMAND_HANDLERS = "agentbus.command-handlers";
 

@@ -1,0 +1,352 @@
+package dev.agentbus.mcp;
+
+import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.config.Settings;
+import dev.agentbus.net.UrlGuard;
+import io.modelcontextprotocol.client.McpAsyncClient;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.spec.McpError;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpTransportSessionClosedException;
+import io.modelcontextprotocol.spec.McpTransportSessionNotFoundException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.ConnectException;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import reactor.core.publisher.Mono;
+
+/**
+ * This node's MCP client sessions, one per server, reused by every call and re-established after a
+ * failure. Lives on its verticle's context: the SDK's Reactor signals (on its HTTP client's threads)
+ * hop back there through {@link #await}, and the blocking parts (the SSRF guard's DNS look-up, building
+ * a client) run in {@code executeBlocking}. Every (re)connection passes {@link UrlGuard} again.
+ *
+ * <p>A call that fails because the server forgot the session (HTTP 404 on {@code Mcp-Session-Id}) or
+ * could not be reached at all reconnects once ({@code initialize}, {@code tools/list}) and is sent
+ * again: the server never ran it. A call broken off mid-way is not repeated (it may have run): it
+ * fails {@code MCP_UNAVAILABLE}, and the next call reconnects.
+ */
+final class McpConnections {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpConnections.class);
+  static final String CONNECTED = "connected";
+  static final String CONNECTING = "connecting";
+  static final String UNAVAILABLE = "unavailable";
+
+  /** What a session needs: header values in clear (never logged, never in a reply). */
+  record Spec(String id, String name, String url, Map<String, String> headers) {}
+
+  /** One server's session on this node. */
+  static final class Connection {
+    final Spec spec;
+    McpAsyncClient client;
+    String status = CONNECTING;
+    String lastError;
+    List<JsonObject> tools = List.of();
+    Future<Connection> opening;
+    int generation;
+
+    Connection(Spec spec) {
+      this.spec = spec;
+    }
+
+    JsonObject state() {
+      return new JsonObject().put("server_id", spec.id()).put("name", spec.name()).put("url", spec.url())
+          .put("status", status).put("last_error", lastError).put("tool_count", tools.size());
+    }
+  }
+
+  private final Vertx vertx;
+  private final Context context;
+  private final Settings.Mcp settings;
+  private final Settings.Security security;
+  private final Map<String, Connection> connections = new HashMap<>();
+
+  McpConnections(Vertx vertx, Context context, Settings settings) {
+    this.vertx = vertx;
+    this.context = context;
+    this.settings = settings.mcp();
+    this.security = settings.security();
+  }
+
+  Connection get(String serverId) {
+    return connections.get(serverId);
+  }
+
+  List<Connection> all() {
+    return List.copyOf(connections.values());
+  }
+
+  /** The open session of {@code spec}, opening it when there is none or it failed. */
+  Future<Connection> ensure(Spec spec) {
+    Connection known = connections.get(spec.id());
+    if (known != null && known.spec.equals(spec)) {
+      if (known.opening != null) {
+        return known.opening;
+      }
+      if (CONNECTED.equals(known.status)) {
+        return Future.succeededFuture(known);
+      }
+    }
+    return open(spec);
+  }
+
+  /** A fresh session for {@code spec} (the old one, if any, closed): guard, {@code initialize}, {@code tools/list}. */
+  Future<Connection> open(Spec spec) {
+    Connection previous = connections.get(spec.id());
+    Connection connection = new Connection(spec);
+    if (previous != null) {
+      connection.generation = previous.generation + 1;
+      connection.tools = previous.tools;
+      close(previous);
+    }
+    connections.put(spec.id(), connection);
+    int generation = connection.generation;
+    Future<Connection> opening = vertx.executeBlocking(() -> build(connection, generation), false)
+        .compose(client -> {
+          connection.client = client;
+          return await(client.initialize().then(client.listTools()), settings.initTimeoutMs());
+        })
+        .map(listed -> {
+          connection.tools = views(spec, listed.tools());
+          connection.status = CONNECTED;
+          connection.lastError = null;
+          LOG.info("MCP server {} ({}) connected: {} tools", spec.id(), spec.name(), connection.tools.size());
+          return connection;
+        })
+        .recover(failure -> {
+          BusError error = failure instanceof BusError known ? known : unavailable(spec, "connect", failure);
+          connection.status = UNAVAILABLE;
+          connection.lastError = error.getMessage();
+          close(connection);
+          LOG.warn("MCP server {} ({}) unavailable: {}", spec.id(), spec.name(), error.getMessage());
+          return Future.failedFuture(error);
+        })
+        .onComplete(done -> connection.opening = null);
+    connection.opening = opening;
+    return opening;
+  }
+
+  /** The tools, asking {@code tools/list} again first when {@code refresh}. */
+  Future<Connection> tools(Spec spec, boolean refresh) {
+    return ensure(spec).compose(connection -> !refresh ? Future.succeededFuture(connection)
+        : await(connection.client.listTools(), settings.initTimeoutMs())
+            .map(listed -> {
+              connection.tools = views(spec, listed.tools());
+              return connection;
+            })
+            .recover(failure -> open(spec)));
+  }
+
+  /** {@code tools/call}: {@code {result, is_error}}; fails {@code MCP_UNAVAILABLE} or {@code TIMEOUT}. */
+  Future<JsonObject> call(Spec spec, String tool, JsonObject arguments, long timeoutMs) {
+    return ensure(spec).compose(connection -> callOnce(connection, tool, arguments, timeoutMs)
+        .recover(failure -> {
+          if (!neverSent(failure)) {
+            return Future.failedFuture(failure);
+          }
+          LOG.info("MCP server {} lost its session ({}); reconnecting once", spec.id(), reason(failure));
+          return open(spec).compose(fresh -> callOnce(fresh, tool, arguments, timeoutMs));
+        }))
+        .recover(failure -> Future.failedFuture(callError(spec, tool, timeoutMs, failure)));
+  }
+
+  private Future<JsonObject> callOnce(Connection connection, String tool, JsonObject arguments, long timeoutMs) {
+    McpSchema.CallToolRequest request = new McpSchema.CallToolRequest.Builder().name(tool)
+        .arguments(plain(arguments)).build();
+    return await(connection.client.callTool(request), timeoutMs)
+        .map(result -> {
+          connection.status = CONNECTED;
+          connection.lastError = null;
+          return new JsonObject().put("result", result(result)).put("is_error", Boolean.TRUE.equals(result.isError()));
+        })
+        .recover(failure -> {
+          McpError rpc = cause(failure, McpError.class);
+          if (rpc != null) { // the server answered with a JSON-RPC error (unknown tool, bad arguments): the model reads it
+            return Future.succeededFuture(new JsonObject().put("result", "MCP error: " + rpc.getMessage()).put("is_error", true));
+          }
+          if (cause(failure, TimeoutException.class) == null) {
+            connection.status = UNAVAILABLE;
+            connection.lastError = reason(failure);
+          }
+          return Future.failedFuture(failure);
+        });
+  }
+
+  /** Closes and forgets this node's session of a server (deleted, or its registration changed). */
+  void drop(String serverId) {
+    Connection connection = connections.remove(serverId);
+    if (connection != null) {
+      connection.generation++;
+      close(connection);
+    }
+  }
+
+  Future<Void> closeAll() {
+    List<Future<Void>> closing = new ArrayList<>();
+    for (Connection connection : List.copyOf(connections.values())) {
+      if (connection.client != null) {
+        closing.add(await(connection.client.closeGracefully(), 2_000).otherwiseEmpty());
+      }
+    }
+    connections.clear();
+    return Future.join(new ArrayList<>(closing)).mapEmpty();
+  }
+
+  // ---- the SDK ----
+
+  private McpAsyncClient build(Connection connection, int generation) {
+    Spec spec = connection.spec;
+    Optional<String> refused = UrlGuard.check(spec.url(), security);
+    if (refused.isPresent()) {
+      throw BusError.invalid("url", refused.get());
+    }
+    HttpRequest.Builder requests = HttpRequest.newBuilder();
+    spec.headers().forEach(requests::header);
+    HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(spec.url())
+        .endpoint(spec.url())
+        .requestBuilder(requests)
+        .connectTimeout(Duration.ofMillis(settings.connectTimeoutMs()))
+        .maxResponseSize(settings.maxResponseBytes())
+        .build();
+    return McpClient.async(transport)
+        .clientInfo(new McpSchema.Implementation("agentbus", "0.1.0"))
+        .requestTimeout(Duration.ofMillis(settings.maxCallTimeoutMs()))
+        .initializationTimeout(Duration.ofMillis(settings.initTimeoutMs()))
+        .toolsChangeConsumer(tools -> {
+          // notifications/tools/list_changed: the SDK listed the tools again; keep them if this session is still the current one
+          context.runOnContext(v -> {
+            if (connections.get(spec.id()) == connection && connection.generation == generation) {
+              connection.tools = views(spec, tools);
+              LOG.info("MCP server {} changed its tools: {} now", spec.id(), connection.tools.size());
+            }
+          });
+          return Mono.empty();
+        })
+        .build();
+  }
+
+  /** Bridges a Mono to a Future completed on this verticle's context, failing {@link TimeoutException} after {@code timeoutMs}. */
+  private <T> Future<T> await(Mono<T> mono, long timeoutMs) {
+    Promise<T> promise = Promise.promise();
+    mono.timeout(Duration.ofMillis(timeoutMs)).subscribe(
+        value -> context.runOnContext(v -> promise.tryComplete(value)),
+        failure -> context.runOnContext(v -> promise.tryFail(failure)),
+        () -> context.runOnContext(v -> promise.tryComplete(null)));
+    return promise.future();
+  }
+
+  private static void close(Connection connection) {
+    McpAsyncClient client = connection.client;
+    connection.client = null;
+    if (client != null) {
+      client.closeGracefully().timeout(Duration.ofSeconds(2)).onErrorComplete().subscribe();
+    }
+  }
+
+  // ---- shapes ----
+
+  /** Plain Java maps and lists (what the SDK's mapper serialises), whatever JSON types the arguments hold. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> plain(JsonObject arguments) {
+    return arguments == null ? Map.of() : (Map<String, Object>) Json.decodeValue(arguments.encode(), Map.class);
+  }
+
+  static List<JsonObject> views(Spec spec, List<McpSchema.Tool> tools) {
+    List<JsonObject> views = new ArrayList<>();
+    for (McpSchema.Tool tool : tools == null ? List.<McpSchema.Tool>of() : tools) {
+      JsonObject parameters = tool.inputSchema() == null ? new JsonObject().put("type", "object")
+          : new JsonObject(Json.encode(tool.inputSchema()));
+      String description = tool.description() != null ? tool.description() : tool.title() != null ? tool.title() : "";
+      views.add(new JsonObject().put("name", spec.name() + "." + tool.name()).put("description", description)
+          .put("parameters", parameters).put("server_id", spec.id()).put("tool", tool.name()));
+    }
+    return List.copyOf(views);
+  }
+
+  /** The joined text content, else the structured content, else the content list as JSON. */
+  private static Object result(McpSchema.CallToolResult result) {
+    List<McpSchema.Content> content = result.content() == null ? List.of() : result.content();
+    List<String> texts = content.stream().filter(McpSchema.TextContent.class::isInstance)
+        .map(part -> ((McpSchema.TextContent) part).text()).toList();
+    if (!texts.isEmpty() && texts.size() == content.size()) {
+      return String.join("\n", texts);
+    }
+    if (result.structuredContent() != null) {
+      return Json.decodeValue(Json.encode(result.structuredContent()));
+    }
+    try {
+      return new JsonArray(McpJsonDefaults.getMapper().writeValueAsString(content));
+    } catch (java.io.IOException e) {
+      return texts.stream().collect(Collectors.joining("\n"));
+    }
+  }
+
+  // ---- failures ----
+
+  /** Whether the request surely never reached a session that could run it: the session was gone, or the server unreachable. */
+  private static boolean neverSent(Throwable failure) {
+    return cause(failure, McpTransportSessionNotFoundException.class) != null
+        || cause(failure, McpTransportSessionClosedException.class) != null
+        || cause(failure, ConnectException.class) != null;
+  }
+
+  private static BusError callError(Spec spec, String tool, long timeoutMs, Throwable failure) {
+    if (failure instanceof BusError known) {
+      return known;
+    }
+    if (cause(failure, TimeoutException.class) != null) {
+      return new BusError(ErrorCode.TIMEOUT, "MCP server '" + spec.name() + "' did not answer tools/call " + tool
+          + " within " + timeoutMs + " ms", new JsonObject().put("server_id", spec.id()).put("tool", tool).put("timeout_ms", timeoutMs));
+    }
+    return unavailable(spec, "call " + tool, failure);
+  }
+
+  static BusError unavailable(Spec spec, String what, Throwable failure) {
+    String reason = cause(failure, TimeoutException.class) != null ? "no answer in time" : reason(failure);
+    return new BusError(ErrorCode.MCP_UNAVAILABLE, "MCP server '" + spec.name() + "' is unavailable (" + what + "): " + reason,
+        new JsonObject().put("server_id", spec.id()).put("url", spec.url()).put("reason", reason));
+  }
+
+  /** The innermost useful message of a failure chain (never a header value: the SDK's messages carry none). */
+  static String reason(Throwable failure) {
+    String message = null;
+    Throwable last = failure;
+    for (Throwable at = failure; at != null; at = at.getCause() == at ? null : at.getCause()) {
+      last = at;
+      String text = at.getMessage();
+      if (text != null && !text.isBlank() && !text.startsWith("Client failed to initialize")) {
+        message = text;
+      }
+    }
+    if (last.getMessage() == null || last.getMessage().isBlank()) {
+      String kind = last.getClass().getSimpleName();
+      message = message == null ? kind : message.contains(kind) ? message : message + " (" + kind + ")";
+    }
+    return message.length() > 500 ? message.substring(0, 500) : message;
+  }
+
+  private static <T extends Throwable> T cause(Throwable failure, Class<T> type) {
+    for (Throwable at = failure; at != null; at = at.getCause() == at ? null : at.getCause()) {
+      if (type.isInstance(at)) {
+        return type.cast(at);
+      }
+    }
+    return null;
+  }
+}
