@@ -23,7 +23,9 @@ import java.util.Map;
 /**
  * Owns agents: reusable engine settings with a name, global to the
  * cluster (not per session). Create, read, list, patch, delete. Fields arrive validated by the
- * HTTP layer; an agent's {@code mcp_servers} is always stored as an array of URLs.
+ * HTTP layer; an agent's {@code mcp_servers} is always stored as an array of registered MCP server
+ * ids ({@code mcp_...}, each checked with {@link Addresses#MCP_GET}: an unknown one is a 400 naming it)
+ * and URLs.
  */
 public class AgentVerticle extends VerticleBase {
   private static final List<String> PATCHABLE = List.of("name", "llm_config", "mcp_servers", "system_prompt");
@@ -34,11 +36,39 @@ public class AgentVerticle extends VerticleBase {
   public Future<?> start() {
     mongo = Store.client(vertx, Settings.of(config()).mongo());
     return Future.all(List.of(
-        Bus.serve(vertx, Addresses.AGENT_CREATE, (body, h) -> create(body)).completion(),
+        Bus.serve(vertx, Addresses.AGENT_CREATE, (body, h) -> registeredServers(body, h).compose(known -> create(body))).completion(),
         Bus.serve(vertx, Addresses.AGENT_GET, (body, h) -> find(body.getString("agent_id")).map(AgentVerticle::toAgent)).completion(),
         Bus.serve(vertx, Addresses.AGENT_LIST, (body, h) -> list(body)).completion(),
-        Bus.serve(vertx, Addresses.AGENT_PATCH, (body, h) -> patch(body)).completion(),
+        Bus.serve(vertx, Addresses.AGENT_PATCH, (body, h) -> registeredServers(body, h).compose(known -> patch(body))).completion(),
         Bus.serve(vertx, Addresses.AGENT_DELETE, (body, h) -> delete(body.getString("agent_id"))).completion()));
+  }
+
+  /** Fails {@code VALIDATION_ERROR} naming each {@code mcp_servers[i]} that is an id of no registered MCP server. */
+  private Future<Void> registeredServers(JsonObject body, io.vertx.core.MultiMap headers) {
+    JsonArray servers = body.getJsonArray("mcp_servers", new JsonArray());
+    List<Integer> ids = new java.util.ArrayList<>();
+    List<Future<JsonObject>> found = new java.util.ArrayList<>();
+    for (int i = 0; i < servers.size(); i++) {
+      String server = servers.getString(i);
+      if (server != null && server.startsWith("mcp_")) {
+        ids.add(i);
+        found.add(Bus.request(vertx, Addresses.MCP_GET, new JsonObject().put("server_id", server),
+            headers.get(dev.agentbus.bus.Headers.REQUEST_ID)));
+      }
+    }
+    return Future.join(new java.util.ArrayList<>(found)).transform(done -> {
+      List<dev.agentbus.bus.FieldErrors.FieldError> unknown = new java.util.ArrayList<>();
+      for (int i = 0; i < ids.size(); i++) {
+        Future<JsonObject> one = found.get(i);
+        if (one.failed() && BusError.is(one.cause(), ErrorCode.NOT_FOUND)) {
+          unknown.add(new dev.agentbus.bus.FieldErrors.FieldError("mcp_servers[" + ids.get(i) + "]",
+              "is not a registered MCP server (POST /api/v1/mcp-servers), nor a URL"));
+        } else if (one.failed()) {
+          return Future.failedFuture(one.cause());
+        }
+      }
+      return unknown.isEmpty() ? Future.succeededFuture() : Future.failedFuture(dev.agentbus.bus.FieldErrors.toError(unknown));
+    });
   }
 
   private Future<JsonObject> create(JsonObject body) {

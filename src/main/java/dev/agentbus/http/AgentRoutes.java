@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * {@code /agents} (named, reusable engine settings): create, list, get, patch, delete. {@code llm_config}
  * goes through {@link EngineSettings}; {@code mcp_servers} (an array, or a comma-separated
- * string) is checked URL by URL, SSRF guard included, and stored as an array.
+ * string, of registered MCP server ids and URLs) is checked item by item, SSRF guard included for
+ * URLs, and stored as an array; the agent verticle checks that each id is registered.
  */
 record AgentRoutes(Api api, Limits limits, EngineSettings settings) {
   static final int MAX_MCP_SERVERS = 20;
@@ -32,7 +33,7 @@ record AgentRoutes(Api api, Limits limits, EngineSettings settings) {
     JsonObject agent = new JsonObject()
         .put("name", check.string(body, "", "name", true, 200))
         .put("llm_config", checks.llmConfig(body, "llm_config"))
-        .put("mcp_servers", checks.urlList(body, "mcp_servers", MAX_MCP_SERVERS))
+        .put("mcp_servers", checks.serverList(body, "mcp_servers", MAX_MCP_SERVERS))
         .put("system_prompt", check.string(body, "", "system_prompt", false, Limits.MAX_TEXT));
     JsonObject metadata = check.object(body, "", "metadata", false);
     agent.put("metadata", metadata == null ? new JsonObject() : metadata);
@@ -70,7 +71,7 @@ record AgentRoutes(Api api, Limits limits, EngineSettings settings) {
       patch.put("llm_config", checks.llmConfig(body, "llm_config"));
     }
     if (body.containsKey("mcp_servers")) {
-      patch.put("mcp_servers", checks.urlList(body, "mcp_servers", MAX_MCP_SERVERS));
+      patch.put("mcp_servers", checks.serverList(body, "mcp_servers", MAX_MCP_SERVERS));
     }
     if (body.containsKey("system_prompt")) {
       patch.put("system_prompt", check.string(body, "", "system_prompt", false, Limits.MAX_TEXT));

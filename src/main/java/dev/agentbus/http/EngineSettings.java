@@ -33,6 +33,8 @@ final class EngineSettings {
   static final int MAX_TOOLS = 32;
   static final int MAX_SCRIPT_TURNS = 50;
   static final int MAX_TOOL_CALLS = 16;
+  /** A registered MCP server's id, as {@code POST /mcp-servers} answers it. */
+  static final java.util.regex.Pattern MCP_SERVER_ID = java.util.regex.Pattern.compile("mcp_[a-z0-9]{1,64}");
 
   private static final List<String> TURN_KEYS = List.of("reasoning", "content", "tool_calls", "fail", "stall");
   private static final List<String> FAIL_KEYS = List.of("message", "code", "retryable", "after_tokens");
@@ -77,10 +79,12 @@ final class EngineSettings {
     }
 
     /**
-     * A list of outgoing URLs given as an array or as one comma-separated string (an agent's
-     * {@code mcp_servers}); empty when absent, null when invalid.
+     * An agent's {@code mcp_servers}: registered MCP server ids ({@code mcp_...}) and outgoing URLs,
+     * given as an array or as one comma-separated string; empty when absent, null when invalid. URLs
+     * go through the SSRF guard in {@link #verify}; whether an id is registered is the agent
+     * verticle's check.
      */
-    JsonArray urlList(JsonObject body, String key, int max) {
+    JsonArray serverList(JsonObject body, String key, int max) {
       Object value = body.getValue(key);
       List<Object> items = new ArrayList<>();
       if (value == null) {
@@ -94,16 +98,20 @@ final class EngineSettings {
       } else if (value instanceof JsonArray array) {
         items.addAll(array.getList());
       } else {
-        check.add(key, "must be an array of URLs or a comma-separated string of URLs");
+        check.add(key, "must be an array of MCP server ids or URLs, or a comma-separated string of them");
         return null;
       }
       if (items.size() > max) {
-        check.add(key, "must list at most " + max + " URLs");
+        check.add(key, "must list at most " + max + " MCP servers");
         return null;
       }
       JsonArray list = new JsonArray();
       boolean valid = true;
       for (int i = 0; i < items.size(); i++) {
+        if (items.get(i) instanceof String id && MCP_SERVER_ID.matcher(id).matches()) {
+          list.add(id);
+          continue;
+        }
         String url = url(items.get(i), key + "[" + i + "]");
         valid &= url != null;
         list.add(url);

@@ -14,7 +14,11 @@ import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-/** {@code /health} (and {@code /health/ready}): store and cluster state, 503 when not ready; {@code /health/live}. */
+/**
+ * {@code /health} (and {@code /health/ready}): store and cluster state, 503 when not ready; each MCP
+ * server's state on this node ({@code dependencies.mcp_servers}), reported but never making the node
+ * unhealthy; {@code /health/live}.
+ */
 final class HealthRoutes {
   static final String VERSION = "0.1.0";
   private static final long CHECK_TIMEOUT_MS = 3_000;
@@ -30,7 +34,19 @@ final class HealthRoutes {
             Bus.request(vertx, Addresses.STORE_PING, new JsonObject(), Bus.withRequestId(null).setSendTimeout(CHECK_TIMEOUT_MS))
                 .onSuccess(ping -> promise.tryComplete(Status.OK(ping)))
                 .onFailure(failure -> promise.tryComplete(Status.KO(new JsonObject().put("error", BusError.from(failure, "health", null).getMessage())))))
-        .register("cluster", CHECK_TIMEOUT_MS, promise -> promise.complete(clusterStatus()));
+        .register("cluster", CHECK_TIMEOUT_MS, promise -> promise.complete(clusterStatus()))
+        // Reported, never failing readiness: a down MCP server is its owner's problem, not this node's.
+        .register("mcp_servers", CHECK_TIMEOUT_MS, promise ->
+            Bus.request(vertx, Addresses.MCP_STATUS, new JsonObject(), Bus.withRequestId(null).setSendTimeout(CHECK_TIMEOUT_MS))
+                .onSuccess(status -> promise.tryComplete(Status.OK(mcpSummary(status.getJsonArray("servers", new JsonArray())))))
+                .onFailure(failure -> promise.tryComplete(Status.OK(new JsonObject().put("servers", new JsonArray())
+                    .put("error", BusError.from(failure, "health", null).getMessage())))));
+  }
+
+  /** {@code {servers: [{server_id, name, url, status, last_error, tool_count}], connected, unavailable}}. */
+  private static JsonObject mcpSummary(JsonArray servers) {
+    long connected = servers.stream().filter(s -> "connected".equals(((JsonObject) s).getString("status"))).count();
+    return new JsonObject().put("servers", servers).put("connected", connected).put("unavailable", servers.size() - connected);
   }
 
   void mount(Router router) {
