@@ -8,6 +8,8 @@ import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.json.TypeRef;
+import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpTransportSessionClosedException;
@@ -28,6 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import reactor.core.publisher.Mono;
 
@@ -60,6 +65,8 @@ final class McpConnections {
     List<JsonObject> tools = List.of();
     Future<Connection> opening;
     int generation;
+    /** Set (on the SDK's threads) when the server answered 404 to this session's id: it forgot the session. */
+    final AtomicBoolean sessionLost = new AtomicBoolean();
 
     Connection(Spec spec) {
       this.spec = spec;
@@ -134,7 +141,11 @@ final class McpConnections {
           connection.status = UNAVAILABLE;
           connection.lastError = error.getMessage();
           close(connection);
-          LOG.warn("MCP server {} ({}) unavailable: {}", spec.id(), spec.name(), error.getMessage());
+          if (previous != null && UNAVAILABLE.equals(previous.status) && error.getMessage().equals(previous.lastError)) {
+            LOG.debug("MCP server {} ({}) still unavailable: {}", spec.id(), spec.name(), error.getMessage());
+          } else {
+            LOG.warn("MCP server {} ({}) unavailable: {}", spec.id(), spec.name(), error.getMessage());
+          }
           return Future.failedFuture(error);
         })
         .onComplete(done -> connection.opening = null);
@@ -157,7 +168,7 @@ final class McpConnections {
   Future<JsonObject> call(Spec spec, String tool, JsonObject arguments, long timeoutMs) {
     return ensure(spec).compose(connection -> callOnce(connection, tool, arguments, timeoutMs)
         .recover(failure -> {
-          if (!neverSent(failure)) {
+          if (!neverSent(failure) && !connection.sessionLost.get()) {
             return Future.failedFuture(failure);
           }
           LOG.info("MCP server {} lost its session ({}); reconnecting once", spec.id(), reason(failure));
@@ -224,7 +235,7 @@ final class McpConnections {
         .connectTimeout(Duration.ofMillis(settings.connectTimeoutMs()))
         .maxResponseSize(settings.maxResponseBytes())
         .build();
-    return McpClient.async(transport)
+    return McpClient.async(new SessionWatch(transport, connection.sessionLost))
         .clientInfo(new McpSchema.Implementation("agentbus", "0.1.0"))
         .requestTimeout(Duration.ofMillis(settings.maxCallTimeoutMs()))
         .initializationTimeout(Duration.ofMillis(settings.initTimeoutMs()))
@@ -239,6 +250,53 @@ final class McpConnections {
           return Mono.empty();
         })
         .build();
+  }
+
+  /**
+   * The SDK's transport, watched: when the server no longer knows the session (404), the SDK drops it
+   * and fails the pending requests with a generic "session terminated"; the flag tells such a request
+   * apart from one broken off mid-way, so it can be sent again on a fresh session.
+   */
+  private record SessionWatch(McpClientTransport transport, AtomicBoolean lost) implements McpClientTransport {
+    @Override
+    public Mono<Void> connect(Function<Mono<McpSchema.JSONRPCMessage>, Mono<McpSchema.JSONRPCMessage>> handler) {
+      return transport.connect(handler);
+    }
+
+    @Override
+    public void setExceptionHandler(Consumer<Throwable> handler) {
+      transport.setExceptionHandler(failure -> {
+        if (failure instanceof McpTransportSessionNotFoundException) {
+          lost.set(true);
+        }
+        handler.accept(failure);
+      });
+    }
+
+    @Override
+    public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
+      return transport.sendMessage(message);
+    }
+
+    @Override
+    public Mono<Void> closeGracefully() {
+      return transport.closeGracefully();
+    }
+
+    @Override
+    public void close() {
+      transport.close();
+    }
+
+    @Override
+    public <T> T unmarshalFrom(Object data, TypeRef<T> type) {
+      return transport.unmarshalFrom(data, type);
+    }
+
+    @Override
+    public List<String> protocolVersions() {
+      return transport.protocolVersions();
+    }
   }
 
   /** Bridges a Mono to a Future completed on this verticle's context, failing {@link TimeoutException} after {@code timeoutMs}. */
@@ -325,6 +383,12 @@ final class McpConnections {
 
   /** The innermost useful message of a failure chain (never a header value: the SDK's messages carry none). */
   static String reason(Throwable failure) {
+    if (cause(failure, java.net.http.HttpConnectTimeoutException.class) != null) {
+      return "connecting timed out";
+    }
+    if (cause(failure, ConnectException.class) != null) {
+      return "cannot connect (connection refused or host unreachable)";
+    }
     String message = null;
     Throwable last = failure;
     for (Throwable at = failure; at != null; at = at.getCause() == at ? null : at.getCause()) {

@@ -138,10 +138,13 @@ public class McpVerticle extends VerticleBase {
     return Future.join(new ArrayList<>(opened)).transform(done -> {
       JsonArray tools = new JsonArray();
       JsonArray errors = new JsonArray();
+      java.util.Set<String> offered = new java.util.HashSet<>();
       for (int i = 0; i < named.size(); i++) {
         Future<Connection> one = opened.get(i);
         if (one.succeeded()) {
-          one.result().tools.forEach(tools::add);
+          if (offered.add(one.result().spec.id())) { // a server named twice (by id and by URL) is offered once
+            one.result().tools.forEach(tools::add);
+          }
         } else {
           errors.add(new JsonObject().put("server", named.get(i)).put("message", BusError.from(one.cause(), "mcp.offer", null).getMessage()));
         }
