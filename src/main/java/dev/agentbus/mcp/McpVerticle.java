@@ -4,7 +4,6 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
-import dev.agentbus.bus.SharedNames;
 import dev.agentbus.config.Settings;
 import dev.agentbus.mcp.McpConnections.Connection;
 import dev.agentbus.mcp.McpConnections.Spec;
@@ -16,14 +15,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -40,7 +34,6 @@ import java.util.Map;
  */
 public class McpVerticle extends VerticleBase {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(McpVerticle.class);
-  static final String AD_HOC_PREFIX = "mcp_url_";
 
   private Settings settings;
   private McpStore store;
@@ -132,7 +125,7 @@ public class McpVerticle extends VerticleBase {
     List<Future<Connection>> opened = new ArrayList<>();
     for (String server : named) {
       Future<Spec> spec = server.startsWith("mcp_") ? spec(server)
-          : store.findBy("url", server).compose(doc -> doc != null ? Future.succeededFuture(spec(doc)) : adHoc(server));
+          : store.findBy("url", server).compose(doc -> doc != null ? Future.succeededFuture(spec(doc)) : McpAdHoc.spec(vertx, server));
       opened.add(spec.compose(connections::ensure));
     }
     return Future.join(new ArrayList<>(opened)).transform(done -> {
@@ -153,34 +146,15 @@ public class McpVerticle extends VerticleBase {
     });
   }
 
-  /** An unregistered URL: a synthetic id (a hash of the URL) and a name made of its host and port, kept cluster-wide. */
-  private Future<Spec> adHoc(String url) {
-    String host;
-    try {
-      URI uri = new URI(url);
-      host = uri.getHost() == null ? "" : uri.getHost() + (uri.getPort() > 0 ? "-" + uri.getPort() : "");
-    } catch (java.net.URISyntaxException e) {
-      return Future.failedFuture(BusError.invalid("servers", "'" + url + "' is neither an MCP server id nor a URL"));
-    }
-    String id = AD_HOC_PREFIX + digest(url);
-    String name = host.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]+", "-").replaceAll("^-+|-+$", "");
-    JsonObject entry = new JsonObject().put("url", url).put("name", name.isEmpty() ? id : name);
-    return vertx.sharedData().<String, JsonObject>getAsyncMap(SharedNames.MCP_AD_HOC)
-        .compose(map -> map.putIfAbsent(id, entry))
-        .map(existing -> new Spec(id, (existing != null ? existing : entry).getString("name"), url, Map.of()));
-  }
-
   /** What a session of the server needs: from this node's session, the store (headers opened), or the ad hoc map. */
   private Future<Spec> spec(String serverId) {
     Connection known = serverId == null ? null : connections.get(serverId);
     if (known != null) {
       return Future.succeededFuture(known.spec);
     }
-    if (serverId != null && serverId.startsWith(AD_HOC_PREFIX)) {
-      return vertx.sharedData().<String, JsonObject>getAsyncMap(SharedNames.MCP_AD_HOC)
-          .compose(map -> map.get(serverId))
-          .compose(entry -> entry == null ? Future.failedFuture(notFound(serverId))
-              : Future.succeededFuture(new Spec(serverId, entry.getString("name"), entry.getString("url"), Map.of())));
+    if (serverId != null && serverId.startsWith(McpAdHoc.PREFIX)) {
+      return McpAdHoc.find(vertx, serverId).compose(spec -> spec == null ? Future.failedFuture(notFound(serverId))
+          : Future.succeededFuture(spec));
     }
     return registered(serverId).map(this::spec);
   }
@@ -227,7 +201,7 @@ public class McpVerticle extends VerticleBase {
   private void retryUnavailable() {
     for (Connection connection : connections.all()) {
       if (McpConnections.UNAVAILABLE.equals(connection.status) && connection.opening == null
-          && !connection.spec.id().startsWith(AD_HOC_PREFIX)) {
+          && !connection.spec.id().startsWith(McpAdHoc.PREFIX)) {
         connections.open(connection.spec);
       }
     }
@@ -264,12 +238,4 @@ public class McpVerticle extends VerticleBase {
     return BusError.notFound(ErrorCode.NOT_FOUND, "MCP server", "server_id", serverId);
   }
 
-  private static String digest(String url) {
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(url.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(hash, 0, 10);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -124,12 +124,17 @@ class OneRequestPerRouteTest {
       http.delete(scope + "/handlers/commands/tour.type");
     }
     http.post("/sessions/" + session + "/commands/" + command + "/result", new JsonObject().put("result", new JsonObject()));
+    http.post("/mcp-servers", new JsonObject().put("name", "tour").put("url", "http://10.0.0.1/mcp"));
+    http.get("/mcp-servers");
+    http.get("/mcp-servers/mcp_tour");
+    http.get("/mcp-servers/mcp_tour/tools?refresh=true");
+    http.delete("/mcp-servers/mcp_tour");
     http.delete("/engines/" + engine);
     http.delete("/agents/" + agent);
     http.post("/sessions/bulk-delete", new JsonObject().put("session_ids", new io.vertx.core.json.JsonArray().add(thread)));
     http.delete("/sessions/" + session);
 
-    assertThat(sendsByRequest).hasSizeGreaterThanOrEqualTo(41);
+    assertThat(sendsByRequest).hasSizeGreaterThanOrEqualTo(46);
     Map<String, List<String>> chained = addressesByRequest.entrySet().stream()
         .filter(entry -> entry.getValue().size() > 1)
         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));

@@ -90,6 +90,17 @@ class McpSessionTest {
   }
 
   @Test
+  @DisplayName("without security.secret_key, a registration with headers is refused (400 naming headers) rather than stored in clear")
+  void headersNeedASecretKey() {
+    try (TestMcpServer server = TestMcpServer.start()) {
+      HttpResponse<Buffer> refused = http.post("/mcp-servers", new JsonObject().put("name", "keyless").put("url", server.url())
+          .put("headers", new JsonObject().put("Authorization", "Bearer x")));
+      assertThat(dev.agentbus.support.HttpCalls.assertInvalid(refused)).containsExactly("headers");
+      assertThat(http.get("/mcp-servers").bodyAsString()).doesNotContain("keyless");
+    }
+  }
+
+  @Test
   @DisplayName("a call that outlives its timeout_ms fails TIMEOUT; an unknown server id fails NOT_FOUND")
   void callTimesOut() {
     try (TestMcpServer server = TestMcpServer.start()) {
