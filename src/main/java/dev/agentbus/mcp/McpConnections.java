@@ -127,8 +127,10 @@ final class McpConnections {
     Future<Connection> opening = vertx.executeBlocking(() -> build(connection, generation), false)
         .compose(client -> {
           connection.client = client;
-          return await(client.initialize().then(client.listTools()), settings.initTimeoutMs());
+          return superseded(connection) ? Future.failedFuture(removed(spec))
+              : await(client.initialize().then(client.listTools()), settings.initTimeoutMs());
         })
+        .compose(listed -> superseded(connection) ? Future.failedFuture(removed(spec)) : Future.succeededFuture(listed))
         .map(listed -> {
           connection.tools = views(spec, listed.tools());
           connection.status = CONNECTED;
@@ -137,6 +139,12 @@ final class McpConnections {
           return connection;
         })
         .recover(failure -> {
+          if (superseded(connection)) { // dropped meanwhile (fail), or a newer attempt replaced this one (join it)
+            close(connection);
+            Connection current = connections.get(spec.id());
+            return current == null ? Future.failedFuture(removed(spec))
+                : current.opening != null ? current.opening : ensure(current.spec);
+          }
           BusError error = failure instanceof BusError known ? known : unavailable(spec, "connect", failure);
           connection.status = UNAVAILABLE;
           connection.lastError = error.getMessage();
@@ -151,6 +159,16 @@ final class McpConnections {
         .onComplete(done -> connection.opening = null);
     connection.opening = opening;
     return opening;
+  }
+
+  /** Whether this session was dropped, or replaced by a newer attempt, while it was opening. */
+  private boolean superseded(Connection connection) {
+    return connections.get(connection.spec.id()) != connection;
+  }
+
+  private static BusError removed(Spec spec) {
+    return new BusError(ErrorCode.MCP_UNAVAILABLE, "MCP server '" + spec.name() + "' was removed meanwhile",
+        new JsonObject().put("server_id", spec.id()));
   }
 
   /** The tools, asking {@code tools/list} again first when {@code refresh}. */
