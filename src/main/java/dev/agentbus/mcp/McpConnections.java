@@ -207,11 +207,12 @@ final class McpConnections {
         .recover(failure -> {
           McpError rpc = cause(failure, McpError.class);
           if (rpc != null) { // the server answered with a JSON-RPC error (unknown tool, bad arguments): the model reads it
-            return Future.succeededFuture(new JsonObject().put("result", "MCP error: " + rpc.getMessage()).put("is_error", true));
+            return Future.succeededFuture(new JsonObject().put("result", "MCP error: " + scrub(connection.spec, rpc.getMessage()))
+                .put("is_error", true));
           }
           if (cause(failure, TimeoutException.class) == null) {
             connection.status = UNAVAILABLE;
-            connection.lastError = reason(failure);
+            connection.lastError = scrub(connection.spec, reason(failure));
           }
           return Future.failedFuture(failure);
         });
@@ -394,7 +395,7 @@ final class McpConnections {
   }
 
   static BusError unavailable(Spec spec, String what, Throwable failure) {
-    String reason = cause(failure, TimeoutException.class) != null ? "no answer in time" : reason(failure);
+    String reason = scrub(spec, cause(failure, TimeoutException.class) != null ? "no answer in time" : reason(failure));
     return new BusError(ErrorCode.MCP_UNAVAILABLE, "MCP server '" + spec.name() + "' is unavailable (" + what + "): " + reason,
         new JsonObject().put("server_id", spec.id()).put("url", spec.url()).put("reason", reason));
   }
@@ -421,6 +422,22 @@ final class McpConnections {
       message = message == null ? kind : message.contains(kind) ? message : message + " (" + kind + ")";
     }
     return message.length() > 500 ? message.substring(0, 500) : message;
+  }
+
+  /** {@code text} without any of the server's header values (a server may echo a request in its error). */
+  static String scrub(Spec spec, String text) {
+    String clean = text == null ? "" : text;
+    for (String value : spec.headers().values()) {
+      if (value.length() >= 4) {
+        clean = clean.replace(value, "[redacted]");
+      }
+      for (String part : value.split("\\s+")) { // the token of "Bearer <token>" on its own too
+        if (part.length() >= 8) {
+          clean = clean.replace(part, "[redacted]");
+        }
+      }
+    }
+    return clean;
   }
 
   private static <T extends Throwable> T cause(Throwable failure, Class<T> type) {

@@ -131,6 +131,15 @@ class McpServerApiTest {
   }
 
   @Test
+  @DisplayName("a failure reason never carries a header value, even when the server echoes the request in its error")
+  void reasonsAreScrubbed() {
+    McpConnections.Spec spec = new McpConnections.Spec("mcp_x", "x", "http://127.0.0.1/mcp",
+        java.util.Map.of("Authorization", "Bearer abcdefgh12345"));
+    assertThat(McpConnections.scrub(spec, "401: header was 'Bearer abcdefgh12345', token abcdefgh12345"))
+        .doesNotContain("abcdefgh12345").contains("[redacted]");
+  }
+
+  @Test
   @DisplayName("headers the transport sets itself, or with control characters, are 400 naming them")
   void badHeadersAre400() {
     HttpResponse<Buffer> refused = http.post("/mcp-servers", new JsonObject().put("name", "bad-headers").put("url", mcp.url())
