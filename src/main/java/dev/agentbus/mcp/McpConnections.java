@@ -120,6 +120,10 @@ final class McpConnections {
     if (previous != null) {
       connection.generation = previous.generation + 1;
       connection.tools = previous.tools;
+      if (UNAVAILABLE.equals(previous.status)) { // a retry: still unavailable, with its last error, until it succeeds
+        connection.status = UNAVAILABLE;
+        connection.lastError = previous.lastError;
+      }
       close(previous);
     }
     connections.put(spec.id(), connection);
