@@ -25,6 +25,8 @@ public enum ErrorCode {
   IDEMPOTENCY_KEY_REUSED(422),
   HANDLER_NOT_FOUND(422),
   UNSUPPORTED(422),
+  /** An MCP server could not be reached (registration, listing, a call). */
+  MCP_UNAVAILABLE(422),
   /** Command error only: the engine's tool-call loop reached {@code max_iterations} without a final answer. */
   MAX_ITERATIONS_EXCEEDED(422),
   RATE_LIMITED(429),

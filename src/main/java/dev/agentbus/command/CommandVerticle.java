@@ -143,7 +143,7 @@ public class CommandVerticle extends VerticleBase {
         JsonObject parameters = item.getJsonObject("parameters", new JsonObject());
         handler.validate(parameters).forEach(e -> invalid.add(new FieldError(prefix + e.field(), e.issue())));
         docs.add(newCommand(sessionId, item, parameters, requestId, batchId, i));
-        admissions.add(handler.admit(vertx, parameters, requestId));
+        admissions.add(handler.admit(vertx, sessionId, parameters, requestId));
       }
       if (!invalid.isEmpty()) {
         return Future.failedFuture(FieldErrors.toError(invalid));

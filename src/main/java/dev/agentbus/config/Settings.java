@@ -11,7 +11,7 @@ import java.util.List;
  */
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
                        Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
-                       Security security) {
+                       Tools tools, Security security) {
 
   /** {@code http.*}: the listener and request limits. */
   public record Http(String host, int port, int instances, long maxBodyBytes, int maxWsFrameBytes,
@@ -79,6 +79,14 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
   public record Handlers(long timeoutMs, long retryBaseMs, long retryMaxMs, int maxAttempts, int maxResponseBytes,
                          String callbackBaseUrl, String callbackSecret, long cacheTtlMs) {}
 
+  /**
+   * {@code tools.*}: registered tools. A call of an http or bus tool times out after {@code
+   * timeout_ms} (unless the registration sets its own); an http tool's response body over {@code
+   * max_response_bytes} is a tool error; a tool's {@code parameters} schema may be at most {@code
+   * max_schema_bytes} encoded; {@code cache_ttl_ms}: how long a node trusts its cached lookups.
+   */
+  public record Tools(long timeoutMs, int maxResponseBytes, int maxSchemaBytes, long cacheTtlMs) {}
+
   /** {@code security.*}: hosts a user-given URL may reach although they are internal. */
   public record Security(List<String> allowedHosts) {}
 
@@ -97,6 +105,7 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
     JsonObject engines = c.getJsonObject("engines");
     JsonObject openai = engines.getJsonObject("openai");
     JsonObject handlers = c.getJsonObject("handlers");
+    JsonObject tools = c.getJsonObject("tools");
     return new Settings(
         new Http(http.getString("host"), http.getInteger("port"), http.getInteger("instances"),
             http.getLong("max_body_bytes"), http.getInteger("max_ws_frame_bytes"), http.getLong("request_timeout_ms"),
@@ -128,6 +137,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
         new Handlers(handlers.getLong("timeout_ms"), handlers.getLong("retry_base_ms"), handlers.getLong("retry_max_ms"),
             handlers.getInteger("max_attempts"), handlers.getInteger("max_response_bytes"),
             handlers.getString("callback_base_url"), handlers.getString("callback_secret"), handlers.getLong("cache_ttl_ms")),
+        new Tools(tools.getLong("timeout_ms"), tools.getInteger("max_response_bytes"), tools.getInteger("max_schema_bytes"),
+            tools.getLong("cache_ttl_ms")),
         new Security(strings(c.getJsonObject("security").getJsonArray("allowed_hosts"))));
   }
 
