@@ -49,7 +49,7 @@ record ToolRoutes(Api api, Settings.Tools limits) {
     HandlerRoutes.refuseCode(body, "implementation", ALTERNATIVES);
     Validator check = Validator.of(ctx);
     check.onlyKeys(body, "", List.of("name", "description", "parameters", "implementation"));
-    String name = check.string(body, "", "name", true, 64);
+    String name = check.string(body, "", "name", true, 200);
     check.pattern("name", name, ToolVerticle.NAME, "letters, digits and . _ - (at most 64, starting with a letter or digit)");
     String description = check.string(body, "", "description", false, MAX_DESCRIPTION);
     parameters(check, body);
