@@ -117,6 +117,12 @@ public final class CommandHandlers implements io.vertx.core.shareddata.Shareable
    * tool said no. The call's time budget is the tool's own timeout, within the command's deadline.
    */
   private static final class ToolCall implements CommandHandler {
+    /** It starts itself, so that {@code command.started} is stored before the tool's {@code tool.started}. */
+    @Override
+    public boolean startsItself() {
+      return true;
+    }
+
     @Override
     public List<FieldError> validate(JsonObject parameters) {
       List<FieldError> errors = new ArrayList<>();
@@ -138,6 +144,9 @@ public final class CommandHandlers implements io.vertx.core.shareddata.Shareable
 
     @Override
     public Future<Void> admit(io.vertx.core.Vertx vertx, String sessionId, JsonObject parameters, String requestId) {
+      if (!(parameters.getValue("name") instanceof String) || !(parameters.getValue("arguments", new JsonObject()) instanceof JsonObject)) {
+        return Future.succeededFuture(); // refused by validate, which the submitter hears first
+      }
       return Bus.request(vertx, Addresses.TOOL_CHECK, new JsonObject().put("session_id", sessionId)
           .put("name", parameters.getString("name")).put("arguments", parameters.getJsonObject("arguments", new JsonObject())),
           requestId).mapEmpty();
@@ -153,7 +162,10 @@ public final class CommandHandlers implements io.vertx.core.shareddata.Shareable
           .put("deadline_ms", context.deadline())
           .put("direct", true);
       long timeout = Math.max(1, context.deadline() - System.currentTimeMillis()) + 1_000;
-      return Bus.request(context.vertx(), Addresses.TOOL_EXECUTE, call, Bus.withRequestId(context.requestId()).setSendTimeout(timeout));
+      return Bus.request(context.vertx(), Addresses.COMMAND_START, new JsonObject().put("command_id", context.commandId()),
+              Bus.withRequestId(context.requestId()))
+          .compose(started -> Bus.request(context.vertx(), Addresses.TOOL_EXECUTE, call,
+              Bus.withRequestId(context.requestId()).setSendTimeout(timeout)));
     }
   }
 }
