@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * http tools against a real receiver that checks every call's signature with its own code: the
  * execute endpoint, the {@code tool.call} command and engine runs of the scripted dummy model.
  */
-class HttpToolTest {
+class ToolHttpTest {
   static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
   static TestNode node;
   static HttpCalls http;
