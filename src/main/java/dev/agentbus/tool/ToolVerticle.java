@@ -25,7 +25,6 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,27 +34,23 @@ import java.util.Map;
  * ({@link ToolExecutor}) for the execute endpoint, {@code tool.call} commands and engine runs, tells
  * an engine run what to offer its model ({@link Addresses#TOOL_OFFER}), and removes a deleted
  * session's tools. One instance per node, deployed before HTTP. Lookups and each scope's list come
- * from a node cache that {@link Addresses#TOOL_CHANGED} notices invalidate ({@code tools.cache_ttl_ms}
+ * from a node cache ({@link ToolCatalog}) that {@link Addresses#TOOL_CHANGED} notices invalidate ({@code tools.cache_ttl_ms}
  * bounds a missed notice). Secrets leave this verticle only in a registration's reply and in the
  * signatures of its calls.
  */
 public class ToolVerticle extends VerticleBase {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ToolVerticle.class);
-  private static final int MAX_CACHED = 10_000;
-  private static final String LIST = "list:";
   /** A registered tool's name: letters, digits and {@code . _ -}, starting with a letter or digit, at most 64 characters. */
   public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   /** A name in {@code configuration.tools}: a registered or built-in name, or an MCP tool's {@code <server name>.<tool>}. */
   public static final java.util.regex.Pattern OFFERED_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:-]{0,199}");
-
-  private record Cached(Object value, long expiresAt) {}
 
   private ToolStore store;
   private Settings settings;
   private HttpClient http;
   private BuiltinTools builtins;
   private ToolExecutor executor;
-  private final Map<String, Cached> cache = new HashMap<>();
+  private ToolCatalog catalog;
 
   @Override
   public Future<?> start() {
@@ -63,6 +58,7 @@ public class ToolVerticle extends VerticleBase {
     store = new ToolStore(Store.client(vertx, settings.mongo()));
     http = vertx.createHttpClient(Webhook.clientOptions(), new PoolOptions().setHttp1MaxSize(50));
     builtins = new BuiltinTools(vertx);
+    catalog = new ToolCatalog(store, builtins, settings.tools().cacheTtlMs());
     executor = new ToolExecutor(vertx, new Webhook(vertx, http, settings.security()), builtins, settings.tools());
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.TOOL_REGISTER, this::register).completion(),
@@ -73,7 +69,7 @@ public class ToolVerticle extends VerticleBase {
         Bus.serve(vertx, Addresses.TOOL_EXECUTE, (body, h) -> execute(body, h.get(Headers.REQUEST_ID))).completion(),
         Bus.serveLocal(vertx, Addresses.TOOL_OFFER, (body, h) -> offer(body, h.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.TOOL_PURGE_SESSION, (body, h) -> purge(body.getString("session_id"))).completion(),
-        vertx.eventBus().<JsonObject>consumer(Addresses.TOOL_CHANGED, message -> forget(message.body())).completion()));
+        vertx.eventBus().<JsonObject>consumer(Addresses.TOOL_CHANGED, message -> catalog.forget(message.body())).completion()));
   }
 
   @Override
@@ -109,21 +105,21 @@ public class ToolVerticle extends VerticleBase {
             ? new BusError(ErrorCode.CONFLICT, "Tool '" + name + "' is already registered in " + scope + " scope",
                 new JsonObject().put("field", "name").put("name", name).put("scope", scope))
             : failure)))
-        .compose(stored -> changed(doc.getString("_id"), sessionId, EventTypes.TOOL_REGISTERED, view(tool(doc), false)))
+        .compose(stored -> changed(doc.getString("_id"), sessionId, EventTypes.TOOL_REGISTERED, ToolCatalog.view(ToolCatalog.tool(doc), false)))
         .map(noted -> {
           LOG.info("tool registered: {} {} ({}) request_id={}", scope, name, implementation.getString("kind"), requestId);
-          return view(tool(doc), true);
+          return ToolCatalog.view(ToolCatalog.tool(doc), true);
         });
   }
 
   private Future<JsonObject> list(String sessionId, String requestId) {
     Future<List<JsonObject>> own = sessionId == null ? Future.succeededFuture(List.of())
-        : Sessions.require(vertx, sessionId, requestId).compose(exists -> scope(sessionId));
-    return own.compose(session -> scope(null).map(global -> {
+        : Sessions.require(vertx, sessionId, requestId).compose(exists -> catalog.scope(sessionId));
+    return own.compose(session -> catalog.scope(null).map(global -> {
       JsonArray data = new JsonArray();
-      session.forEach(tool -> data.add(view(tool, false)));
-      global.forEach(tool -> data.add(view(tool, false)));
-      builtinTools().forEach(tool -> data.add(view(tool, false)));
+      session.forEach(tool -> data.add(ToolCatalog.view(tool, false)));
+      global.forEach(tool -> data.add(ToolCatalog.view(tool, false)));
+      catalog.builtinTools().forEach(tool -> data.add(ToolCatalog.view(tool, false)));
       return new JsonObject().put("data", data).put("next_cursor", null).put("has_more", false);
     }));
   }
@@ -131,7 +127,7 @@ public class ToolVerticle extends VerticleBase {
   private Future<JsonObject> get(JsonObject body, String requestId) {
     String sessionId = body.getString("session_id");
     Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
-    return session.compose(exists -> resolve(sessionId, body.getString("name"))).map(tool -> view(tool, false));
+    return session.compose(exists -> catalog.resolve(sessionId, body.getString("name"))).map(tool -> ToolCatalog.view(tool, false));
   }
 
   private Future<JsonObject> unregister(JsonObject body, String requestId) {
@@ -149,7 +145,7 @@ public class ToolVerticle extends VerticleBase {
         return session.compose(exists -> Future.failedFuture(new BusError(ErrorCode.TOOL_NOT_FOUND,
             "Tool '" + name + "' is not registered in " + scope + " scope", new JsonObject().put("field", "name").put("name", name))));
       }
-      return changed(key, sessionId, EventTypes.TOOL_UNREGISTERED, view(tool(removed), false))
+      return changed(key, sessionId, EventTypes.TOOL_UNREGISTERED, ToolCatalog.view(ToolCatalog.tool(removed), false))
           .map(noted -> new JsonObject().put("name", name).put("scope", scope).put("deleted", true));
     });
   }
@@ -157,7 +153,7 @@ public class ToolVerticle extends VerticleBase {
   private Future<JsonObject> purge(String sessionId) {
     return store.purge(sessionId).map(removed -> {
       JsonObject notice = new JsonObject().put("session_id", sessionId);
-      forget(notice);
+      catalog.forget(notice);
       vertx.eventBus().publish(Addresses.TOOL_CHANGED, notice);
       return new JsonObject().put("tools", removed);
     });
@@ -166,101 +162,9 @@ public class ToolVerticle extends VerticleBase {
   /** Drops the key here, tells every other node, and notes the change in the session (none for global scope). */
   private Future<Void> changed(String key, String sessionId, String eventType, JsonObject data) {
     JsonObject notice = new JsonObject().put("key", key);
-    forget(notice);
+    catalog.forget(notice);
     vertx.eventBus().publish(Addresses.TOOL_CHANGED, notice);
     return sessionId == null ? Future.succeededFuture() : Events.append(vertx, sessionId, eventType, data, null).mapEmpty();
-  }
-
-  private void forget(JsonObject notice) {
-    String key = notice.getString("key");
-    if (key != null) {
-      cache.remove(key);
-      cache.remove(LIST + key.substring(0, key.indexOf('/')));
-    }
-    String sessionId = notice.getString("session_id");
-    if (sessionId != null) {
-      cache.remove(LIST + sessionId);
-      cache.keySet().removeIf(cached -> cached.startsWith(sessionId + "/"));
-    }
-  }
-
-  // ---- lookups ----
-
-  /** The tool a session sees under {@code name}: its own, else the global one, else the built-in; fails {@code TOOL_NOT_FOUND}. */
-  private Future<JsonObject> resolve(String sessionId, String name) {
-    Future<JsonObject> own = sessionId == null ? Future.succeededFuture() : lookup(ToolStore.key(sessionId, name));
-    return own.compose(found -> found != null ? Future.succeededFuture(found) : lookup(ToolStore.key(null, name)))
-        .compose(found -> {
-          if (found != null) {
-            return Future.succeededFuture(tool(found));
-          }
-          JsonObject builtin = builtinTools().stream().filter(t -> t.getString("name").equals(name)).findFirst().orElse(null);
-          return builtin != null ? Future.succeededFuture(builtin) : Future.failedFuture(new BusError(ErrorCode.TOOL_NOT_FOUND,
-              "No tool '" + name + "' in this session, globally or built in", new JsonObject().put("field", "name").put("name", name)));
-        });
-  }
-
-  private Future<JsonObject> lookup(String key) {
-    Cached hit = fresh(key);
-    if (hit != null) {
-      return Future.succeededFuture((JsonObject) hit.value());
-    }
-    return store.find(key).onSuccess(found -> remember(key, found));
-  }
-
-  /** One scope's registered tools ({@code sessionId} null: global), oldest first. */
-  @SuppressWarnings("unchecked")
-  private Future<List<JsonObject>> scope(String sessionId) {
-    String key = LIST + (sessionId == null ? ToolStore.GLOBAL : sessionId);
-    Cached hit = fresh(key);
-    if (hit != null) {
-      return Future.succeededFuture((List<JsonObject>) hit.value());
-    }
-    return store.list(sessionId).map(docs -> docs.stream().map(ToolVerticle::tool).toList()).onSuccess(tools -> remember(key, tools));
-  }
-
-  private Cached fresh(String key) {
-    Cached hit = cache.get(key);
-    return hit != null && hit.expiresAt() > System.currentTimeMillis() ? hit : null;
-  }
-
-  private void remember(String key, Object value) {
-    if (cache.size() >= MAX_CACHED) {
-      cache.clear();
-    }
-    cache.put(key, new Cached(value, System.currentTimeMillis() + settings.tools().cacheTtlMs()));
-  }
-
-  private List<JsonObject> builtinTools() {
-    return builtins.specs(null).stream().map(spec -> new JsonObject().put("name", spec.name()).put("scope", "builtin")
-        .put("description", spec.description()).put("parameters", spec.parameters())
-        .put("implementation", new JsonObject().put("kind", "builtin"))).toList();
-  }
-
-  /** A stored document as a resolved tool: {@code {name, scope, session_id?, description, parameters, implementation, created_at}}. */
-  private static JsonObject tool(JsonObject doc) {
-    return new JsonObject().put("name", doc.getString("name")).put("scope", doc.getString("scope"))
-        .put("session_id", doc.getString("session_id")).put("description", doc.getString("description"))
-        .put("parameters", new JsonObject(doc.getString("parameters_json"))).put("implementation", doc.getJsonObject("implementation"))
-        .put("created_at", doc.getString("created_at"));
-  }
-
-  /** The API shape; an http tool's secret only when {@code withSecret} (the registration's own reply). */
-  private static JsonObject view(JsonObject tool, boolean withSecret) {
-    JsonObject implementation = tool.getJsonObject("implementation").copy();
-    if (!withSecret) {
-      implementation.remove("secret");
-    }
-    JsonObject view = new JsonObject().put("name", tool.getString("name")).put("description", tool.getString("description"))
-        .put("parameters", tool.getJsonObject("parameters").copy()).put("implementation", implementation)
-        .put("scope", tool.getString("scope"));
-    if (tool.getString("session_id") != null) {
-      view.put("session_id", tool.getString("session_id"));
-    }
-    if (tool.getString("created_at") != null) {
-      view.put("created_at", tool.getString("created_at"));
-    }
-    return view;
   }
 
   /** The problems of {@code arguments} against a tool's schema, each naming {@code <prefix>.<path>}. */
@@ -278,7 +182,7 @@ public class ToolVerticle extends VerticleBase {
   // ---- calls ----
 
   private Future<JsonObject> check(JsonObject body) {
-    return resolve(body.getString("session_id"), body.getString("name"))
+    return catalog.resolve(body.getString("session_id"), body.getString("name"))
         .recover(failure -> Future.failedFuture(BusError.is(failure, ErrorCode.TOOL_NOT_FOUND)
             ? new BusError(ErrorCode.TOOL_NOT_FOUND, failure.getMessage(), new JsonObject().put("field", "parameters.name")
                 .put("name", body.getString("name"))) : failure))
@@ -305,7 +209,7 @@ public class ToolVerticle extends VerticleBase {
             .put("parameters", mcp.getJsonObject("parameters", new JsonObject().put("type", "object")))
             .put("implementation", new JsonObject().put("kind", "mcp").put("server_id", mcp.getString("server_id"))
                 .put("tool", mcp.getString("tool"))))
-        : (direct ? Sessions.require(vertx, sessionId, requestId).compose(exists -> resolve(sessionId, name)) : resolve(sessionId, name));
+        : (direct ? Sessions.require(vertx, sessionId, requestId).compose(exists -> catalog.resolve(sessionId, name)) : catalog.resolve(sessionId, name));
     return found.transform(resolved -> {
       if (resolved.failed()) {
         return direct || !BusError.is(resolved.cause(), ErrorCode.TOOL_NOT_FOUND) ? Future.failedFuture(resolved.cause())
@@ -356,12 +260,12 @@ public class ToolVerticle extends VerticleBase {
               return new JsonObject().put("errors", new JsonArray().add(new JsonObject().put("server", "*")
                   .put("message", "The MCP service did not answer: " + failure.getMessage())));
             });
-    return Future.all(scope(sessionId), scope(null), mcp).map(all -> {
+    return Future.all(catalog.scope(sessionId), catalog.scope(null), mcp).map(all -> {
       Map<String, JsonObject> byName = new LinkedHashMap<>();
       List<JsonObject> candidates = new ArrayList<>();
       candidates.addAll(all.resultAt(0));
       candidates.addAll(all.resultAt(1));
-      candidates.addAll(builtinTools());
+      candidates.addAll(catalog.builtinTools());
       JsonObject mcpAnswer = all.resultAt(2);
       mcpAnswer.getJsonArray("tools", new JsonArray()).forEach(item -> {
         JsonObject t = (JsonObject) item;
