@@ -39,7 +39,7 @@ public final class EventTypes {
   public static final String TOOL_COMPLETED = "tool.completed";
   /** {@code {tool_call_id, name, result (the error message), is_error: true, duration_ms}} */
   public static final String TOOL_FAILED = "tool.failed";
-  /** {@code {name, description, parameters, implementation (no secret), scope, created_at}} */
+  /** {@code {name, description, implementation (no secret), scope, session_id, created_at}} (no schema: GET the tool) */
   public static final String TOOL_REGISTERED = "tool.registered";
   public static final String TOOL_UNREGISTERED = "tool.unregistered";
 

@@ -159,11 +159,16 @@ public class ToolVerticle extends VerticleBase {
     });
   }
 
-  /** Drops the key here, tells every other node, and notes the change in the session (none for global scope). */
-  private Future<Void> changed(String key, String sessionId, String eventType, JsonObject data) {
+  /**
+   * Drops the key here, tells every other node, and notes the change in the session (none for global
+   * scope). The event leaves out the schema: it may hold keys a stored event may not ({@code $schema}).
+   */
+  private Future<Void> changed(String key, String sessionId, String eventType, JsonObject view) {
     JsonObject notice = new JsonObject().put("key", key);
     catalog.forget(notice);
     vertx.eventBus().publish(Addresses.TOOL_CHANGED, notice);
+    JsonObject data = view.copy();
+    data.remove("parameters");
     return sessionId == null ? Future.succeededFuture() : Events.append(vertx, sessionId, eventType, data, null).mapEmpty();
   }
 

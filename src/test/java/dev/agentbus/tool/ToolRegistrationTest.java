@@ -239,4 +239,23 @@ class ToolRegistrationTest {
     assertError(http.get("/sessions/" + session + "/tools"), 404, "SESSION_NOT_FOUND");
     assertError(http.get("/sessions/" + session + "/tools/doomed.one"), 404, "SESSION_NOT_FOUND");
   }
+  @Test
+  @DisplayName("a schema with $schema and property names holding dots is kept exactly, also through an Idempotency-Key replay")
+  void schemaKeysAreKept() {
+    String session = session();
+    JsonObject schema = new JsonObject().put("$schema", "https://json-schema.org/draft/2020-12/schema").put("type", "object")
+        .put("properties", new JsonObject().put("geo.lat", new JsonObject().put("type", "number"))
+            .put("$ref", new JsonObject().put("type", "string")));
+    JsonObject body = tool("odd.keys", busImpl("test.x")).put("parameters", schema);
+    HttpResponse<Buffer> created = HttpCalls.await(http.request(io.vertx.core.http.HttpMethod.POST, "/sessions/" + session + "/tools")
+        .putHeader("Idempotency-Key", "odd-keys-1").sendJsonObject(body));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    assertThat(created.bodyAsJsonObject().getJsonObject("parameters")).isEqualTo(schema);
+    HttpResponse<Buffer> replayed = HttpCalls.await(http.request(io.vertx.core.http.HttpMethod.POST, "/sessions/" + session + "/tools")
+        .putHeader("Idempotency-Key", "odd-keys-1").sendJsonObject(body));
+    assertThat(replayed.statusCode()).as(replayed.bodyAsString()).isEqualTo(201);
+    assertThat(replayed.bodyAsJsonObject().getJsonObject("parameters")).isEqualTo(schema);
+    assertThat(http.get("/sessions/" + session + "/tools/odd.keys").bodyAsJsonObject().getJsonObject("parameters")).isEqualTo(schema);
+    assertThat(http.allEvents(session).stream().map(e -> e.getString("event_type"))).contains("tool.registered");
+  }
 }
