@@ -195,6 +195,14 @@ class ToolHttpTest {
     assertThat(assertInvalid(commands.submit(session, CommandClient.command("tool.call", new JsonObject().put("arguments", 5)))))
         .containsExactlyInAnyOrder("parameters.name", "parameters.arguments");
     assertError(commands.submit(session, CommandClient.command("tool.call", new JsonObject().put("name", "weather.none"))), 404, "TOOL_NOT_FOUND");
+
+    HttpResponse<Buffer> batch = commands.batch(session, new JsonObject().put("mode", "parallel").put("commands", new JsonArray()
+        .add(CommandClient.echo("i", 0))
+        .add(CommandClient.command("tool.call", new JsonObject().put("name", "weather.cmd").put("arguments", new JsonObject())))));
+    assertThat(assertInvalid(batch)).containsExactly("commands[1].parameters.arguments.city");
+    JsonObject missing = assertError(commands.batch(session, new JsonObject().put("mode", "parallel").put("commands", new JsonArray()
+        .add(CommandClient.command("tool.call", new JsonObject().put("name", "weather.none"))))), 404, "TOOL_NOT_FOUND");
+    assertThat(missing.getJsonObject("details").getString("field")).isEqualTo("commands[0].parameters.name");
   }
 
   static String scriptedEngine(String session, JsonObject configuration) {
