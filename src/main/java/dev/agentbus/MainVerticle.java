@@ -13,6 +13,7 @@ import dev.agentbus.http.HttpApiVerticle;
 import dev.agentbus.idempotency.IdempotencyVerticle;
 import dev.agentbus.mcp.McpVerticle;
 import dev.agentbus.session.SessionVerticle;
+import dev.agentbus.tool.ToolVerticle;
 import dev.agentbus.store.EmbeddedStore;
 import dev.agentbus.store.Store;
 import io.vertx.core.DeploymentOptions;
@@ -62,10 +63,11 @@ public class MainVerticle extends VerticleBase {
         // MCP sessions before the engines that call them: on stop they close after the engines.
         .compose(done -> deploy(McpVerticle.class, config, 1))
         // Engines last but HTTP: on stop they go first, while what a run uses (catalog, agents,
-        // conversations, commands, sessions, the event log) is still there.
+        // conversations, tools, commands, sessions, the event log) is still there.
         .compose(done -> deploy(AgentVerticle.class, config, 1))
         .compose(done -> deploy(ConversationVerticle.class, config, 1))
         .compose(done -> deploy(EngineCatalogVerticle.class, config, 1))
+        .compose(done -> deploy(ToolVerticle.class, config, 1))
         .compose(done -> deploy(EngineVerticle.class, config, 1))
         .compose(done -> deploy(IdempotencyVerticle.class, config, 1))
         .compose(done -> deploy(HandlerVerticle.class, config, 1))

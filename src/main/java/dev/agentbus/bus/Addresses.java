@@ -38,7 +38,7 @@ public final class Addresses {
    * The serving node cancels the session's commands ({@link #COMMAND_CANCEL_SESSION}), appends
    * {@code session.deleted}, removes the session, has every other owner remove its data once
    * ({@link #COMMAND_PURGE_SESSION}, {@link #ENGINE_PURGE_SESSION}, {@link #EVENT_PURGE_SESSION},
-   * {@link #CONVERSATION_PURGE_SESSION}, {@link #HANDLER_PURGE_SESSION}), then publishes {@link #SESSION_DELETED}.
+   * {@link #CONVERSATION_PURGE_SESSION}, {@link #HANDLER_PURGE_SESSION}, {@link #TOOL_PURGE_SESSION}), then publishes {@link #SESSION_DELETED}.
    */
   public static final String SESSION_DELETE = PREFIX + "session.delete";
   /** request: {@code {sessions: [{name?, metadata?, ttl_seconds?}]}} → {@code {results: [{index, status, session}]}}. */
@@ -180,7 +180,7 @@ public final class Addresses {
   /**
    * request: {@code {session_id, engine_id?, agent_id?, llm_config?}} → the engine a prompt runs
    * on, {@code {engine_id (null unless a stored engine), agent_id?, engine_type, model_name,
-   * configuration}}: the named engine of the session, else the named agent's settings, else the
+   * configuration, mcp_servers? (an agent's)}}: the named engine of the session, else the named agent's settings, else the
    * session's newest engine, else the default; then {@code llm_config} on top. Fails {@code
    * ENGINE_NOT_FOUND} or {@code AGENT_NOT_FOUND}.
    */
@@ -216,6 +216,75 @@ public final class Addresses {
   public static final String AGENT_PATCH = PREFIX + "agent.patch";
   /** request: {@code {agent_id}} → {@code {agent_id, deleted: true}}, or {@code AGENT_NOT_FOUND}. */
   public static final String AGENT_DELETE = PREFIX + "agent.delete";
+
+  // ---- tools (ToolVerticle) ----
+
+  /**
+   * request: {@code {session_id?, name, description, parameters, implementation: {kind: "http", url,
+   * secret?, timeout_ms?} | {kind: "bus", address, timeout_ms?} | {kind: "mcp", server_id, tool}}}
+   * → {@code {name, description, parameters, implementation, scope, created_at}} (an http tool's
+   * {@code implementation.secret} is in this reply only). No {@code session_id}: global scope. Fails
+   * {@code CONFLICT} when the name is built in or already registered in that scope, {@code
+   * SESSION_NOT_FOUND}, or {@code VALIDATION_ERROR} naming {@code implementation.url} (the SSRF guard).
+   */
+  public static final String TOOL_REGISTER = PREFIX + "tool.register";
+  /**
+   * request: {@code {session_id?}} → {@code {data: [tool without secret]}}: with a session, its
+   * tools, then the global ones, then the built-ins; without, the global ones, then the built-ins.
+   * Each has {@code scope: session|global|builtin}.
+   */
+  public static final String TOOL_LIST = PREFIX + "tool.list";
+  /**
+   * request: {@code {session_id?, name}} → the tool as that scope sees it (the session's, else the
+   * global one, else the built-in), without secret; or {@code TOOL_NOT_FOUND}.
+   */
+  public static final String TOOL_GET = PREFIX + "tool.get";
+  /** request: {@code {session_id?, name}} → {@code {name, scope, deleted: true}}, or {@code TOOL_NOT_FOUND} (in that scope). */
+  public static final String TOOL_UNREGISTER = PREFIX + "tool.unregister";
+  /**
+   * request: {@code {session_id, name, arguments}} → {@code {name, scope}} when the tool exists for
+   * the session and the arguments pass its schema; fails {@code TOOL_NOT_FOUND}, or {@code
+   * VALIDATION_ERROR} naming {@code parameters.arguments.<field>}. A {@code tool.call} command's check at submit.
+   */
+  public static final String TOOL_CHECK = PREFIX + "tool.check";
+  /**
+   * request: {@code {session_id, name, arguments, command_id?, tool_call_id?, deadline_ms?, direct,
+   * mcp?: {server_id, tool, parameters}}} → {@code {tool_call_id, name, result, is_error,
+   * duration_ms}} ({@code result}: the tool's JSON value; for a tool error, its message). {@code
+   * direct: true} (the execute endpoint, {@code tool.call}): an unknown tool fails {@code
+   * TOOL_NOT_FOUND}, bad arguments fail {@code VALIDATION_ERROR} naming {@code arguments.<field>},
+   * and {@code tool.started} then {@code tool.completed} or {@code tool.failed} are appended to the
+   * session. {@code direct: false} (an engine run): both are tool errors the model reads, and no
+   * {@code tool.*} event is appended (the run records {@code engine.tool_call}/{@code engine.tool_result}).
+   * {@code mcp}: a tool of the run's agent's MCP servers, as {@link #TOOL_OFFER} listed it.
+   */
+  public static final String TOOL_EXECUTE = PREFIX + "tool.execute";
+  /**
+   * request: {@code {session_id, names?: [name], mcp_servers?: [server id or URL]}} → {@code {tools:
+   * [{name, description, parameters, scope, server_id?, tool?}], errors: [{server, message}]}}: what an
+   * engine run offers its model, in one request — the session's tools, the global ones not shadowed,
+   * the built-ins, then the MCP servers' tools (one {@link #MCP_OFFER} when {@code mcp_servers} is not
+   * empty; its failure is listed in {@code errors}, the rest is still offered); only {@code names}
+   * (in that order; unknown ones skipped) when given.
+   */
+  public static final String TOOL_OFFER = PREFIX + "tool.offer";
+  /** publish: {@code {key}} or {@code {session_id}} after a registration changed: every node drops it from its cache. */
+  public static final String TOOL_CHANGED = PREFIX + "tool.changed";
+  /**
+   * request: {@code {session_id}} → {@code {tools: n}} (documents removed): removes a deleted
+   * session's tools. Sent once per delete, by the node serving {@link #SESSION_DELETE}.
+   */
+  public static final String TOOL_PURGE_SESSION = PREFIX + "tool.purge-session";
+  /**
+   * request (served by the MCP verticle): {@code {servers: [server id or URL]}} → {@code {tools:
+   * [{name: "<server name>.<tool>", description, parameters, server_id, tool}], errors: [{server, message}]}}.
+   */
+  public static final String MCP_OFFER = PREFIX + "mcp.offer";
+  /**
+   * request (served by the MCP verticle): {@code {server_id, tool, arguments, timeout_ms?}} → {@code
+   * {result: <string or JSON>, is_error}}; fails {@code MCP_UNAVAILABLE} when the server cannot be reached.
+   */
+  public static final String MCP_CALL = PREFIX + "mcp.call";
 
   // ---- conversations (ConversationVerticle) ----
 

@@ -32,6 +32,17 @@ public final class EventTypes {
   public static final String HANDLER_REGISTERED = "handler.registered";
   public static final String HANDLER_UNREGISTERED = "handler.unregistered";
 
+  // ---- tools: a direct execute (endpoint or tool.call) and session-scope registrations ----
+  /** {@code {tool_call_id, name, scope, kind, arguments, command_id?}} */
+  public static final String TOOL_STARTED = "tool.started";
+  /** {@code {tool_call_id, name, result, is_error: false, duration_ms}} */
+  public static final String TOOL_COMPLETED = "tool.completed";
+  /** {@code {tool_call_id, name, result (the error message), is_error: true, duration_ms}} */
+  public static final String TOOL_FAILED = "tool.failed";
+  /** {@code {name, description, implementation (no secret), scope, session_id, created_at}} (no schema: GET the tool) */
+  public static final String TOOL_REGISTERED = "tool.registered";
+  public static final String TOOL_UNREGISTERED = "tool.unregistered";
+
   // ---- engine runs (see README "Engines: the tool-call loop" for each data shape) ----
   public static final String ENGINE_REASONING = "engine.reasoning";
   public static final String ENGINE_TOKEN = "engine.token";

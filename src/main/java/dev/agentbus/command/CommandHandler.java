@@ -36,6 +36,11 @@ public interface CommandHandler {
     return Future.succeededFuture();
   }
 
+  /** {@link #admit(Vertx, JsonObject, String)} for a handler that needs the command's session (a tool of that session). */
+  default Future<Void> admit(Vertx vertx, String sessionId, JsonObject parameters, String requestId) {
+    return admit(vertx, parameters, requestId);
+  }
+
   /**
    * Whether the handler marks its command started itself. By default the command goes {@code
    * pending → executing} (with {@code command.started}) just before {@link #execute}; a handler

@@ -32,6 +32,7 @@ public final class CommandHandlers implements io.vertx.core.shareddata.Shareable
   private CommandHandlers() {
     global.put(CommandTypes.ECHO, context -> Future.succeededFuture(context.parameters()));
     global.put(CommandTypes.ENGINE_PROMPT, new EnginePrompt());
+    global.put(CommandTypes.TOOL_CALL, new ToolCall());
   }
 
   public Optional<CommandHandler> resolve(String sessionId, String commandType) {
@@ -104,6 +105,67 @@ public final class CommandHandlers implements io.vertx.core.shareddata.Shareable
       long timeout = Math.max(1, context.deadline() - System.currentTimeMillis()) + 1_000;
       DeliveryOptions options = Bus.withRequestId(context.requestId()).setSendTimeout(timeout);
       return Bus.request(context.vertx(), Addresses.ENGINE_RUN, run, options);
+    }
+  }
+  /**
+   * {@code tool.call {name, arguments?}}: runs a tool of the session, as {@code POST
+   * /sessions/{id}/tools/{name}/execute} does (the same {@code tool.*} events). The tool must exist
+   * and the arguments pass its schema at submit ({@code TOOL_NOT_FOUND}, {@code VALIDATION_ERROR}
+   * naming {@code parameters.arguments.<field>}). The result is the execute answer {@code
+   * {tool_call_id, name, result, is_error, duration_ms}}: a tool that answered with an error still
+   * completes the command, with {@code is_error: true}, like the endpoint's 200 — the command ran, the
+   * tool said no. The call's time budget is the tool's own timeout, within the command's deadline.
+   */
+  private static final class ToolCall implements CommandHandler {
+    /** It starts itself, so that {@code command.started} is stored before the tool's {@code tool.started}. */
+    @Override
+    public boolean startsItself() {
+      return true;
+    }
+
+    @Override
+    public List<FieldError> validate(JsonObject parameters) {
+      List<FieldError> errors = new ArrayList<>();
+      for (String key : parameters.fieldNames()) {
+        if (!key.equals("name") && !key.equals("arguments")) {
+          errors.add(new FieldError("parameters." + key, "is not a known field; allowed: name, arguments"));
+        }
+      }
+      Object name = parameters.getValue("name");
+      if (!(name instanceof String text) || text.isBlank() || text.length() > 200) {
+        errors.add(new FieldError("parameters.name", name == null ? "is required" : "must be a tool name (a string of at most 200 characters)"));
+      }
+      Object arguments = parameters.getValue("arguments");
+      if (arguments != null && !(arguments instanceof JsonObject)) {
+        errors.add(new FieldError("parameters.arguments", "must be a JSON object"));
+      }
+      return errors;
+    }
+
+    @Override
+    public Future<Void> admit(io.vertx.core.Vertx vertx, String sessionId, JsonObject parameters, String requestId) {
+      if (!(parameters.getValue("name") instanceof String) || !(parameters.getValue("arguments", new JsonObject()) instanceof JsonObject)) {
+        return Future.succeededFuture(); // refused by validate, which the submitter hears first
+      }
+      return Bus.request(vertx, Addresses.TOOL_CHECK, new JsonObject().put("session_id", sessionId)
+          .put("name", parameters.getString("name")).put("arguments", parameters.getJsonObject("arguments", new JsonObject())),
+          requestId).mapEmpty();
+    }
+
+    @Override
+    public Future<JsonObject> execute(Context context) {
+      JsonObject call = new JsonObject()
+          .put("session_id", context.sessionId())
+          .put("command_id", context.commandId())
+          .put("name", context.parameters().getString("name"))
+          .put("arguments", context.parameters().getJsonObject("arguments", new JsonObject()))
+          .put("deadline_ms", context.deadline())
+          .put("direct", true);
+      long timeout = Math.max(1, context.deadline() - System.currentTimeMillis()) + 1_000;
+      return Bus.request(context.vertx(), Addresses.COMMAND_START, new JsonObject().put("command_id", context.commandId()),
+              Bus.withRequestId(context.requestId()))
+          .compose(started -> Bus.request(context.vertx(), Addresses.TOOL_EXECUTE, call,
+              Bus.withRequestId(context.requestId()).setSendTimeout(timeout)));
     }
   }
 }

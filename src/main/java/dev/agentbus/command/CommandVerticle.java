@@ -143,7 +143,7 @@ public class CommandVerticle extends VerticleBase {
         JsonObject parameters = item.getJsonObject("parameters", new JsonObject());
         handler.validate(parameters).forEach(e -> invalid.add(new FieldError(prefix + e.field(), e.issue())));
         docs.add(newCommand(sessionId, item, parameters, requestId, batchId, i));
-        admissions.add(handler.admit(vertx, parameters, requestId));
+        admissions.add(prefixed(handler.admit(vertx, sessionId, parameters, requestId), prefix));
       }
       if (!invalid.isEmpty()) {
         return Future.failedFuture(FieldErrors.toError(invalid));
@@ -152,6 +152,31 @@ public class CommandVerticle extends VerticleBase {
         return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Command queue is full, retry later"));
       }
       return Sessions.require(vertx, sessionId, requestId).compose(session -> Future.all(admissions)).map(docs);
+    });
+  }
+
+  /** A batch item's admission failure names its fields under the item ({@code commands[i].parameters.x}). */
+  private static Future<Void> prefixed(Future<Void> admission, String prefix) {
+    if (prefix.isEmpty()) {
+      return admission;
+    }
+    return admission.recover(failure -> {
+      ErrorCode code = BusError.codeOf(failure);
+      if (code == ErrorCode.INTERNAL_ERROR || code == ErrorCode.DATABASE_ERROR) {
+        return Future.failedFuture(failure);
+      }
+      BusError error = BusError.from(failure, "command admission", null);
+      JsonObject details = error.details() == null ? new JsonObject() : error.details().copy();
+      if (details.getValue("field") instanceof String field) {
+        details.put("field", prefix + field);
+      }
+      if (details.getValue("fields") instanceof JsonArray fields) {
+        JsonArray renamed = new JsonArray();
+        fields.forEach(item -> renamed.add(item instanceof JsonObject f && f.getValue("field") instanceof String name
+            ? f.copy().put("field", prefix + name) : item));
+        details.put("fields", renamed);
+      }
+      return Future.failedFuture(new BusError(error.code(), error.getMessage(), details));
     });
   }
 

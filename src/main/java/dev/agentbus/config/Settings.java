@@ -11,7 +11,7 @@ import java.util.List;
  */
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
                        Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
-                       Mcp mcp, Security security) {
+                       Mcp mcp, Tools tools, Security security) {
 
   /** {@code http.*}: the listener and request limits. */
   public record Http(String host, int port, int instances, long maxBodyBytes, int maxWsFrameBytes,
@@ -101,6 +101,14 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
     }
   }
 
+  /**
+   * {@code tools.*}: registered tools. A call of an http or bus tool times out after {@code
+   * timeout_ms} (unless the registration sets its own); an http tool's response body over {@code
+   * max_response_bytes} is a tool error; a tool's {@code parameters} schema may be at most {@code
+   * max_schema_bytes} encoded; {@code cache_ttl_ms}: how long a node trusts its cached lookups.
+   */
+  public record Tools(long timeoutMs, int maxResponseBytes, int maxSchemaBytes, long cacheTtlMs) {}
+
   /** The settings of {@code config}, read over the bundled defaults. */
   public static Settings of(JsonObject config) {
     JsonObject c = AppConfig.defaults().mergeIn(config, true);
@@ -118,6 +126,7 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
     JsonObject handlers = c.getJsonObject("handlers");
     JsonObject mcp = c.getJsonObject("mcp");
     JsonObject security = c.getJsonObject("security");
+    JsonObject tools = c.getJsonObject("tools");
     return new Settings(
         new Http(http.getString("host"), http.getInteger("port"), http.getInteger("instances"),
             http.getLong("max_body_bytes"), http.getInteger("max_ws_frame_bytes"), http.getLong("request_timeout_ms"),
@@ -152,6 +161,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
         new Mcp(mcp.getLong("connect_timeout_ms"), mcp.getLong("init_timeout_ms"), mcp.getLong("call_timeout_ms"),
             mcp.getLong("max_call_timeout_ms"), mcp.getLong("reconnect_interval_ms"), mcp.getInteger("max_response_bytes"),
             mcp.getInteger("max_servers")),
+        new Tools(tools.getLong("timeout_ms"), tools.getInteger("max_response_bytes"), tools.getInteger("max_schema_bytes"),
+            tools.getLong("cache_ttl_ms")),
         new Security(strings(security.getJsonArray("allowed_hosts")), security.getString("secret_key")));
   }
 

@@ -5,9 +5,10 @@ import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.EventTypes;
 import dev.agentbus.config.Settings.Engines;
-import dev.agentbus.tool.ToolBox;
+import dev.agentbus.tool.RunTools;
 import dev.agentbus.tool.ToolBox.ToolOutcome;
 import dev.agentbus.tool.ToolBox.ToolSpec;
+import dev.agentbus.tool.WireNames;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -15,9 +16,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,13 +137,13 @@ final class AgentLoop {
 
   private final Vertx vertx;
   private final Model model;
-  private final ToolBox tools;
+  private final RunTools.Offer tools;
   private final Settings settings;
   private final Sink sink;
   private final Conversation conversation;
   private final String requestId;
   private final Promise<JsonObject> outcome = Promise.promise();
-  private final Map<String, String> toolsByWireName = new HashMap<>();
+  private WireNames wireNames = new WireNames(List.of());
   private final JsonArray toolDefinitions = new JsonArray();
   /** Each count summed over the turns that reported it; null while no turn did ("not reported" is not 0). */
   private final JsonObject usage = new JsonObject();
@@ -158,7 +157,7 @@ final class AgentLoop {
   private int iteration;
   private int toolCallCount;
 
-  AgentLoop(Vertx vertx, Model model, ToolBox tools, Settings settings, Sink sink, Conversation conversation, String requestId) {
+  AgentLoop(Vertx vertx, Model model, RunTools.Offer tools, Settings settings, Sink sink, Conversation conversation, String requestId) {
     this.vertx = vertx;
     this.model = model;
     this.tools = tools;
@@ -168,9 +167,12 @@ final class AgentLoop {
     this.requestId = requestId;
   }
 
-  /** OpenAI function names allow only {@code [a-zA-Z0-9_-]}: {@code math.evaluate} travels as {@code math_evaluate}. */
+  /**
+   * OpenAI function names allow only {@code [a-zA-Z0-9_-]}: {@code math.evaluate} travels as {@code
+   * math_evaluate}. Without regard to collisions: a run's offer maps its own names ({@link WireNames}).
+   */
   static String wireName(String toolName) {
-    return toolName.replace('.', '_');
+    return WireNames.base(toolName);
   }
 
   /**
@@ -179,12 +181,10 @@ final class AgentLoop {
    */
   Future<JsonObject> run(JsonObject engine, String prompt, List<JsonObject> history) {
     JsonObject configuration = engine.getJsonObject("configuration", new JsonObject());
-    List<String> offered = configuration.getJsonArray("tools") == null ? null
-        : configuration.getJsonArray("tools").stream().map(String::valueOf).toList();
-    for (ToolSpec spec : tools.specs(offered)) {
-      toolsByWireName.put(wireName(spec.name()), spec.name());
+    wireNames = new WireNames(tools.specs().stream().map(ToolSpec::name).toList());
+    for (ToolSpec spec : tools.specs()) {
       toolDefinitions.add(new JsonObject().put("type", "function").put("function", new JsonObject()
-          .put("name", wireName(spec.name())).put("description", spec.description()).put("parameters", spec.parameters())));
+          .put("name", wireNames.wire(spec.name())).put("description", spec.description()).put("parameters", spec.parameters())));
     }
     JsonArray messages = new JsonArray();
     String systemPrompt = configuration.getString("system_prompt");
@@ -223,7 +223,7 @@ final class AgentLoop {
     iteration++;
     long turnStarted = System.currentTimeMillis();
     ModelRequest request = new ModelRequest(engine.getString("model_name"), messages.copy(), toolDefinitions,
-        engine.getJsonObject("configuration", new JsonObject()));
+        engine.getJsonObject("configuration", new JsonObject()), wireNames.asMap());
     callWithRetries(request, 0).onComplete(turn -> {
       if (stopped()) {
         return;
@@ -263,7 +263,8 @@ final class AgentLoop {
     Future<?> chain = reasoningSaved;
     for (int i = 0; i < turn.toolCalls().size(); i++) {
       ModelTurn.ToolCall call = turn.toolCalls().get(i);
-      String name = toolsByWireName.getOrDefault(call.name(), call.name());
+      String offered = wireNames.name(call.name());
+      String name = offered != null ? offered : call.name();
       calls.add(new JsonObject().put("id", call.id()).put("type", "function")
           .put("function", new JsonObject().put("name", call.name()).put("arguments", call.arguments())));
       toolCallCount++;
@@ -273,7 +274,7 @@ final class AgentLoop {
       chain = chain
           .compose(previous -> conversation.save("assistant", "tool_call", call.arguments(), userMessageId,
               new JsonObject().put("tool_call", toolCall).put("iteration", iteration)))
-          .compose(saved -> stopped() ? Future.failedFuture("stopped") : callTool(name, call, saved.getString("_id")))
+          .compose(saved -> stopped() ? Future.failedFuture("stopped") : callTool(name, offered != null, call, saved.getString("_id")))
           .compose(result -> {
             results.add(result);
             return emit(EventTypes.ENGINE_TOOL_RESULT, result);
@@ -299,13 +300,15 @@ final class AgentLoop {
   }
 
   /** Runs one tool; never fails except on a store error. Its result is stored as a {@code tool_result} message under its call. */
-  private Future<JsonObject> callTool(String name, ModelTurn.ToolCall call, String callMessageId) {
+  private Future<JsonObject> callTool(String name, boolean offered, ModelTurn.ToolCall call, String callMessageId) {
     Future<ToolOutcome> ran;
     JsonObject arguments;
     try {
       String text = call.arguments() == null || call.arguments().isBlank() ? "{}" : call.arguments();
       arguments = new JsonObject(text);
-      ran = tools.call(conversation.sessionId(), name, arguments);
+      ran = offered ? tools.call(name, call.id(), arguments)
+          : Future.succeededFuture(new ToolOutcome("Unknown tool '" + name + "'; available: "
+              + String.join(", ", wireNames.asMap().values()), true, 0));
     } catch (DecodeException | ClassCastException e) {
       ran = Future.succeededFuture(new ToolOutcome("Invalid arguments for " + name + ": not a JSON object", true, 0));
     }

@@ -54,7 +54,7 @@ final class DummyModel implements Model {
       JsonObject call = wanted.getJsonObject(i);
       Object arguments = call.getValue("arguments");
       String text = arguments == null ? "{}" : arguments instanceof String s ? s : arguments instanceof JsonObject o ? o.encode() : String.valueOf(arguments);
-      toolCalls.add(new ModelTurn.ToolCall("call_" + (turnIndex + 1) + "_" + i, AgentLoop.wireName(call.getString("name")), text));
+      toolCalls.add(new ModelTurn.ToolCall("call_" + (turnIndex + 1) + "_" + i, request.wireNames().getOrDefault(call.getString("name"), AgentLoop.wireName(call.getString("name"))), text));
     }
     String content = turn.getString("content");
     if (content == null) {

@@ -16,6 +16,7 @@ import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.MongoClient;
@@ -126,7 +127,8 @@ public class EngineCatalogVerticle extends VerticleBase {
             if (agent.getString("system_prompt") != null && llmConfig.getString("system_prompt") == null) {
               llmConfig.put("system_prompt", agent.getString("system_prompt"));
             }
-            return withSettings(null, llmConfig).put("agent_id", agentId);
+            return withSettings(null, llmConfig).put("agent_id", agentId)
+                .put("mcp_servers", agent.getJsonArray("mcp_servers", new JsonArray()));
           });
     } else {
       base = newest(sessionId).map(doc -> doc == null ? withSettings(null, new JsonObject()) : toEngine(doc));

@@ -9,8 +9,7 @@ import dev.agentbus.bus.SharedNames;
 import dev.agentbus.command.CommandStatus;
 import dev.agentbus.config.Settings;
 import dev.agentbus.net.UrlGuard;
-import dev.agentbus.tool.BuiltinTools;
-import dev.agentbus.tool.ToolBox;
+import dev.agentbus.tool.RunTools;
 import dev.agentbus.event.Events;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -18,6 +17,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.shareddata.Lock;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.List;
@@ -44,7 +44,7 @@ public class EngineVerticle extends VerticleBase {
   private final Map<String, Model> models = new HashMap<>();
   private Settings.Engines engines;
   private Settings.Security security;
-  private ToolBox tools;
+  private RunTools tools;
 
   @Override
   public Future<?> start() {
@@ -53,7 +53,7 @@ public class EngineVerticle extends VerticleBase {
     security = settings.security();
     models.put("dummy", new DummyModel(vertx, engines.dummyTokenDelayMs()));
     models.put("openai", new OpenAiModel(vertx, engines.openai()));
-    tools = new BuiltinTools(vertx);
+    tools = new RunTools(vertx);
     return Future.all(List.of(
         Bus.serveLocal(vertx, Addresses.ENGINE_RUN, this::run).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> {
@@ -93,9 +93,20 @@ public class EngineVerticle extends VerticleBase {
     Promise<Void> finalEvent = Promise.promise();
     Future<JsonObject> started = lock.compose(locked -> start(sessionId, commandId, requestId, finalEvent)
         .onFailure(failed -> locked.release()));
+    // The run's tools come in one request (built-ins, global and session tools, its agent's MCP tools).
+    RunTools.Offer[] offered = new RunTools.Offer[1];
     Future<JsonObject> engine = started
         .compose(command -> Bus.request(vertx, Addresses.ENGINE_RESOLVE, body, Bus.withRequestId(requestId)))
-        .compose(this::checkBaseUrl);
+        .compose(this::checkBaseUrl)
+        .compose(resolved -> {
+          JsonArray subset = resolved.getJsonObject("configuration").getJsonArray("tools");
+          List<String> names = subset == null ? null : subset.stream().map(String::valueOf).toList();
+          return tools.offer(sessionId, commandId, names, resolved.getJsonArray("mcp_servers"), requestId)
+              .map(offer -> {
+                offered[0] = offer;
+                return resolved;
+              });
+        });
     Future<JsonObject> outcome = engine.transform(found -> {
       String stoppedAs = starting.remove(commandId);
       if (found.failed()) {
@@ -108,7 +119,7 @@ public class EngineVerticle extends VerticleBase {
       JsonObject configuration = resolved.getJsonObject("configuration");
       AgentLoop.Sink sink = (type, data) -> Events.append(vertx, sessionId, type, data, commandId);
       Conversation conversation = new Conversation(vertx, sessionId, commandId, requestId);
-      AgentLoop loop = new AgentLoop(vertx, models.get(resolved.getString("engine_type")), tools,
+      AgentLoop loop = new AgentLoop(vertx, models.get(resolved.getString("engine_type")), offered[0],
           AgentLoop.Settings.from(engines, configuration), sink, conversation, requestId);
       runs.put(commandId, loop);
       return conversation.recent(engines.maxHistoryMessages())

@@ -6,6 +6,7 @@ import dev.agentbus.engine.EngineKeys;
 import dev.agentbus.engine.EngineVerticle;
 import dev.agentbus.net.UrlGuard;
 import dev.agentbus.tool.BuiltinTools;
+import dev.agentbus.tool.ToolVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -212,9 +213,11 @@ final class EngineSettings {
       }
       for (int i = 0; i < tools.size(); i++) {
         Object name = tools.getValue(i);
-        if (!(name instanceof String tool) || !BuiltinTools.NAMES.contains(tool)) {
-          check.add(prefix + "tools[" + i + "]", "must be the name of a tool; available: "
-              + String.join(", ", BuiltinTools.NAMES.stream().sorted().toList()));
+        // Registered and MCP tools may come and go: a name is checked for shape, an unknown one is not offered.
+        if (!(name instanceof String tool) || !ToolVerticle.OFFERED_NAME.matcher(tool).matches()) {
+          check.add(prefix + "tools[" + i + "]", "must be the name of a tool (a built-in such as "
+              + String.join(", ", BuiltinTools.NAMES.stream().sorted().toList())
+              + ", a registered tool, or an MCP tool <server name>.<tool>)");
         }
       }
     }

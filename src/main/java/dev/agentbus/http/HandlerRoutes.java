@@ -20,7 +20,7 @@ record HandlerRoutes(Api api) {
   /** Keys that would carry source code: never executed, refused before any other check of the body. */
   static final List<String> CODE_KEYS = List.of("function_code", "handler_function", "code");
   static final Pattern COMMAND_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,199}");
-  private static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}");
+  static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}");
   private static final String BEARER = "bearer ";
 
   void mount(Router router) {
@@ -82,14 +82,22 @@ record HandlerRoutes(Api api) {
 
   /** 422 {@code UNSUPPORTED} for source code anywhere at the top level of the body or of its {@code handler}. */
   static void refuseCode(JsonObject body) {
+    refuseCode(body, "handler", "register a webhook handler {\"kind\": \"webhook\", \"url\"}, a bus handler {\"kind\": \"bus\", "
+        + "\"address\"} served by a cluster member or bridge client, or an MCP server (POST /api/v1/mcp-servers)");
+  }
+
+  /**
+   * 422 {@code UNSUPPORTED} for source code ({@link #CODE_KEYS}) at the top level of {@code body} or
+   * of its object {@code nested}, naming the alternatives: the one check of handler and tool registrations.
+   */
+  static void refuseCode(JsonObject body, String nested, String alternatives) {
     for (String key : CODE_KEYS) {
       String field = body.containsKey(key) ? key
-          : body.getValue("handler") instanceof JsonObject handler && handler.containsKey(key) ? "handler." + key : null;
+          : body.getValue(nested) instanceof JsonObject inner && inner.containsKey(key) ? nested + "." + key : null;
       if (field != null) {
-        throw new BusError(ErrorCode.UNSUPPORTED, "agentbus never runs code sent in a request ('" + field + "'). Instead, register a "
-            + "webhook handler {\"kind\": \"webhook\", \"url\"}, a bus handler {\"kind\": \"bus\", \"address\"} served by a cluster "
-            + "member or bridge client, or an MCP server (POST /api/v1/mcp-servers)",
-            new JsonObject().put("field", field).put("alternatives", new io.vertx.core.json.JsonArray().add("webhook").add("bus").add("mcp")));
+        throw new BusError(ErrorCode.UNSUPPORTED, "agentbus never runs code sent in a request ('" + field + "'). Instead, "
+            + alternatives, new JsonObject().put("field", field)
+                .put("alternatives", new io.vertx.core.json.JsonArray().add("webhook").add("bus").add("mcp")));
       }
     }
   }

@@ -50,6 +50,7 @@ public class HttpApiVerticle extends VerticleBase {
     new CommandRoutes(api, limits).mount(router);
     new HandlerRoutes(api).mount(router);
     new McpRoutes(api).mount(router);
+    new ToolRoutes(api, settings.tools()).mount(router);
     new EventRoutes(api, limits).mount(router);
     EngineSettings engineSettings = new EngineSettings(vertx, settings);
     new EngineRoutes(api, limits, engineSettings).mount(router);

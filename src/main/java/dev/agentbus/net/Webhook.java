@@ -88,10 +88,11 @@ public final class Webhook {
     Promise<Answer> attempt = Promise.promise();
     HttpClientRequest[] sent = new HttpClientRequest[1];
     long timer = vertx.setTimer(Math.max(1, timeoutMs), t -> {
+      // First the timeout (the reset below fails the request at once, with a less telling "stream reset").
+      attempt.tryFail(new Retryable("no answer within " + timeoutMs + " ms"));
       if (sent[0] != null) {
         sent[0].reset(); // closes the connection: the pool does not fill up with silent receivers
       }
-      attempt.tryFail(new Retryable("no answer within " + timeoutMs + " ms"));
     });
     http.request(options)
         .compose(request -> {

@@ -56,7 +56,8 @@ public final class Store {
         MessageStore.ensureIndexes(mongo),
         IdempotencyStore.ensureIndexes(mongo),
         dev.agentbus.handler.HandlerStore.ensureIndexes(mongo),
-        dev.agentbus.mcp.McpStore.ensureIndexes(mongo)))
+        dev.agentbus.mcp.McpStore.ensureIndexes(mongo),
+        dev.agentbus.tool.ToolStore.ensureIndexes(mongo)))
         .mapEmpty();
   }
 

@@ -139,7 +139,7 @@ class EngineApiTest {
         .put("top_p", -0.1)
         .put("max_tokens", 0)
         .put("max_iterations", 51)
-        .put("tools", new JsonArray().add("clock.now").add("shell.exec"))
+        .put("tools", new JsonArray().add("clock.now").add("shell exec; rm -rf /"))
         .put("base_url", "file:///etc/passwd")
         .put("script", new JsonArray()
             .add("not a turn")

@@ -123,6 +123,17 @@ class OneRequestPerRouteTest {
       http.get(scope + "/handlers/commands");
       http.delete(scope + "/handlers/commands/tour.type");
     }
+    JsonObject busTool = new JsonObject().put("kind", "bus").put("address", "tour.nobody");
+    for (String scope : List.of("/sessions/" + session, "")) {
+      http.post(scope + "/tools", new JsonObject().put("name", "tour.tool").put("parameters", new JsonObject().put("type", "object"))
+          .put("implementation", busTool));
+      http.get(scope + "/tools");
+      http.get(scope + "/tools/tour.tool");
+    }
+    http.post("/sessions/" + session + "/tools/tour.tool/execute", new JsonObject());
+    for (String scope : List.of("/sessions/" + session, "")) {
+      http.delete(scope + "/tools/tour.tool");
+    }
     http.post("/sessions/" + session + "/commands/" + command + "/result", new JsonObject().put("result", new JsonObject()));
     http.post("/mcp-servers", new JsonObject().put("name", "tour").put("url", "http://10.0.0.1/mcp"));
     http.get("/mcp-servers");

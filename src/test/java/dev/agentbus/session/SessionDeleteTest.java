@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
 @DisplayName("Deleting a session removes every owner's data")
 class SessionDeleteTest {
   private static final List<String> PURGES = List.of(Addresses.COMMAND_PURGE_SESSION, Addresses.ENGINE_PURGE_SESSION,
-      Addresses.EVENT_PURGE_SESSION, Addresses.CONVERSATION_PURGE_SESSION);
+      Addresses.EVENT_PURGE_SESSION, Addresses.CONVERSATION_PURGE_SESSION, Addresses.TOOL_PURGE_SESSION);
 
   static TestNode node;
   static CommandClient commands;
