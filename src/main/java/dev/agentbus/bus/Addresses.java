@@ -275,16 +275,6 @@ public final class Addresses {
    * session's tools. Sent once per delete, by the node serving {@link #SESSION_DELETE}.
    */
   public static final String TOOL_PURGE_SESSION = PREFIX + "tool.purge-session";
-  /**
-   * request (served by the MCP verticle): {@code {servers: [server id or URL]}} → {@code {tools:
-   * [{name: "<server name>.<tool>", description, parameters, server_id, tool}], errors: [{server, message}]}}.
-   */
-  public static final String MCP_OFFER = PREFIX + "mcp.offer";
-  /**
-   * request (served by the MCP verticle): {@code {server_id, tool, arguments, timeout_ms?}} → {@code
-   * {result: <string or JSON>, is_error}}; fails {@code MCP_UNAVAILABLE} when the server cannot be reached.
-   */
-  public static final String MCP_CALL = PREFIX + "mcp.call";
 
   // ---- conversations (ConversationVerticle) ----
 
