@@ -22,6 +22,13 @@ public final class SharedNames {
   /** cluster-wide async map of the handler verticles: {@code "callback_secret"}, the key of callback tokens (generated once per cluster). */
   public static final String HANDLERS = "agentbus.handlers";
 
+  /**
+   * cluster-wide async map: event-handler cursor id ({@code <handler_id>/<session_id>}) → {@code
+   * {handler_id, session_id}} of every cursor with events left to deliver (put when a cursor opens,
+   * removed when its lane caught up). What a node reads to resume the lanes of a node that left.
+   */
+  public static final String OPEN_EVENT_CURSORS = "agentbus.open-event-cursors";
+
   /** node-local map: this node's command handlers ({@code "handlers"}, a {@code CommandHandlers}). */
   public static final String COMMAND_HANDLERS = "agentbus.command-handlers";
 
