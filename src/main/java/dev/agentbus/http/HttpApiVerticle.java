@@ -49,6 +49,7 @@ public class HttpApiVerticle extends VerticleBase {
     new StreamRoutes(api, limits).mount(router);
     new CommandRoutes(api, limits).mount(router);
     new HandlerRoutes(api).mount(router);
+    new EventHandlerRoutes(api, limits).mount(router);
     new EventRoutes(api, limits).mount(router);
     EngineSettings engineSettings = new EngineSettings(vertx, settings);
     new EngineRoutes(api, limits, engineSettings).mount(router);

@@ -55,7 +55,8 @@ public final class Store {
         AgentStore.ensureIndexes(mongo),
         MessageStore.ensureIndexes(mongo),
         IdempotencyStore.ensureIndexes(mongo),
-        dev.agentbus.handler.HandlerStore.ensureIndexes(mongo)))
+        dev.agentbus.handler.HandlerStore.ensureIndexes(mongo),
+        dev.agentbus.handler.EventHandlerStore.ensureIndexes(mongo)))
         .mapEmpty();
   }
 
