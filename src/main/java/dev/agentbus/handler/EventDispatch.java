@@ -243,6 +243,13 @@ final class EventDispatch implements Lane.Needs {
         open.compose(map -> map.remove(id)); // its handler is gone
         return;
       }
+      Lane running = lanes.get(id);
+      if (running != null && !running.stopped() && !running.idle()) {
+        return; // a lane already delivers it (a dispatch, or an earlier sweep)
+      }
+      if (running != null) {
+        running.stop();
+      }
       Lane lane = new Lane(this, registration, sessionId, null);
       lane.open = true;
       lanes.put(id, lane);
