@@ -50,6 +50,8 @@ final class EventDispatch implements Lane.Needs {
   private final Map<String, Lane> lanes;
   private final String self;
   private List<String> members = List.of();
+  /** Counts change notices: a registrations read that a notice overtook is not cached. */
+  private long generation;
 
   EventDispatch(Vertx vertx, EventHandlerStore store, EventDelivery delivery, Settings.Handlers settings) {
     this.vertx = vertx;
@@ -137,25 +139,36 @@ final class EventDispatch implements Lane.Needs {
     if (missing.isEmpty()) {
       return Future.succeededFuture(found);
     }
+    long generationBefore = generation;
     return store.sets(missing).map(read -> {
       read.forEach((scope, registrations) -> {
-        cache.put(scope, new Cached(registrations, now + settings.cacheTtlMs()));
+        if (generation == generationBefore) { // no change notice since the read began: the read is current
+          cache.put(scope, new Cached(registrations, now + settings.cacheTtlMs()));
+        }
         found.put(scope, registrations);
       });
       return found;
     });
   }
 
-  /** Forgets a scope's registrations, and stops the lanes that {@code gone} matches (their open entries go). */
+  /** Forgets a scope's registrations, and stops the lanes that {@code gone} matches (their open entries go: the cursors did). */
   void changed(String scope, Predicate<Lane> gone) {
     if (scope != null) {
+      generation++;
       cache.remove(scope);
     }
-    List<Lane> stopped = lanes.values().stream().filter(gone).toList();
+    stop(gone, true);
+  }
+
+  /** Stops the lanes {@code which} matches; {@code forget}: their open entries go too (else another node resumes them). */
+  private void stop(Predicate<Lane> which, boolean forget) {
+    List<Lane> stopped = lanes.values().stream().filter(which).toList();
     stopped.forEach(lane -> {
       lane.stop();
       lanes.remove(lane.id());
-      caughtUp(lane);
+      if (forget) {
+        caughtUp(lane);
+      }
     });
   }
 
@@ -225,7 +238,7 @@ final class EventDispatch implements Lane.Needs {
       return;
     }
     members = List.copyOf(now);
-    changed(null, lane -> !self.equals(SeqOwners.ownerOf(lane.sessionId(), members)));
+    stop(lane -> !self.equals(SeqOwners.ownerOf(lane.sessionId(), members)), false);
     open.compose(AsyncMap::entries).onSuccess(entries -> entries.forEach((id, entry) -> {
       String sessionId = entry.getString("session_id");
       Lane lane = lanes.get(id);
