@@ -163,6 +163,10 @@ final class Lane {
     } else if (coveredTo < target) {
       read();
     } else {
+      if (delivered < target) { // nothing left up to the target (its events were purged): the cursor passes it
+        delivered = target;
+        lastWrite = needs.store().delivered(id, target);
+      }
       needs.caughtUp(this);
     }
   }

@@ -91,7 +91,7 @@ class EventHandlerClusterTest {
   }
 
   @Test
-  @DisplayName("when the node delivering a session's events stops mid-delivery, the other node resumes from the durable cursor: nothing lost, duplicates share their webhook-id")
+  @DisplayName("when the node delivering a session's events stops mid-delivery, the other node resumes from the durable cursor and goes on with new events: nothing lost, in order, duplicates share their webhook-id")
   void survivorResumes() {
     Vertx firstMember = cluster.member();
     Vertx secondMember = cluster.member();
@@ -122,9 +122,12 @@ class EventHandlerClusterTest {
 
       open.remove(leaving);
       leaving.close(); // its own Vert.x too: the member leaves the cluster
+      for (int i = 5; i < 8; i++) {
+        ids.add(publish(survivorHttp, session, "move.e" + i).getString("event_id")); // now written by the survivor
+      }
 
       await().atMost(Duration.ofSeconds(30)).until(() -> receiver.deliveries("/failover").stream()
-          .map(d -> d.body().getString("event_id")).distinct().count() == 5);
+          .map(d -> d.body().getString("event_id")).distinct().count() == 8);
       List<WebhookReceiver.Delivery> deliveries = receiver.deliveries("/failover");
       List<String> firstSeen = deliveries.stream().map(d -> d.body().getString("event_id")).distinct().toList();
       assertThat(firstSeen).containsExactlyElementsOf(ids);
