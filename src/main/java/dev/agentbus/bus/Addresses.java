@@ -391,6 +391,15 @@ public final class Addresses {
   public static String eventHandlerChangedOn(String nodeId) {
     return PREFIX + "event-handler.changed." + nodeId;
   }
+  /**
+   * request, to the one node named (the owner of the cursors' lanes), from a node that stored
+   * events matching them: {@code {cursors: [{cursor_id, handler_id, session_id}]}} → {@code {}}
+   * once their lanes there (re)read the cursors. Sent after the cursors are durable and open, so a
+   * lost one only delays delivery until the next event or membership change.
+   */
+  public static String eventHandlerWakeOn(String nodeId) {
+    return PREFIX + "event-handler.wake." + nodeId;
+  }
 
   // ---- system ----
 

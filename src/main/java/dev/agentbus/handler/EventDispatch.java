@@ -1,5 +1,6 @@
 package dev.agentbus.handler;
 
+import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.SharedNames;
 import dev.agentbus.config.Settings;
@@ -10,6 +11,7 @@ import dev.agentbus.util.Nodes;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
@@ -46,6 +48,7 @@ final class EventDispatch implements Lane.Needs {
   private final EventDelivery delivery;
   private final Settings.Handlers settings;
   private final Future<AsyncMap<String, JsonObject>> open;
+  private final Future<AsyncMap<String, JsonObject>> nodes;
   private final Map<String, Cached> cache;
   private final Map<String, Lane> lanes;
   private final String self;
@@ -59,6 +62,7 @@ final class EventDispatch implements Lane.Needs {
     this.delivery = delivery;
     this.settings = settings;
     this.open = vertx.sharedData().getAsyncMap(SharedNames.OPEN_EVENT_CURSORS);
+    this.nodes = vertx.sharedData().getAsyncMap(SharedNames.EVENT_HANDLER_NODES);
     this.self = Nodes.self(vertx);
     int max = settings.events().maxLanes();
     this.cache = new LinkedHashMap<>(256, 0.75f, true) {
@@ -189,6 +193,7 @@ final class EventDispatch implements Lane.Needs {
     return registrations(scopes).compose(sets -> {
       List<Future<Void>> writes = new ArrayList<>();
       List<Runnable> offers = new ArrayList<>();
+      Map<String, JsonArray> wakes = new LinkedHashMap<>();
       bySession.forEach((sessionId, sessionEvents) -> {
         List<JsonObject> registrations = new ArrayList<>(sets.getOrDefault(sessionId, List.of()));
         registrations.addAll(sets.getOrDefault(EventHandlerStore.GLOBAL, List.of()));
@@ -206,6 +211,14 @@ final class EventDispatch implements Lane.Needs {
           }
           writes.add(store.raiseTarget(handlerId, sessionId, matching.get(0).getLong("seq") - 1,
               matching.get(matching.size() - 1).getLong("seq")));
+          String owner = ownerOf(sessionId);
+          if (lane == null && !self.equals(owner)) { // its lane runs on the owner: open the cursor and wake it there
+            String id = EventHandlerStore.cursorId(handlerId, sessionId);
+            JsonObject entry = new JsonObject().put("handler_id", handlerId).put("session_id", sessionId);
+            writes.add(open.compose(map -> map.put(id, entry)));
+            wakes.computeIfAbsent(owner, k -> new JsonArray()).add(entry.copy().put("cursor_id", id));
+            continue;
+          }
           Lane target = lane != null ? lane : new Lane(this, registration, sessionId, null);
           lanes.put(target.id(), target);
           if (!target.open) {
@@ -223,26 +236,65 @@ final class EventDispatch implements Lane.Needs {
           LOG.error("recording event handler cursors failed; delivery goes on from memory: {}", written.cause().getMessage());
         }
         offers.forEach(Runnable::run);
-        return Future.succeededFuture(new JsonObject().put("cursors", cursors));
+        wakes.forEach((owner, wake) -> vertx.eventBus().request(Addresses.eventHandlerWakeOn(owner),
+            new JsonObject().put("cursors", wake), new DeliveryOptions().setLocalOnly(false).setSendTimeout(5_000)));
+        return Future.succeededFuture(new JsonObject().put("cursors", cursors + wakes.values().stream().mapToInt(JsonArray::size).sum()));
       });
     });
   }
 
   // ---- membership: resume what this node now owns ----
 
-  /** Checks the members; on a change (and the first call) stops lanes no longer owned and resumes the open cursors now owned. */
+  /** The node whose lanes deliver a session's cursors: rendezvous over the live nodes that run event handlers. */
+  String ownerOf(String sessionId) {
+    return members.isEmpty() ? self : SeqOwners.ownerOf(sessionId, members);
+  }
+
+  /** Puts this node among the event-handler nodes (at start) or takes it out (at stop). */
+  Future<Void> announce(boolean present) {
+    return nodes.compose(map -> present ? map.put(self, new JsonObject()) : map.remove(self).mapEmpty());
+  }
+
+  /** The cursors another node woke: their lanes here re-read them, or start. */
+  JsonObject wake(JsonArray cursors) {
+    cursors.forEach(c -> {
+      JsonObject cursor = (JsonObject) c;
+      Lane lane = lanes.get(cursor.getString("cursor_id"));
+      if (lane != null && !lane.stopped()) {
+        lane.open = true;
+        lane.wake();
+      } else {
+        resume(cursor.getString("cursor_id"), cursor.getString("handler_id"), cursor.getString("session_id"));
+      }
+    });
+    return new JsonObject();
+  }
+
+  /**
+   * Checks which live nodes run event handlers; on a change (and the first call) stops the lanes
+   * this node no longer owns and resumes the open cursors it now owns.
+   */
   void membership() {
-    List<String> now = new ArrayList<>(Nodes.live(vertx));
-    now.sort(null);
-    if (now.equals(members)) {
-      return;
-    }
-    members = List.copyOf(now);
-    stop(lane -> !self.equals(SeqOwners.ownerOf(lane.sessionId(), members)), false);
+    List<String> live = Nodes.live(vertx);
+    nodes.compose(AsyncMap::keys).onSuccess(registered -> {
+      List<String> now = new ArrayList<>(live.stream().filter(registered::contains).toList());
+      if (!now.contains(self)) {
+        now.add(self);
+      }
+      now.sort(null);
+      if (!now.equals(members)) {
+        members = List.copyOf(now);
+        sweep();
+      }
+    }).onFailure(failure -> LOG.error("reading the event-handler nodes failed: {}", failure.getMessage()));
+  }
+
+  private void sweep() {
+    stop(lane -> !self.equals(ownerOf(lane.sessionId())), false);
     open.compose(AsyncMap::entries).onSuccess(entries -> entries.forEach((id, entry) -> {
       String sessionId = entry.getString("session_id");
       Lane lane = lanes.get(id);
-      if (self.equals(SeqOwners.ownerOf(sessionId, members)) && (lane == null || lane.stopped() || lane.idle())) {
+      if (self.equals(ownerOf(sessionId)) && (lane == null || lane.stopped() || lane.idle())) {
         resume(id, entry.getString("handler_id"), sessionId);
       }
     })).onFailure(failure -> LOG.error("reading the open event cursors failed: {}", failure.getMessage()));

@@ -68,13 +68,16 @@ public class EventHandlerVerticle extends VerticleBase {
         Bus.serve(vertx, Addresses.DEAD_LETTER_RETRY, (body, h) -> retry(body.getString("dead_letter_id"))).completion(),
         Bus.serveLocal(vertx, Addresses.EVENT_HANDLER_PURGE_SESSION, (body, h) -> purge(body.getString("session_id"))).completion(),
         Bus.serve(vertx, Addresses.eventHandlerChangedOn(Nodes.self(vertx)), (body, h) -> changedHere(body)).completion(),
+        Bus.serve(vertx, Addresses.eventHandlerWakeOn(Nodes.self(vertx)), (body, h) ->
+            Future.succeededFuture(dispatch.wake(body.getJsonArray("cursors")))).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.HANDLER_CHANGED, message -> {
           String sessionId = message.body().getString("session_id");
           if (sessionId != null) {
             dispatch.changed(sessionId, lane -> lane.sessionId().equals(sessionId));
           }
         }).completion()))
-        .onSuccess(served -> {
+        .compose(served -> dispatch.announce(true))
+        .onSuccess(announced -> {
           dispatch.recoverIfFirst().onFailure(failure -> LOG.error("recovering open event cursors failed", failure))
               .onComplete(recovered -> dispatch.membership());
           membershipTimer = vertx.setPeriodic(settings.handlers().events().membershipCheckMs(), t -> dispatch.membership());
@@ -85,7 +88,7 @@ public class EventHandlerVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(membershipTimer);
     dispatch.stopAll();
-    return http.close();
+    return dispatch.announce(false).otherwiseEmpty().compose(gone -> http.close());
   }
 
   // ---- registrations ----

@@ -57,6 +57,10 @@ final class Lane {
   private long coveredTo = -1;
   private boolean busy;
   private boolean reading;
+  /** A wake arrived while busy: re-read the cursor before closing. */
+  private boolean recheck;
+  /** The highest seq this lane passed (a re-read cursor whose grouped write lags never goes back). */
+  private long floor = -1;
   private boolean stopped;
   private long timer = -1;
   private HttpClientRequest inFlight;
@@ -145,7 +149,7 @@ final class Lane {
           needs.caughtUp(this);
           return;
         }
-        delivered = read.result().getLong("delivered_seq", 0L);
+        delivered = Math.max(floor, read.result().getLong("delivered_seq", 0L));
         target = Math.max(target, read.result().getLong("target_seq", 0L));
         next();
       });
@@ -162,6 +166,11 @@ final class Lane {
       deliver(buffer.peek(), 1);
     } else if (coveredTo < target) {
       read();
+    } else if (recheck) {
+      recheck = false;
+      floor = Math.max(floor, delivered);
+      delivered = null; // the cursor's target may have moved on another node: read it again
+      next();
     } else {
       if (delivered < target) { // nothing left up to the target (its events were purged): the cursor passes it
         delivered = target;
@@ -169,6 +178,20 @@ final class Lane {
       }
       needs.caughtUp(this);
     }
+  }
+
+  /** Another node stored events for this cursor: re-read its target (now, or once the work in hand is done). */
+  void wake() {
+    if (stopped) {
+      return;
+    }
+    if (busy || delivered == null) {
+      recheck = true;
+      return;
+    }
+    floor = Math.max(floor, delivered);
+    delivered = null;
+    next();
   }
 
   /** Stops for good: no new attempt, the one in flight is reset; the cursor stays as it is. */
@@ -263,6 +286,7 @@ final class Lane {
   private void passed(JsonObject event) {
     long seq = event.getLong("seq");
     delivered = Math.max(delivered, seq);
+    floor = Math.max(floor, delivered);
     buffer.poll();
     lastWrite = needs.store().delivered(id, seq);
     busy = false;
