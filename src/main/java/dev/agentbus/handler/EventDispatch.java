@@ -22,10 +22,9 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * The node side of event delivery, on the event-handler verticle's context: a cache of each scope's
- * registrations (session, and {@code "*"} for global; negative results too; trusted for {@code
- * handlers.cache_ttl_ms}, dropped on change notices), the lanes ({@link Lane}) of this node, and the
- * open set ({@link SharedNames#OPEN_EVENT_CURSORS}).
+ * The node side of event delivery, on the event-handler verticle's context: the registrations
+ * ({@link RegistrationCache}), the lanes ({@link Lane}) of this node, and the open set ({@link
+ * SharedNames#OPEN_EVENT_CURSORS}).
  *
  * <p>{@link #stored}: for a write of the event log, the matching (handler, session) pairs get their
  * cursor's {@code target_seq} raised in one grouped write and, if their lane was not open, an open
@@ -41,20 +40,16 @@ import java.util.function.Predicate;
 final class EventDispatch implements Lane.Needs {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventDispatch.class);
 
-  private record Cached(List<JsonObject> registrations, long expiresAt) {}
-
   private final Vertx vertx;
   private final EventHandlerStore store;
   private final EventDelivery delivery;
   private final Settings.Handlers settings;
   private final Future<AsyncMap<String, JsonObject>> open;
   private final Future<AsyncMap<String, JsonObject>> nodes;
-  private final Map<String, Cached> cache;
+  private final RegistrationCache cache;
   private final Map<String, Lane> lanes;
   private final String self;
   private List<String> members = List.of();
-  /** Counts change notices: a registrations read that a notice overtook is not cached. */
-  private long generation;
 
   EventDispatch(Vertx vertx, EventHandlerStore store, EventDelivery delivery, Settings.Handlers settings) {
     this.vertx = vertx;
@@ -65,12 +60,7 @@ final class EventDispatch implements Lane.Needs {
     this.nodes = vertx.sharedData().getAsyncMap(SharedNames.EVENT_HANDLER_NODES);
     this.self = Nodes.self(vertx);
     int max = settings.events().maxLanes();
-    this.cache = new LinkedHashMap<>(256, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
-        return size() > max;
-      }
-    };
+    this.cache = new RegistrationCache(store, settings.cacheTtlMs(), max);
     this.lanes = new LinkedHashMap<>(256, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Lane> eldest) {
@@ -125,41 +115,15 @@ final class EventDispatch implements Lane.Needs {
         .<Void>mapEmpty().otherwiseEmpty();
   }
 
-  // ---- registrations cache ----
-
-  /** The registrations of each scope, from the cache or one read of the missing ones. */
-  Future<Map<String, List<JsonObject>>> registrations(List<String> scopes) {
-    long now = System.currentTimeMillis();
-    Map<String, List<JsonObject>> found = new LinkedHashMap<>();
-    List<String> missing = new ArrayList<>();
-    for (String scope : scopes) {
-      Cached hit = cache.get(scope);
-      if (hit != null && hit.expiresAt() > now) {
-        found.put(scope, hit.registrations());
-      } else {
-        missing.add(scope);
-      }
-    }
-    if (missing.isEmpty()) {
-      return Future.succeededFuture(found);
-    }
-    long generationBefore = generation;
-    return store.sets(missing).map(read -> {
-      read.forEach((scope, registrations) -> {
-        if (generation == generationBefore) { // no change notice since the read began: the read is current
-          cache.put(scope, new Cached(registrations, now + settings.cacheTtlMs()));
-        }
-        found.put(scope, registrations);
-      });
-      return found;
-    });
+  /** The registrations cache (also for a dead letter's retry). */
+  RegistrationCache registrations() {
+    return cache;
   }
 
   /** Forgets a scope's registrations, and stops the lanes that {@code gone} matches (their open entries go: the cursors did). */
   void changed(String scope, Predicate<Lane> gone) {
     if (scope != null) {
-      generation++;
-      cache.remove(scope);
+      cache.forget(scope);
     }
     stop(gone, true);
   }
@@ -185,12 +149,12 @@ final class EventDispatch implements Lane.Needs {
       JsonObject event = (JsonObject) e;
       bySession.computeIfAbsent(event.getString("session_id"), k -> new ArrayList<>()).add(event);
       if (event.getLong("seq") == 1L && EventTypes.SESSION_CREATED.equals(event.getString("event_type"))) {
-        cache.putIfAbsent(event.getString("session_id"), new Cached(List.of(), System.currentTimeMillis() + settings.cacheTtlMs()));
+        cache.knownEmpty(event.getString("session_id"));
       }
     });
     List<String> scopes = new ArrayList<>(bySession.keySet());
     scopes.add(EventHandlerStore.GLOBAL);
-    return registrations(scopes).compose(sets -> {
+    return cache.get(scopes).compose(sets -> {
       List<Future<Void>> writes = new ArrayList<>();
       List<Runnable> offers = new ArrayList<>();
       Map<String, JsonArray> wakes = new LinkedHashMap<>();
@@ -301,9 +265,7 @@ final class EventDispatch implements Lane.Needs {
   }
 
   private void resume(String id, String handlerId, String sessionId) {
-    registrations(List.of(sessionId, EventHandlerStore.GLOBAL)).onSuccess(sets -> {
-      JsonObject registration = sets.values().stream().flatMap(List::stream)
-          .filter(r -> handlerId.equals(r.getString("handler_id"))).findFirst().orElse(null);
+    cache.find(sessionId, handlerId).onSuccess(registration -> {
       if (registration == null) {
         open.compose(map -> map.remove(id)); // its handler is gone
         return;

@@ -228,9 +228,7 @@ public class EventHandlerVerticle extends VerticleBase {
         return Future.failedFuture(BusError.notFound(ErrorCode.NOT_FOUND, "Dead letter", "dead_letter_id", id));
       }
       String handlerId = doc.getString("handler_id");
-      return dispatch.registrations(List.of(doc.getString("session_id"), EventHandlerStore.GLOBAL)).compose(sets -> {
-        JsonObject registration = sets.values().stream().flatMap(List::stream)
-            .filter(r -> handlerId.equals(r.getString("handler_id"))).findFirst().orElse(null);
+      return dispatch.registrations().find(doc.getString("session_id"), handlerId).compose(registration -> {
         if (registration == null) {
           return Future.failedFuture(new BusError(ErrorCode.CONFLICT, "The dead letter's handler " + handlerId
               + " is no longer registered", new JsonObject().put("dead_letter_id", id).put("handler_id", handlerId)));
