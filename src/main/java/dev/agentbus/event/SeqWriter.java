@@ -37,9 +37,10 @@ import java.util.Set;
  *       first event ({@code first: true}) starts at 1 without a read;
  *   <li>the drafts get the next seqs and go out as <b>one</b> ordered bulk insert, whatever their
  *       sessions;
- *   <li>on success the seqs are remembered and the events published, in order; so when any
- *       {@code seq} is announced every smaller one is durable, and a subscriber that sees a gap
- *       can fill it from the store;
+ *   <li>on success the seqs are remembered, the events handed to this node's event handlers
+ *       ({@link Addresses#HANDLER_EVENTS_STORED}, which make the matching cursors durable), then
+ *       published, in order; so when any {@code seq} is announced every smaller one is durable,
+ *       and a subscriber that sees a gap can fill it from the store;
  *   <li>on failure the stored documents are read back by {@code _id}: those carrying this
  *       attempt's {@code write_id} are this write's (an ordered insert stores a prefix), and are
  *       announced and acknowledged like a success; nothing stored is removed, so no {@code seq}
