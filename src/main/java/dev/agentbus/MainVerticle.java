@@ -8,6 +8,7 @@ import dev.agentbus.conversation.ConversationVerticle;
 import dev.agentbus.engine.EngineCatalogVerticle;
 import dev.agentbus.engine.EngineVerticle;
 import dev.agentbus.event.EventLogVerticle;
+import dev.agentbus.handler.EventHandlerVerticle;
 import dev.agentbus.handler.HandlerVerticle;
 import dev.agentbus.http.HttpApiVerticle;
 import dev.agentbus.idempotency.IdempotencyVerticle;
@@ -57,7 +58,9 @@ public class MainVerticle extends VerticleBase {
           AppConfig.set(config, "mongodb.uri", uri);
           return Store.ensureIndexes(Store.client(vertx, settings.mongo().withUri(uri)));
         })
-        .compose(indexed -> deploy(EventLogVerticle.class, config, 1))
+        // Event handlers before the event log (every event it stores passes through them; on stop they go after it).
+        .compose(indexed -> deploy(EventHandlerVerticle.class, config, 1))
+        .compose(done -> deploy(EventLogVerticle.class, config, 1))
         .compose(done -> deploy(SessionVerticle.class, config, 1))
         .compose(done -> deploy(CommandVerticle.class, config, 1))
         // MCP sessions before the engines that call them: on stop they close after the engines.

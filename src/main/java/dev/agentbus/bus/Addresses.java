@@ -424,13 +424,91 @@ public final class Addresses {
   public static String handlerCallback(String commandId) {
     return PREFIX + "handler.callback." + commandId;
   }
-  /** publish: {@code {key}} after a registration was added or removed: every node drops it from its cache. */
+  /**
+   * publish: {@code {key}} after a command handler registration was added or removed, {@code
+   * {event_scope: session id | "*", removed: [handler_id]}} after an event handler one was, {@code
+   * {session_id}} after a session's were purged: every node drops them from its caches (and stops
+   * the lanes of removed event handlers).
+   */
   public static final String HANDLER_CHANGED = PREFIX + "handler.changed";
   /**
-   * request: {@code {session_id}} → {@code {handlers: n}} (documents removed): removes a deleted
-   * session's handlers. Sent once per delete, by the node serving {@link #SESSION_DELETE}.
+   * request: {@code {session_id}} → {@code {handlers: n, event_handlers: {...}}} (documents removed):
+   * removes a deleted session's command handlers, and its event handlers through {@link
+   * #EVENT_HANDLER_PURGE_SESSION}. Sent once per delete, by the node serving {@link #SESSION_DELETE}.
    */
   public static final String HANDLER_PURGE_SESSION = PREFIX + "handler.purge-session";
+
+  // ---- event handlers (EventHandlerVerticle) ----
+
+  /**
+   * request: {@code {session_id?, event_type, handler: {kind: "webhook", url, secret?} | {kind:
+   * "bus", address}, timeout_ms?}} → {@code {handler_id, event_type, handler, scope, session_id?,
+   * timeout_ms?, created_at}} (a webhook's {@code handler.secret} is in this reply only). {@code
+   * event_type} is exact, a prefix ending in {@code *}, or {@code *} (every event). No {@code
+   * session_id}: global scope. Fails {@code SESSION_NOT_FOUND}, {@code CONFLICT} when the scope
+   * already has {@code handlers.events.max_per_scope} handlers, or {@code VALIDATION_ERROR} naming
+   * {@code handler.url} (the SSRF guard).
+   */
+  public static final String EVENT_HANDLER_REGISTER = PREFIX + "event-handler.register";
+  /**
+   * request: {@code {session_id?}} → {@code {data: [handler without secret + {delivered_seq,
+   * pending, failures, last_error}], next_cursor: null, has_more: false}}: that scope's event
+   * handlers only, with their delivery state (a global handler's aggregates its cursors, see
+   * {@code EventHandlerStore}).
+   */
+  public static final String EVENT_HANDLER_LIST = PREFIX + "event-handler.list";
+  /**
+   * request: {@code {session_id?, event_type}} → {@code {event_type, scope, handler_ids, deleted:
+   * true}}: removes every handler of exactly that {@code event_type} in the scope, their cursors
+   * and their lanes on every node; {@code HANDLER_NOT_FOUND} when there is none.
+   */
+  public static final String EVENT_HANDLER_UNREGISTER = PREFIX + "event-handler.unregister";
+  /**
+   * request, <b>local only</b>, from the event log ({@code SeqWriter}) after it stored a write and
+   * before it acknowledges or announces it: {@code {events: [stored event]}} → {@code {cursors:
+   * n}} once the cursor of every matching (handler, session) durably covers the events ({@code
+   * target_seq}); at once (no store access) when no registration matches. {@code NO_HANDLERS} (no
+   * event-handler verticle on this node) or any failure never fails the append.
+   */
+  public static final String HANDLER_EVENTS_STORED = PREFIX + "event-handler.events-stored";
+  /**
+   * request: {@code {limit, cursor?, session_id?, handler_id?}} → {@code {data: [dead letter],
+   * next_cursor, has_more}}, oldest first; a dead letter is {@code {dead_letter_id, handler_id,
+   * session_id, scope, event, attempts, last_error, created_at, updated_at}}.
+   */
+  public static final String DEAD_LETTER_LIST = PREFIX + "event-handler.dead-letter-list";
+  /**
+   * request: {@code {dead_letter_id}} → {@code {dead_letter_id, delivered, attempts, last_error}}:
+   * one delivery attempt now; success removes the dead letter, failure keeps it with the new
+   * error. Fails {@code NOT_FOUND} for an unknown id, {@code CONFLICT} when its handler is gone.
+   */
+  public static final String DEAD_LETTER_RETRY = PREFIX + "event-handler.dead-letter-retry";
+  /**
+   * request, local only, from {@link #HANDLER_PURGE_SESSION}'s consumer: {@code {session_id}} →
+   * {@code {event_handlers, cursors, dead_letters}} (documents removed): a deleted session's event
+   * handlers, its cursors (of its own and of global handlers) and dead letters; every node stops
+   * the session's lanes ({@link #HANDLER_CHANGED} {@code {session_id}}).
+   */
+  public static final String EVENT_HANDLER_PURGE_SESSION = PREFIX + "event-handler.purge-session";
+  /**
+   * request, to the one node named, from the node that registered or removed event handlers:
+   * {@code {event_scope: session id | "*", removed: [handler_id]}} → {@code {}} once that node
+   * dropped the scope from its cache and stopped the removed handlers' lanes. A registration is
+   * answered after every live node answered (or timed out), so events stored after the answer
+   * reach the handler whichever node writes them.
+   */
+  public static String eventHandlerChangedOn(String nodeId) {
+    return PREFIX + "event-handler.changed." + nodeId;
+  }
+  /**
+   * request, to the one node named (the owner of the cursors' lanes), from a node that stored
+   * events matching them: {@code {cursors: [{cursor_id, handler_id, session_id}]}} → {@code {}}
+   * once their lanes there (re)read the cursors. Sent after the cursors are durable and open, so a
+   * lost one only delays delivery until the next event or membership change.
+   */
+  public static String eventHandlerWakeOn(String nodeId) {
+    return PREFIX + "event-handler.wake." + nodeId;
+  }
 
   // ---- system ----
 

@@ -28,9 +28,16 @@ public final class EventTypes {
     return COMMAND_PREFIX + status;
   }
 
-  // ---- registered handlers: data = {handler_id, command_type, handler (no secret), scope} ----
+  // ---- registered handlers: data = {handler_id, command_type | event_type, handler (no secret), scope} ----
   public static final String HANDLER_REGISTERED = "handler.registered";
   public static final String HANDLER_UNREGISTERED = "handler.unregistered";
+  /**
+   * An event handler's delivery was dead-lettered after {@code handlers.max_attempts}: data =
+   * {@code {dead_letter_id, handler_id, scope, event_type (the handler's), event: {event_id, seq,
+   * event_type}, attempts, last_error}}. A failed delivery of this event itself is never
+   * dead-lettered nor announced (no loops).
+   */
+  public static final String HANDLER_FAILED = "handler.failed";
 
   // ---- tools: a direct execute (endpoint or tool.call) and session-scope registrations ----
   /** {@code {tool_call_id, name, scope, kind, arguments, command_id?}} */

@@ -28,6 +28,20 @@ public final class SharedNames {
    */
   public static final String MCP_AD_HOC = "agentbus.mcp-ad-hoc";
 
+  /**
+   * cluster-wide async map: event-handler cursor id ({@code <handler_id>/<session_id>}) → {@code
+   * {handler_id, session_id}} of every cursor with events left to deliver (put when a cursor opens,
+   * removed when its lane caught up). What a node reads to resume the lanes of a node that left.
+   */
+  public static final String OPEN_EVENT_CURSORS = "agentbus.open-event-cursors";
+
+  /**
+   * cluster-wide async map: node id → {@code {}} of every node that runs the event handlers (put at
+   * their start, removed at their stop). Event-handler lanes are owned by rendezvous over these
+   * nodes only (a cluster may have members that run no agentbus, e.g. bus services).
+   */
+  public static final String EVENT_HANDLER_NODES = "agentbus.event-handler-nodes";
+
   /** node-local map: this node's command handlers ({@code "handlers"}, a {@code CommandHandlers}). */
   public static final String COMMAND_HANDLERS = "agentbus.command-handlers";
 

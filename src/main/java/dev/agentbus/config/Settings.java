@@ -75,9 +75,19 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
    * callback_base_url} (null: {@code http://<http.host>:<http.port>}) is where asynchronous webhooks
    * post results; {@code callback_secret} (a secret: never log it; null: one generated per cluster)
    * signs their callback tokens. {@code cache_ttl_ms}: how long a node trusts its cached lookups.
+   * The same limits apply to event handlers' deliveries (per event), with {@code events.*}.
    */
   public record Handlers(long timeoutMs, long retryBaseMs, long retryMaxMs, int maxAttempts, int maxResponseBytes,
-                         String callbackBaseUrl, String callbackSecret, long cacheTtlMs) {}
+                         String callbackBaseUrl, String callbackSecret, long cacheTtlMs, EventHandlers events) {}
+
+  /**
+   * {@code handlers.events.*}: event handlers. {@code max_per_scope} handlers per session (and
+   * globally); a delivery lane holds at most {@code lane_buffer} events in memory and reads
+   * {@code read_page} events per request when it catches up from the store; at most {@code
+   * max_lanes} idle lanes are remembered per node; every {@code membership_check_ms} a node looks
+   * whether the cluster's members changed (then it resumes the open cursors it now owns).
+   */
+  public record EventHandlers(int maxPerScope, int laneBuffer, int readPage, int maxLanes, long membershipCheckMs) {}
 
   /**
    * {@code mcp.*}: MCP server clients. A connection attempt gives up after {@code connect_timeout_ms}
@@ -108,6 +118,11 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
    * max_schema_bytes} encoded; {@code cache_ttl_ms}: how long a node trusts its cached lookups.
    */
   public record Tools(long timeoutMs, int maxResponseBytes, int maxSchemaBytes, long cacheTtlMs) {}
+
+  private static EventHandlers eventHandlers(JsonObject events) {
+    return new EventHandlers(events.getInteger("max_per_scope"), events.getInteger("lane_buffer"), events.getInteger("read_page"),
+        events.getInteger("max_lanes"), events.getLong("membership_check_ms"));
+  }
 
   /** The settings of {@code config}, read over the bundled defaults. */
   public static Settings of(JsonObject config) {
@@ -157,7 +172,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
             engines.getLong("token_max_hold_ms")),
         new Handlers(handlers.getLong("timeout_ms"), handlers.getLong("retry_base_ms"), handlers.getLong("retry_max_ms"),
             handlers.getInteger("max_attempts"), handlers.getInteger("max_response_bytes"),
-            handlers.getString("callback_base_url"), handlers.getString("callback_secret"), handlers.getLong("cache_ttl_ms")),
+            handlers.getString("callback_base_url"), handlers.getString("callback_secret"), handlers.getLong("cache_ttl_ms"),
+            eventHandlers(handlers.getJsonObject("events"))),
         new Mcp(mcp.getLong("connect_timeout_ms"), mcp.getLong("init_timeout_ms"), mcp.getLong("call_timeout_ms"),
             mcp.getLong("max_call_timeout_ms"), mcp.getLong("reconnect_interval_ms"), mcp.getInteger("max_response_bytes"),
             mcp.getInteger("max_servers")),

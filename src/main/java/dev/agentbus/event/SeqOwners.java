@@ -11,9 +11,10 @@ import java.util.List;
  * node id). Every node computes the same owner from the same membership, a membership change moves
  * only the sessions of the nodes that came or went, and no lock or lease is taken: the unique
  * {@code (session_id, seq)} index settles the moments when two nodes' views differ (see
- * {@link SeqWriter}). Event-loop confined.
+ * {@link SeqWriter}). Event-loop confined. {@link #ownerOf(String, Collection)} is public: the event
+ * handlers run each session's delivery lanes on the same owner.
  */
-final class SeqOwners {
+public final class SeqOwners {
   private final Vertx vertx;
   private final String self;
   private List<String> members = List.of();
@@ -49,7 +50,7 @@ final class SeqOwners {
   }
 
   /** The rendezvous winner: the node with the highest hash of (session, node). */
-  static String ownerOf(String sessionId, Collection<String> nodes) {
+  public static String ownerOf(String sessionId, Collection<String> nodes) {
     String owner = null;
     long best = Long.MIN_VALUE;
     for (String node : nodes) {

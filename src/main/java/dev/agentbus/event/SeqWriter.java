@@ -9,6 +9,9 @@ import dev.agentbus.util.Json;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.BulkOperation;
@@ -34,9 +37,10 @@ import java.util.Set;
  *       first event ({@code first: true}) starts at 1 without a read;
  *   <li>the drafts get the next seqs and go out as <b>one</b> ordered bulk insert, whatever their
  *       sessions;
- *   <li>on success the seqs are remembered and the events published, in order; so when any
- *       {@code seq} is announced every smaller one is durable, and a subscriber that sees a gap
- *       can fill it from the store;
+ *   <li>on success the seqs are remembered, the events handed to this node's event handlers
+ *       ({@link Addresses#HANDLER_EVENTS_STORED}, which make the matching cursors durable), then
+ *       published, in order; so when any {@code seq} is announced every smaller one is durable,
+ *       and a subscriber that sees a gap can fill it from the store;
  *   <li>on failure the stored documents are read back by {@code _id}: those carrying this
  *       attempt's {@code write_id} are this write's (an ordered insert stores a prefix), and are
  *       announced and acknowledged like a success; nothing stored is removed, so no {@code seq}
@@ -105,8 +109,7 @@ final class SeqWriter {
       return mongo.bulkWriteWithOptions(EventStore.EVENTS, inserts, new BulkWriteOptions(true))
           .compose(written -> {
             lastSeqs.putAll(next);
-            acknowledge(batch, docs, doc -> true);
-            return Future.<Void>succeededFuture();
+            return acknowledge(batch, docs, doc -> true);
           }, failure -> reconcile(batch, docs, writeId, failure, tries));
     }, failure -> {
       batch.forEach(pending -> pending.stored().tryFail(failure));
@@ -148,29 +151,8 @@ final class SeqWriter {
         .compose(stored -> {
           Set<String> ours = new HashSet<>();
           stored.stream().filter(doc -> writeId.equals(doc.getString("write_id"))).forEach(doc -> ours.add(doc.getString("_id")));
-          acknowledge(batch, docs, doc -> ours.contains(doc.getString("_id")));
-          List<Pending> rest = new ArrayList<>();
-          for (int i = 0; i < batch.size(); i++) {
-            if (!ours.contains(docs.get(i).getString("_id"))) {
-              rest.add(batch.get(i));
-            }
-          }
-          if (rest.isEmpty()) {
-            return Future.succeededFuture();
-          }
-          if (!Store.isDuplicateKey(failure)) {
-            rest.forEach(pending -> pending.stored().tryFail(failure));
-            return Future.succeededFuture();
-          }
-          // An ordered insert stops at its first failure: the first draft not stored collided.
-          String collided = rest.get(0).sessionId();
-          if (tries.merge(collided, 1, Integer::sum) >= MAX_TRIES) {
-            BusError busy = new BusError(ErrorCode.SERVICE_UNAVAILABLE,
-                "Session '" + collided + "' is being written by another node, retry later");
-            rest.stream().filter(pending -> pending.sessionId().equals(collided)).forEach(pending -> pending.stored().tryFail(busy));
-            rest = rest.stream().filter(pending -> !pending.sessionId().equals(collided)).toList();
-          }
-          return rest.isEmpty() ? Future.succeededFuture() : attempt(rest, tries);
+          return acknowledge(batch, docs, doc -> ours.contains(doc.getString("_id")))
+              .compose(acknowledged -> retryRest(batch, docs, ours, failure, tries));
         }, readFailure -> {
           // Which of them got stored is unknown: fail them all (a stored one stays, whole, for
           // replay and gap filling; its producer was not told it succeeded).
@@ -179,17 +161,69 @@ final class SeqWriter {
         });
   }
 
-  /** Publishes the stored documents among {@code docs} (in order) and completes their producers. */
-  private void acknowledge(List<Pending> batch, List<JsonObject> docs, java.util.function.Predicate<JsonObject> stored) {
+  /** After a reconciled failure: the drafts not stored are retried (duplicate key) or failed. */
+  private Future<Void> retryRest(List<Pending> batch, List<JsonObject> docs, Set<String> ours, Throwable failure,
+                                 Map<String, Integer> tries) {
+    List<Pending> rest = new ArrayList<>();
     for (int i = 0; i < batch.size(); i++) {
-      JsonObject doc = docs.get(i);
-      if (stored.test(doc)) {
-        JsonObject event = toEvent(doc);
-        vertx.eventBus().publish(Addresses.sessionEvents(doc.getString("session_id")), event);
-        batch.get(i).stored().tryComplete(event);
+      if (!ours.contains(docs.get(i).getString("_id"))) {
+        rest.add(batch.get(i));
       }
     }
+    if (rest.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    if (!Store.isDuplicateKey(failure)) {
+      rest.forEach(pending -> pending.stored().tryFail(failure));
+      return Future.succeededFuture();
+    }
+    // An ordered insert stops at its first failure: the first draft not stored collided.
+    String collided = rest.get(0).sessionId();
+    if (tries.merge(collided, 1, Integer::sum) >= MAX_TRIES) {
+      BusError busy = new BusError(ErrorCode.SERVICE_UNAVAILABLE,
+          "Session '" + collided + "' is being written by another node, retry later");
+      rest.stream().filter(pending -> pending.sessionId().equals(collided)).forEach(pending -> pending.stored().tryFail(busy));
+      rest = rest.stream().filter(pending -> !pending.sessionId().equals(collided)).toList();
+    }
+    return rest.isEmpty() ? Future.succeededFuture() : attempt(rest, tries);
   }
+
+  /**
+   * Hands the stored documents among {@code docs} to this node's event handlers ({@link
+   * Addresses#HANDLER_EVENTS_STORED}: they make the matching cursors durable), then publishes them
+   * (in order) and completes their producers. The handlers' answer, whatever it is, never fails an append.
+   */
+  private Future<Void> acknowledge(List<Pending> batch, List<JsonObject> docs, java.util.function.Predicate<JsonObject> stored) {
+    List<Integer> indexes = new ArrayList<>();
+    JsonArray events = new JsonArray();
+    for (int i = 0; i < batch.size(); i++) {
+      if (stored.test(docs.get(i))) {
+        indexes.add(i);
+        events.add(toEvent(docs.get(i)));
+      }
+    }
+    if (indexes.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return vertx.eventBus().request(Addresses.HANDLER_EVENTS_STORED, new JsonObject().put("events", events),
+            new DeliveryOptions().setLocalOnly(true).setSendTimeout(HANDLERS_TIMEOUT_MS))
+        .<Void>transform(handed -> {
+          if (handed.failed() && !(handed.cause() instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS)) {
+            LOG.error("event handlers could not record {} stored event(s); their delivery is not durable: {}", events.size(),
+                handed.cause().getMessage());
+          }
+          for (int k = 0; k < indexes.size(); k++) {
+            JsonObject event = events.getJsonObject(k);
+            vertx.eventBus().publish(Addresses.sessionEvents(event.getString("session_id")), event);
+            batch.get(indexes.get(k)).stored().tryComplete(event);
+          }
+          return Future.succeededFuture();
+        });
+  }
+
+  /** How long a write waits for the event handlers' cursors before it acknowledges anyway. */
+  private static final long HANDLERS_TIMEOUT_MS = 10_000;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SeqWriter.class);
 
   /** Ids probed in one request while narrowing the last seq down. */
   private static final int PROBE_WIDTH = 64;

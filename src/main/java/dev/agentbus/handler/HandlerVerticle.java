@@ -193,12 +193,15 @@ public class HandlerVerticle extends VerticleBase {
     }
   }
 
+  /** The session's command handlers here, its event handlers through {@link Addresses#EVENT_HANDLER_PURGE_SESSION}; then every node forgets them. */
   private Future<JsonObject> purge(String sessionId) {
-    return store.purge(sessionId).map(removed -> {
+    JsonObject ref = new JsonObject().put("session_id", sessionId);
+    Future<JsonObject> events = Bus.request(vertx, Addresses.EVENT_HANDLER_PURGE_SESSION, ref, Bus.withRequestId(null));
+    return Future.all(store.purge(sessionId), events).map(purged -> {
       JsonObject notice = new JsonObject().put("session_id", sessionId);
       forget(notice);
       vertx.eventBus().publish(Addresses.HANDLER_CHANGED, notice);
-      return new JsonObject().put("handlers", removed);
+      return new JsonObject().put("handlers", purged.<Long>resultAt(0)).put("event_handlers", purged.<JsonObject>resultAt(1));
     });
   }
 

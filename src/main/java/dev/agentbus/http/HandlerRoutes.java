@@ -59,7 +59,7 @@ record HandlerRoutes(Api api) {
     api.create(ctx, Future.succeededFuture(), Addresses.HANDLER_REGISTER, request, collection, "command_type");
   }
 
-  private static void handler(Validator check, JsonObject handler) {
+  static void handler(Validator check, JsonObject handler) {
     String kind = check.oneOf(handler, "handler.", "kind", Set.of("webhook", "bus"));
     if (handler.getValue("kind") == null) {
       check.add("handler.kind", "is required: webhook or bus");

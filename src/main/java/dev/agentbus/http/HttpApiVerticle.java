@@ -51,6 +51,7 @@ public class HttpApiVerticle extends VerticleBase {
     new HandlerRoutes(api).mount(router);
     new McpRoutes(api).mount(router);
     new ToolRoutes(api, settings.tools()).mount(router);
+    new EventHandlerRoutes(api, limits).mount(router);
     new EventRoutes(api, limits).mount(router);
     EngineSettings engineSettings = new EngineSettings(vertx, settings);
     new EngineRoutes(api, limits, engineSettings).mount(router);

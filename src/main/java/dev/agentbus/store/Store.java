@@ -57,7 +57,9 @@ public final class Store {
         IdempotencyStore.ensureIndexes(mongo),
         dev.agentbus.handler.HandlerStore.ensureIndexes(mongo),
         dev.agentbus.mcp.McpStore.ensureIndexes(mongo),
-        dev.agentbus.tool.ToolStore.ensureIndexes(mongo)))
+        dev.agentbus.tool.ToolStore.ensureIndexes(mongo),
+
+        dev.agentbus.handler.EventHandlerStore.ensureIndexes(mongo)))
         .mapEmpty();
   }
 
