@@ -74,7 +74,9 @@ public final class Addresses {
 
   /**
    * request: a client's event {@code {session_id, event_type, data, metadata}} → stored event.
-   * Checks the session exists and the type is not reserved.
+   * Checks the session exists and the type is not reserved. Stored with {@code source: "client"};
+   * only {@link #HANDLER_PROGRESS}, having checked a callback token, sends {@code source: "handler"}
+   * with a {@code command_id}, which is kept.
    */
   public static final String EVENT_PUBLISH = PREFIX + "event.publish";
   /**
@@ -416,6 +418,14 @@ public final class Addresses {
    * {@code CONFLICT} when the command is no longer waiting for it (cancelled, finished, timed out).
    */
   public static final String HANDLER_RESULT = PREFIX + "handler.result";
+  /**
+   * request: {@code {session_id, command_id, token, event_type, data, metadata}} → stored event: a
+   * command handler's progress event, published into the command's session under its {@code
+   * command_id} with {@code source: "handler"}. Fails {@code UNAUTHENTICATED} unless {@code token} is
+   * the command's callback token, {@code COMMAND_NOT_FOUND} when the session has no such command,
+   * {@code CONFLICT} once the command is final; reserved prefixes are refused as for any client.
+   */
+  public static final String HANDLER_PROGRESS = PREFIX + "handler.progress";
   /**
    * request, to whichever node waits for an asynchronous webhook's answer to that command:
    * {@code {result} | {error}} → {@code {accepted: true}}. Registered only while it waits, so

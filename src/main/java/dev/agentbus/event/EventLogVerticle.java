@@ -96,7 +96,15 @@ public class EventLogVerticle extends VerticleBase {
       }
     }
     return Sessions.require(vertx, body.getString("session_id"), requestId)
-        .compose(session -> append(body.copy().put("source", "client")));
+        .compose(session -> {
+          JsonObject draft = body.copy();
+          // Only the handler side names a command (after checking its callback token).
+          boolean fromHandler = "handler".equals(draft.getString("source")) && draft.getString("command_id") != null;
+          if (!fromHandler) {
+            draft.remove("command_id");
+          }
+          return append(draft.put("source", fromHandler ? "handler" : "client"));
+        });
   }
 
   /** {@code {events: [draft]}}: queued together, so they go out in one write. */

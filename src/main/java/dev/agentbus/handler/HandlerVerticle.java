@@ -75,6 +75,7 @@ public class HandlerVerticle extends VerticleBase {
               body.getString("command_type")).map(HandlerVerticle::reference)).completion(),
           Bus.serveLocal(vertx, Addresses.HANDLER_DELIVER, (body, h) -> deliver(body.getJsonObject("command"))).completion(),
           Bus.serve(vertx, Addresses.HANDLER_RESULT, this::result).completion(),
+          Bus.serve(vertx, Addresses.HANDLER_PROGRESS, this::progress).completion(),
           Bus.serve(vertx, Addresses.HANDLER_PURGE_SESSION, (body, h) -> purge(body.getString("session_id"))).completion(),
           vertx.eventBus().<JsonObject>consumer(Addresses.HANDLER_CHANGED, message -> forget(message.body())).completion(),
           vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> {
@@ -268,6 +269,25 @@ public class HandlerVerticle extends VerticleBase {
           deliveries.put(id, delivery);
           return delivery.start().onComplete(done -> deliveries.remove(id));
         });
+  }
+
+  /** A handler's progress event ({@link Addresses#HANDLER_PROGRESS}): the command's token, the command open in this session. */
+  private Future<JsonObject> progress(JsonObject body, MultiMap headers) {
+    String requestId = headers.get(Headers.REQUEST_ID);
+    String commandId = body.getString("command_id");
+    if (!Signatures.validToken(needs.callbackKey(), commandId, body.getString("token"), System.currentTimeMillis())) {
+      return Future.failedFuture(new BusError(ErrorCode.UNAUTHENTICATED,
+          "Publishing under command_id needs that command's callback token (Authorization: Bearer <token>), valid until its deadline",
+          new JsonObject().put("field", "Authorization")));
+    }
+    return Bus.request(vertx, Addresses.COMMAND_GET, new JsonObject().put("session_id", body.getString("session_id"))
+            .put("command_id", commandId), requestId)
+        .compose(command -> CommandStatus.isFinal(command.getString("status"))
+            ? Future.failedFuture(new BusError(ErrorCode.CONFLICT, "Command " + commandId + " is " + command.getString("status")
+                + ": it takes no more progress events", new JsonObject().put("command_id", commandId).put("status", command.getString("status"))))
+            : Bus.request(vertx, Addresses.EVENT_PUBLISH, new JsonObject().put("session_id", body.getString("session_id"))
+                .put("event_type", body.getString("event_type")).put("data", body.getJsonObject("data"))
+                .put("metadata", body.getJsonObject("metadata")).put("command_id", commandId).put("source", "handler"), requestId));
   }
 
   /**

@@ -6,7 +6,11 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
-/** {@code /sessions/{id}/events}: publish, list, get. (Streams: {@link StreamRoutes}.) */
+/**
+ * {@code /sessions/{id}/events}: publish, list, get. (Streams: {@link StreamRoutes}.) A publish
+ * naming a {@code command_id} is a command handler's progress event: it needs that command's
+ * callback token ({@code Authorization: Bearer}) and is stored under the command.
+ */
 record EventRoutes(Api api, Limits limits) {
 
   /** Mount after {@link StreamRoutes}, whose {@code /events/sse} and {@code /events/stream} would otherwise read as ids. */
@@ -21,9 +25,16 @@ record EventRoutes(Api api, Limits limits) {
   private void publish(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
     Validator check = Validator.of(ctx);
-    JsonObject event = Shapes.clientEvent(check, body, List.of());
+    JsonObject event = Shapes.clientEvent(check, body, List.of("command_id"));
+    String commandId = check.string(body, "", "command_id", false, 200);
     check.throwIfInvalid();
-    api.send(ctx, Addresses.EVENT_PUBLISH, event.put("session_id", ctx.pathParam("session_id"))).onSuccess(stored -> {
+    event.put("session_id", ctx.pathParam("session_id"));
+    // A command's handler publishing its progress proves it with the command's callback token.
+    String address = commandId == null ? Addresses.EVENT_PUBLISH : Addresses.HANDLER_PROGRESS;
+    if (commandId != null) {
+      event.put("command_id", commandId).put("token", HandlerRoutes.callbackToken(ctx));
+    }
+    api.send(ctx, address, event).onSuccess(stored -> {
       ctx.response().putHeader("Location", Api.BASE + "/sessions/" + stored.getString("session_id") + "/events/" + stored.getString("event_id"));
       Api.json(ctx, 201, stored);
     }).onFailure(failure -> Api.fail(ctx, failure));

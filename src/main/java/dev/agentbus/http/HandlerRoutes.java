@@ -102,15 +102,21 @@ record HandlerRoutes(Api api) {
     }
   }
 
-  /** An asynchronous webhook's answer: {@code {result}} or {@code {error: {code, message}}}, with the callback token. */
-  private void result(RoutingContext ctx) {
-    JsonObject body = Api.body(ctx);
-    Validator check = Validator.of(ctx);
+  /** The {@code Authorization: Bearer <callback token>} of a request from a command's handler; 401 without one. */
+  static String callbackToken(RoutingContext ctx) {
     String authorization = ctx.request().getHeader("Authorization");
     if (authorization == null || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
       throw new BusError(ErrorCode.UNAUTHENTICATED, "Authorization: Bearer <callback token> is required",
           new JsonObject().put("field", "Authorization"));
     }
+    return authorization.substring(BEARER.length()).trim();
+  }
+
+  /** An asynchronous webhook's answer: {@code {result}} or {@code {error: {code, message}}}, with the callback token. */
+  private void result(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = Validator.of(ctx);
+    String token = callbackToken(ctx);
     check.onlyKeys(body, "", List.of("result", "error"));
     if (body.containsKey("result") == body.containsKey("error")) {
       check.add("body", "must have exactly one of 'result' and 'error'");
@@ -122,7 +128,7 @@ record HandlerRoutes(Api api) {
     }
     check.throwIfInvalid();
     JsonObject request = Api.path(ctx, "session_id", "command_id")
-        .put("token", authorization.substring(BEARER.length()).trim());
+        .put("token", token);
     if (error != null) {
       request.put("error", error);
     } else {

@@ -165,6 +165,44 @@ class WebhookHandlerTest {
   }
 
   @Test
+  @DisplayName("an async handler publishes progress events under its command with the callback token; without it 401, once final 409")
+  void progressEvents() {
+    String session = session();
+    receiver.script("/progress", SECRET, Answer.of(202, null));
+    register(session, "shop.pack", "/progress", new JsonObject());
+    String command = submit(session, "shop.pack", 30);
+    awaitDeliveries("/progress", 1);
+    String token = receiver.deliveries("/progress").get(0).body().getJsonObject("callback").getString("token");
+    String events = "/sessions/" + session + "/events";
+    JsonObject progress = new JsonObject().put("event_type", "shop.progress").put("command_id", command)
+        .put("data", new JsonObject().put("percent", 50));
+
+    assertError(http.post(events, progress), 401, "UNAUTHENTICATED");
+    assertError(http.request(HttpMethod.POST, events).putHeader("Authorization", "Bearer " + token)
+        .sendJsonObject(progress.copy().put("event_type", "command.progress")).await(), 400, "VALIDATION_ERROR");
+    HttpResponse<Buffer> stored = http.request(HttpMethod.POST, events).putHeader("Authorization", "Bearer " + token)
+        .sendJsonObject(progress).await();
+
+    assertThat(stored.statusCode()).as(stored.bodyAsString()).isEqualTo(201);
+    assertThat(stored.bodyAsJsonObject().getString("command_id")).isEqualTo(command);
+    assertThat(stored.bodyAsJsonObject().getString("source")).isEqualTo("handler");
+    JsonArray listed = http.get(events + "?event_type=shop.progress").bodyAsJsonObject().getJsonArray("data");
+    assertThat(listed).hasSize(1);
+    assertThat(listed.getJsonObject(0).getJsonObject("data").getInteger("percent")).isEqualTo(50);
+    // A client event never claims a command without the token, and a plain one carries none.
+    HttpResponse<Buffer> plain = http.post(events, new JsonObject().put("event_type", "shop.note"));
+    assertThat(plain.bodyAsJsonObject().getString("command_id")).isNull();
+    assertThat(plain.bodyAsJsonObject().getString("source")).isEqualTo("client");
+
+    HttpResponse<Buffer> answered = http.request(HttpMethod.POST, "/sessions/" + session + "/commands/" + command + "/result")
+        .putHeader("Authorization", "Bearer " + token).sendJsonObject(new JsonObject().put("result", new JsonObject())).await();
+    assertThat(answered.statusCode()).as(answered.bodyAsString()).isEqualTo(200);
+    assertThat(awaitFinal(session, command).getString("status")).isEqualTo("completed");
+    assertError(http.request(HttpMethod.POST, events).putHeader("Authorization", "Bearer " + token)
+        .sendJsonObject(progress).await(), 409, "CONFLICT");
+  }
+
+  @Test
   @DisplayName("a result posted after the command was cancelled is refused with 409")
   void lateResultAfterCancel() {
     String session = session();
