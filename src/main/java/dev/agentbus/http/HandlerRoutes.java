@@ -88,12 +88,13 @@ record HandlerRoutes(Api api) {
 
   /**
    * 422 {@code UNSUPPORTED} for source code ({@link #CODE_KEYS}) at the top level of {@code body} or
-   * of its object {@code nested}, naming the alternatives: the one check of handler and tool registrations.
+   * of its object {@code nested} (null: none), naming the alternatives: the one check of handler, tool and MCP
+   * server registrations.
    */
   static void refuseCode(JsonObject body, String nested, String alternatives) {
     for (String key : CODE_KEYS) {
       String field = body.containsKey(key) ? key
-          : body.getValue(nested) instanceof JsonObject inner && inner.containsKey(key) ? nested + "." + key : null;
+          : nested != null && body.getValue(nested) instanceof JsonObject inner && inner.containsKey(key) ? nested + "." + key : null;
       if (field != null) {
         throw new BusError(ErrorCode.UNSUPPORTED, "agentbus never runs code sent in a request ('" + field + "'). Instead, "
             + alternatives, new JsonObject().put("field", field)

@@ -38,6 +38,8 @@ record McpRoutes(Api api) {
 
   private void register(RoutingContext ctx) {
     JsonObject body = Api.body(ctx);
+    HandlerRoutes.refuseCode(body, null, "register an MCP server that serves the tools over Streamable HTTP (its url), "
+        + "or a webhook or bus tool (POST /api/v1/sessions/{id}/tools)");
     Validator check = Validator.of(ctx);
     check.onlyKeys(body, "", List.of("name", "url", "headers"));
     String name = check.string(body, "", "name", true, 64);

@@ -106,6 +106,19 @@ class McpServerApiTest {
   }
 
   @Test
+  @DisplayName("code in a registration is 422 UNSUPPORTED naming the field, whatever else is wrong, and registers nothing")
+  void codeIsUnsupported() {
+    HttpResponse<Buffer> refused = http.post("/mcp-servers", new JsonObject().put("name", "runner")
+        .put("url", mcp.url()).put("code", "import os; os.system('id')"));
+
+    assertError(refused, 422, "UNSUPPORTED");
+    assertThat(refused.bodyAsJsonObject().getJsonObject("error").getJsonObject("details").getString("field")).isEqualTo("code");
+    assertError(http.post("/mcp-servers", new JsonObject().put("function_code", "x")), 422, "UNSUPPORTED");
+    assertThat(http.get("/mcp-servers").bodyAsJsonObject().getJsonArray("data").stream()
+        .map(s -> ((JsonObject) s).getString("name"))).doesNotContain("runner");
+  }
+
+  @Test
   @DisplayName("a second server with a taken name is 409 CONFLICT")
   void duplicateNameIs409() {
     registered("twice", mcp.url());
