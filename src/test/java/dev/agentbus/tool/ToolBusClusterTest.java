@@ -2,16 +2,22 @@ package dev.agentbus.tool;
 
 import static dev.agentbus.command.CommandClient.prompt;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.agentbus.command.CommandClient;
 import dev.agentbus.support.HttpCalls;
 import dev.agentbus.support.TestCluster;
 import dev.agentbus.support.TestNode;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
@@ -43,6 +49,15 @@ class ToolBusClusterTest {
     service.eventBus().<JsonObject>consumer("shop.count", m -> m.reply(7)).completion().await();
     service.eventBus().<JsonObject>consumer("shop.refuse", m -> m.fail(409, "Out of stock")).completion().await();
     service.eventBus().<JsonObject>consumer("shop.slow", m -> { }).completion().await();
+    // A registration reaches the other member's view of the cluster a moment later: wait until the node sees each one.
+    for (String address : List.of("shop.quote", "shop.count", "shop.refuse", "shop.slow")) {
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        Throwable failure = nodeMember.eventBus().request(address, new JsonObject().put("arguments", new JsonObject().put("sku", "probe")),
+            new DeliveryOptions().setSendTimeout(200)).transform(done -> Future.succeededFuture(done.cause())).await();
+        return !(failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS);
+      });
+    }
+    received.clear();
   }
 
   @AfterAll
