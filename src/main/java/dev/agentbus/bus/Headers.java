@@ -8,4 +8,6 @@ public final class Headers {
   public static final String REQUEST_ID = "x-request-id";
   /** The W3C trace context of the work. */
   public static final String TRACEPARENT = "traceparent";
+  /** Who the work acts for: {@code dev.agentbus.auth.Principal#toJson}, encoded. */
+  public static final String PRINCIPAL = "x-agentbus-principal";
 }
