@@ -8,7 +8,6 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.Headers;
 import dev.agentbus.bus.SharedNames;
-import dev.agentbus.command.CommandStatus;
 import dev.agentbus.config.Settings;
 import dev.agentbus.event.Events;
 import dev.agentbus.net.Signatures;
@@ -21,8 +20,6 @@ import dev.agentbus.util.Times;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -54,6 +51,7 @@ public class HandlerVerticle extends VerticleBase {
   private Settings settings;
   private HttpClient http;
   private Delivery.Needs needs;
+  private Callbacks callbacks;
   private final Map<String, Cached> cache = new HashMap<>();
   private final Map<String, Delivery> deliveries = new HashMap<>();
 
@@ -66,6 +64,7 @@ public class HandlerVerticle extends VerticleBase {
       Settings.Http listener = settings.http();
       String base = settings.handlers().callbackBaseUrl() != null ? settings.handlers().callbackBaseUrl().replaceAll("/+$", "")
           : "http://" + listener.host() + ":" + listener.port();
+      callbacks = new Callbacks(vertx, key);
       needs = new Delivery.Needs(vertx, new Webhook(vertx, http, settings.security()), settings.handlers(), base, key);
       return Future.all(List.of(
           Bus.serve(vertx, Addresses.HANDLER_REGISTER, this::register).completion(),
@@ -74,8 +73,8 @@ public class HandlerVerticle extends VerticleBase {
           Bus.serveLocal(vertx, Addresses.HANDLER_RESOLVE, (body, h) -> resolve(body.getString("session_id"),
               body.getString("command_type")).map(HandlerVerticle::reference)).completion(),
           Bus.serveLocal(vertx, Addresses.HANDLER_DELIVER, (body, h) -> deliver(body.getJsonObject("command"))).completion(),
-          Bus.serve(vertx, Addresses.HANDLER_RESULT, this::result).completion(),
-          Bus.serve(vertx, Addresses.HANDLER_PROGRESS, this::progress).completion(),
+          Bus.serve(vertx, Addresses.HANDLER_RESULT, callbacks::result).completion(),
+          Bus.serve(vertx, Addresses.HANDLER_PROGRESS, callbacks::progress).completion(),
           Bus.serve(vertx, Addresses.HANDLER_PURGE_SESSION, (body, h) -> purge(body.getString("session_id"))).completion(),
           vertx.eventBus().<JsonObject>consumer(Addresses.HANDLER_CHANGED, message -> forget(message.body())).completion(),
           vertx.eventBus().<JsonObject>consumer(Addresses.COMMAND_ABORTED, message -> {
@@ -269,52 +268,5 @@ public class HandlerVerticle extends VerticleBase {
           deliveries.put(id, delivery);
           return delivery.start().onComplete(done -> deliveries.remove(id));
         });
-  }
-
-  /** A handler's progress event ({@link Addresses#HANDLER_PROGRESS}): the command's token, the command open in this session. */
-  private Future<JsonObject> progress(JsonObject body, MultiMap headers) {
-    String requestId = headers.get(Headers.REQUEST_ID);
-    String commandId = body.getString("command_id");
-    if (!Signatures.validToken(needs.callbackKey(), commandId, body.getString("token"), System.currentTimeMillis())) {
-      return Future.failedFuture(new BusError(ErrorCode.UNAUTHENTICATED,
-          "Publishing under command_id needs that command's callback token (Authorization: Bearer <token>), valid until its deadline",
-          new JsonObject().put("field", "Authorization")));
-    }
-    return Bus.request(vertx, Addresses.COMMAND_GET, new JsonObject().put("session_id", body.getString("session_id"))
-            .put("command_id", commandId), requestId)
-        .compose(command -> CommandStatus.isFinal(command.getString("status"))
-            ? Future.failedFuture(new BusError(ErrorCode.CONFLICT, "Command " + commandId + " is " + command.getString("status")
-                + ": it takes no more progress events", new JsonObject().put("command_id", commandId).put("status", command.getString("status"))))
-            : Bus.request(vertx, Addresses.EVENT_PUBLISH, new JsonObject().put("session_id", body.getString("session_id"))
-                .put("event_type", body.getString("event_type")).put("data", body.getJsonObject("data"))
-                .put("metadata", body.getJsonObject("metadata")).put("command_id", commandId).put("source", "handler"), requestId));
-  }
-
-  /**
-   * An asynchronous webhook's answer: the token must be the command's, the command still open, and
-   * some node still waiting for it ({@link Addresses#handlerCallback}); else 401 or 409.
-   */
-  private Future<JsonObject> result(JsonObject body, MultiMap headers) {
-    String requestId = headers.get(Headers.REQUEST_ID);
-    String commandId = body.getString("command_id");
-    if (!Signatures.validToken(needs.callbackKey(), commandId, body.getString("token"), System.currentTimeMillis())) {
-      return Future.failedFuture(new BusError(ErrorCode.UNAUTHENTICATED,
-          "A valid callback token for this command is required (Authorization: Bearer <token>); it expires at the command's deadline",
-          new JsonObject().put("field", "Authorization")));
-    }
-    JsonObject answer = body.containsKey("error") ? new JsonObject().put("error", body.getJsonObject("error"))
-        : new JsonObject().put("result", body.getValue("result"));
-    BusError closed = new BusError(ErrorCode.CONFLICT, "Command " + commandId + " is no longer waiting for a result",
-        new JsonObject().put("command_id", commandId));
-    return Bus.request(vertx, Addresses.COMMAND_GET, new JsonObject().put("session_id", body.getString("session_id"))
-            .put("command_id", commandId), requestId)
-        .compose(command -> CommandStatus.isFinal(command.getString("status")) ? Future.failedFuture(
-            new BusError(ErrorCode.CONFLICT, closed.getMessage() + ": it is " + command.getString("status"),
-                closed.details().copy().put("status", command.getString("status"))))
-            : Bus.request(vertx, Addresses.handlerCallback(commandId), answer, Bus.withRequestId(requestId).setLocalOnly(false))
-                .recover(failure -> Future.failedFuture(failure instanceof ReplyException reply
-                    && reply.failureType() == ReplyFailure.NO_HANDLERS ? closed : failure)))
-        .compose(reply -> reply.getBoolean("accepted", false) ? Future.succeededFuture(new JsonObject()
-            .put("command_id", commandId).put("accepted", true)) : Future.failedFuture(closed));
   }
 }
