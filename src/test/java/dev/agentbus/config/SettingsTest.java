@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 class SettingsTest {
   /** Keys whose bundled default is null (no external MongoDB, no API key). */
   private static final Set<String> NULL_BY_DEFAULT = Set.of("mongodb.uri", "engines.openai.api_key",
-      "handlers.callback_base_url", "handlers.callback_secret", "security.secret_key");
+      "handlers.callback_base_url", "handlers.callback_secret", "security.secret_key",
+      "auth.admin_key", "auth.jwt.issuer", "auth.jwt.audience", "auth.jwt.secret", "auth.jwt.public_key");
 
   private static JsonObject bundled() throws IOException {
     return new JsonObject(Files.readString(Path.of("conf/config.json")));
@@ -46,7 +47,7 @@ class SettingsTest {
   }
 
   @Test
-  @DisplayName("a node listens on loopback only unless HTTP_HOST says otherwise (there is no authentication yet)")
+  @DisplayName("a node listens on loopback only unless HTTP_HOST says otherwise (protected mode serves loopback only without auth)")
   void loopbackByDefault() {
     assertThat(Settings.of(new JsonObject()).http().host()).isEqualTo("127.0.0.1");
     JsonObject exposed = AppConfig.load(java.util.List.of(), java.util.Map.of("HTTP_HOST", "0.0.0.0"));
