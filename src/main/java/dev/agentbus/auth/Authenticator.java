@@ -14,6 +14,7 @@ import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.net.InetAddress;
 import java.security.KeyFactory;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Turns a presented credential into a {@link Principal}, or fails {@code UNAUTHENTICATED}: the
@@ -34,6 +36,7 @@ import java.util.TreeSet;
  */
 public final class Authenticator {
   private static final int MAX_CACHED = 10_000;
+  private static final Pattern IP_LITERAL = Pattern.compile("[0-9A-Fa-f:.%]+");
   private record Cached(Principal principal, long until) {}
 
   private final Vertx vertx;
@@ -72,7 +75,13 @@ public final class Authenticator {
           .map(Principal::fromJson);
     }
     if (jwt != null && credential.chars().filter(c -> c == '.').count() == 2) {
-      return jwt.authenticate(new TokenCredentials(credential))
+      Future<io.vertx.ext.auth.User> verified;
+      try {
+        verified = jwt.authenticate(new TokenCredentials(credential));
+      } catch (RuntimeException malformed) {
+        verified = Future.failedFuture(malformed);
+      }
+      return verified
           .recover(failure -> Future.failedFuture(refused("The JWT is invalid, expired, not yet valid or not for this audience")))
           .map(user -> fromClaims(user.attributes().getJsonObject("accessToken", user.principal())));
     }
@@ -112,6 +121,18 @@ public final class Authenticator {
     Object tier = claims.getValue("tier");
     return new Principal("jwt", claims.getString("sub"), tenant instanceof String t ? t : Principal.DEFAULT_TENANT, scopes,
         tier instanceof String t ? t : "default", null);
+  }
+
+  /**
+   * Whether a client address (the socket peer's literal IP — never a forwarded header, never a name
+   * to resolve) is loopback: in protected mode, the only clients served.
+   */
+  public static boolean isLoopback(String ip) {
+    try {
+      return ip != null && IP_LITERAL.matcher(ip).matches() && InetAddress.getByName(ip).isLoopbackAddress();
+    } catch (Exception notAnAddress) {
+      return false;
+    }
   }
 
   static BusError refused(String message) {

@@ -9,7 +9,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.net.InetAddress;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -26,7 +25,6 @@ final class AuthHandler implements Handler<RoutingContext> {
   static final String REALM = "Bearer realm=\"agentbus\"";
   /** Query parameters that look like credentials: refused outside stream routes, whatever their value. */
   private static final List<String> QUERY_CREDENTIALS = List.of("access_token", "api_key", "apikey", "token", "key");
-  private static final Pattern IP_LITERAL = Pattern.compile("[0-9A-Fa-f:.%]+");
   private static final Pattern EVENTS_PUBLISH = Pattern.compile("/api/v1/sessions/[^/]+/events/?");
 
   private final Authenticator authenticator;
@@ -53,7 +51,7 @@ final class AuthHandler implements Handler<RoutingContext> {
       }
     }
     if (!authenticator.configured()) {
-      if (!isLoopback(ip)) {
+      if (!Authenticator.isLoopback(ip)) {
         Api.fail(ctx, new BusError(ErrorCode.PROTECTED_MODE, "No authentication is configured, so this node serves "
             + "loopback clients only. Set AGENTBUS_ADMIN_KEY (or auth.admin_key), or AGENTBUS_JWT_SECRET / "
             + "AGENTBUS_JWT_PUBLIC_KEY, to accept other clients", new JsonObject().put("field", "remote_address")));
@@ -74,7 +72,13 @@ final class AuthHandler implements Handler<RoutingContext> {
       unauthenticated(ctx, "Authentication is required: Authorization: Bearer <API key or JWT>, X-API-Key or X-Session-Token", false);
       return;
     }
+    // Hold the request while the credential is looked up: a WebSocket upgrade must find it unread.
+    boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+    request.pause();
     authenticator.authenticate(credential, Api.requestId(ctx)).onComplete(done -> {
+      if (!upgrade) {
+        request.resume();
+      }
       if (done.failed()) {
         unauthenticated(ctx, "The credential is malformed, unknown, revoked or expired", true);
         return;
@@ -116,15 +120,6 @@ final class AuthHandler implements Handler<RoutingContext> {
       JsonObject body = ctx.body() == null ? null : ctx.body().asJsonObject();
       return body != null && body.getValue("command_id") != null;
     } catch (RuntimeException notJson) {
-      return false;
-    }
-  }
-
-  static boolean isLoopback(String ip) {
-    try {
-      // A literal address only (never a name to resolve): the socket peer, not a forwarded header.
-      return ip != null && IP_LITERAL.matcher(ip).matches() && InetAddress.getByName(ip).isLoopbackAddress();
-    } catch (Exception notAnAddress) {
       return false;
     }
   }

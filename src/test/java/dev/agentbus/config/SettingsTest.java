@@ -89,12 +89,13 @@ class SettingsTest {
   }
 
   @Test
-  @DisplayName("every setting has its default in conf/config.json: none is missing but the five that are null on purpose")
+  @DisplayName("every setting has its default in conf/config.json: none is missing but those null on purpose (no store URI, no secrets, no auth)")
   void everySettingHasADefault() {
     List<String> missing = new ArrayList<>();
     nulls(Settings.of(new JsonObject()), "", missing);
     assertThat(missing).containsExactlyInAnyOrder("mongo.uri", "engines.openai.apiKey",
-        "handlers.callbackBaseUrl", "handlers.callbackSecret", "security.secretKey");
+        "handlers.callbackBaseUrl", "handlers.callbackSecret", "security.secretKey",
+        "auth.adminKey", "auth.jwt.issuer", "auth.jwt.audience", "auth.jwt.secret", "auth.jwt.publicKey");
     assertThat(NULL_BY_DEFAULT).allSatisfy(path -> assertThat(valueAt(AppConfig.defaults(), path)).isNull());
   }
 
