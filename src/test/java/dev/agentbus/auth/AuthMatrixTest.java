@@ -267,4 +267,62 @@ class AuthMatrixTest {
     assertThat(call("POST", "/sessions/S/tools", bearer(key)).statusCode()).isEqualTo(403);
     assertThat(call("POST", "/keys", bearer(key)).statusCode()).isEqualTo(403);
   }
+
+  @Test
+  @DisplayName("on a session's WebSocket, publish and command frames need events:write and commands:write: a read-only key gets FORBIDDEN frames")
+  void socketFramesNeedTheirScopes() throws Exception {
+    String key = AuthFixtures.call(node, HttpMethod.POST, "/keys", bearer(ADMIN_KEY), new JsonObject().put("name", "socket-reader")
+        .put("scopes", new JsonArray().add("events:read"))).bodyAsJsonObject().getString("key");
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.port())
+        .setURI("/api/v1/sessions/" + sessionId + "/events/stream?access_token=" + key);
+    java.util.concurrent.LinkedBlockingQueue<JsonObject> frames = new java.util.concurrent.LinkedBlockingQueue<>();
+    var socket = sockets.connect(options).await();
+    socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
+    socket.writeTextMessage(new JsonObject().put("type", "publish").put("request_id", "p1").put("event_type", "note.added")
+        .put("data", new JsonObject()).encode()).await();
+    socket.writeTextMessage(new JsonObject().put("type", "command").put("request_id", "c1").put("command_type", "echo")
+        .put("parameters", new JsonObject()).encode()).await();
+    java.util.Map<String, String> codes = new java.util.HashMap<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (codes.size() < 2 && System.nanoTime() < deadline) {
+      JsonObject frame = frames.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+      if (frame != null && frame.getString("request_id") != null) {
+        codes.put(frame.getString("request_id"), frame.getString("type").equals("error")
+            ? frame.getJsonObject("error").getString("code") : frame.getString("type"));
+      }
+    }
+    socket.close().await();
+    assertThat(codes).containsEntry("p1", "FORBIDDEN").containsEntry("c1", "FORBIDDEN");
+  }
+
+  @Test
+  @DisplayName("every bus request of an HTTP request carries its principal: a JWT's subject, tenant claim and scopes, an API key's tenant and tier")
+  void principalOnTheBus() {
+    java.util.concurrent.ConcurrentLinkedQueue<String> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> interceptor = delivery -> {
+      if (delivery.message().address().equals(dev.agentbus.bus.Addresses.SESSION_LIST)) {
+        seen.add(String.valueOf(delivery.message().headers().get(dev.agentbus.bus.Headers.PRINCIPAL)));
+      }
+      delivery.next();
+    };
+    node.vertx().eventBus().addOutboundInterceptor(interceptor);
+    try {
+      assertThat(call("GET", "/sessions", bearer(jwt("HS256", claims("sessions:read events:read bogus"), JWT_SECRET))).statusCode())
+          .isEqualTo(200);
+      String key = AuthFixtures.call(node, HttpMethod.POST, "/keys", bearer(ADMIN_KEY), new JsonObject().put("name", "t")
+          .put("tenant_id", "globex").put("tier", "premium").put("scopes", new JsonArray().add("sessions:read")))
+          .bodyAsJsonObject().getString("key");
+      assertThat(call("GET", "/sessions", bearer(key)).statusCode()).isEqualTo(200);
+    } finally {
+      node.vertx().eventBus().removeOutboundInterceptor(interceptor);
+    }
+    List<Principal> principals = seen.stream().map(header -> Principal.fromJson(new JsonObject(header))).toList();
+    assertThat(principals).hasSize(2);
+    assertThat(principals.get(0)).isEqualTo(new Principal("jwt", "user-1", "acme", java.util.Set.of("sessions:read", "events:read"),
+        "default", null));
+    assertThat(principals.get(1).kind()).isEqualTo("key");
+    assertThat(principals.get(1).tenantId()).isEqualTo("globex");
+    assertThat(principals.get(1).tier()).isEqualTo("premium");
+    assertThat(seen).as("no secret on the bus").noneMatch(header -> header.contains("abk_") || header.contains("eyJ"));
+  }
 }
