@@ -7,7 +7,6 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.config.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
@@ -43,14 +42,14 @@ public final class Authenticator {
   private final Settings.Auth settings;
   private final JWTAuth jwt;
   private final Map<String, Cached> keys = new LinkedHashMap<>();
-  private final MessageConsumer<JsonObject> revocations;
 
   /** One per HTTP verticle instance (its cache is touched on that instance's event loop only). */
   public Authenticator(Vertx vertx, Settings.Auth settings) {
     this.vertx = vertx;
     this.settings = settings;
     this.jwt = settings.jwt().configured() ? JWTAuth.create(vertx, jwtOptions(settings.jwt())) : null;
-    this.revocations = vertx.eventBus().consumer(Addresses.AUTH_KEY_REVOKED,
+    // Unregistered with the HTTP verticle that created it.
+    vertx.eventBus().<JsonObject>consumer(Addresses.AUTH_KEY_REVOKED,
         message -> keys.remove(message.body().getString("hash")));
   }
 
@@ -58,14 +57,10 @@ public final class Authenticator {
     return settings.configured();
   }
 
-  public Future<Void> close() {
-    return revocations.unregister();
-  }
-
   /** The principal {@code credential} authenticates (a credential, never null or blank). */
   public Future<Principal> authenticate(String credential, String requestId) {
     if (Secrets.same(credential, settings.adminKey())) {
-      return Future.succeededFuture(new Principal("admin", "admin", null, Set.of("admin"), "premium", null));
+      return Future.succeededFuture(Principal.admin());
     }
     if (credential.startsWith(Secrets.KEY_PREFIX)) {
       return apiKey(Secrets.hash(credential), requestId);

@@ -63,7 +63,7 @@ final class AuthHandler implements Handler<RoutingContext> {
     }
     if (rule.access() == RouteScopes.Access.CALLBACK || isProgressCallback(ctx)) {
       // The handler verticle verifies the callback token of Authorization: Bearer.
-      ctx.put(Principal.CONTEXT_KEY, new Principal("callback", ip, null, java.util.Set.of(), "default", rule.sessionId()));
+      ctx.put(Principal.CONTEXT_KEY, Principal.callback(ip, rule.sessionId()));
       ctx.next();
       return;
     }
