@@ -205,6 +205,10 @@ final class Api {
       }
       return;
     }
+    if (error.code() == ErrorCode.UNAUTHENTICATED && response.headers().get("WWW-Authenticate") == null) {
+      // Every 401 names its scheme (RFC 9110), a handler callback's missing token too.
+      response.putHeader("WWW-Authenticate", AuthHandler.REALM);
+    }
     json(ctx, error.code().httpStatus(), envelope(error, requestId(ctx)));
   }
 

@@ -325,4 +325,19 @@ class AuthMatrixTest {
     assertThat(principals.get(1).tier()).isEqualTo("premium");
     assertThat(seen).as("no secret on the bus").noneMatch(header -> header.contains("abk_") || header.contains("eyJ"));
   }
+
+  @Test
+  @DisplayName("a handler's callbacks (result, progress) are authenticated by their callback token: none or a wrong one is 401, an API key is no substitute")
+  void callbacksNeedTheirToken() {
+    JsonObject progress = new JsonObject().put("event_type", "handler.progress").put("command_id", "cmd_unknown").put("data", new JsonObject());
+    JsonObject result = new JsonObject().put("result", new JsonObject());
+    for (Map<String, String> headers : List.<Map<String, String>>of(Map.of(), bearer("9999999999999.forged"), bearer(ADMIN_KEY))) {
+      assertThat(AuthFixtures.call(node, HttpMethod.POST, "/sessions/" + sessionId + "/commands/cmd_unknown/result", headers, result)
+          .statusCode()).as("result " + headers.keySet()).isIn(401, 404);
+      assertThat(AuthFixtures.call(node, HttpMethod.POST, "/sessions/" + sessionId + "/events", headers, progress)
+          .statusCode()).as("progress " + headers.keySet()).isIn(401, 404);
+    }
+    assertUnauthenticated(AuthFixtures.call(node, HttpMethod.POST, "/sessions/" + sessionId + "/commands/cmd_unknown/result",
+        Map.of(), result), "result without a token");
+  }
 }
