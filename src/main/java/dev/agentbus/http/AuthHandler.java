@@ -80,7 +80,13 @@ final class AuthHandler implements Handler<RoutingContext> {
         request.resume();
       }
       if (done.failed()) {
-        unauthenticated(ctx, "The credential is malformed, unknown, revoked or expired", true);
+        BusError error = BusError.from(done.cause(), request.path(), Api.requestId(ctx));
+        if (error.code() == ErrorCode.UNAUTHENTICATED) {
+          unauthenticated(ctx, "The credential is malformed, unknown, revoked or expired", true);
+        } else {
+          // The store could not be asked (503 DATABASE_ERROR, TIMEOUT): not the client's fault, and not a 401.
+          Api.fail(ctx, error);
+        }
         return;
       }
       Principal principal = done.result();
