@@ -1,6 +1,7 @@
 package dev.agentbus;
 
 import dev.agentbus.agent.AgentVerticle;
+import dev.agentbus.auth.AuthVerticle;
 import dev.agentbus.command.CommandVerticle;
 import dev.agentbus.config.AppConfig;
 import dev.agentbus.config.Settings;
@@ -74,6 +75,7 @@ public class MainVerticle extends VerticleBase {
         .compose(done -> deploy(EngineVerticle.class, config, 1))
         .compose(done -> deploy(IdempotencyVerticle.class, config, 1))
         .compose(done -> deploy(HandlerVerticle.class, config, 1))
+        .compose(done -> deploy(AuthVerticle.class, config, 1))
         .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(settings.http())))
         .onSuccess(done -> LOG.info("agentbus node ready on port {} (clustered: {})",
             settings.http().port(), vertx.isClustered()))

@@ -12,7 +12,9 @@ import java.util.TreeSet;
  *
  * @param kind      {@code admin} (the configured admin key), {@code key} (an API key of {@code /keys}),
  *                  {@code jwt}, {@code session} (a session token), {@code local} (protected mode, a
- *                  loopback client with every scope) or {@code anonymous} (no credentials)
+ *                  loopback client with every scope), {@code callback} (a handler's answer or progress,
+ *                  authenticated by its command's callback token, which the handler verticle checks)
+ *                  or {@code anonymous} (no credentials: the open routes)
  * @param id        the key id, JWT subject, token id, or the client IP for {@code local}/{@code anonymous}
  * @param tenantId  the tenant whose data it sees ({@code default} for local; null for admin: all tenants)
  * @param scopes    granted scopes; {@code admin} implies all
@@ -34,6 +36,16 @@ public record Principal(String kind, String id, String tenantId, Set<String> sco
   /** Protected mode: a loopback client acting with every scope in the {@code default} tenant and tier. */
   public static Principal local(String ip) {
     return new Principal("local", ip, DEFAULT_TENANT, SCOPES, "default", null);
+  }
+
+  /** The configured admin key: every scope, every tenant. */
+  public static Principal admin() {
+    return new Principal("admin", "admin", null, Set.of("admin"), "premium", null);
+  }
+
+  /** A handler's callback from {@code ip}: no scope; its callback token is checked by the handler verticle. */
+  public static Principal callback(String ip, String sessionId) {
+    return new Principal("callback", ip, null, Set.of(), "default", sessionId);
   }
 
   /** No credentials: nothing but what needs no scope, limited by client IP. */

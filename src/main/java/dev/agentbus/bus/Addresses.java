@@ -520,6 +520,27 @@ public final class Addresses {
     return PREFIX + "event-handler.wake." + nodeId;
   }
 
+  // ---- authentication (AuthVerticle) ----
+
+  /** request: {@code {name, tenant_id, scopes, tier}} → the key with its secret {@code key} (the one time it is shown). */
+  public static final String AUTH_KEY_CREATE = PREFIX + "auth.key.create";
+  /** request: {@code {}} → {@code {keys: [key without secret]}}. */
+  public static final String AUTH_KEY_LIST = PREFIX + "auth.key.list";
+  /** request: {@code {key_id}} → key without secret, or {@code NOT_FOUND}. */
+  public static final String AUTH_KEY_GET = PREFIX + "auth.key.get";
+  /** request: {@code {key_id}} → {@code {key_id, status: "revoked"}}; then publishes {@link #AUTH_KEY_REVOKED}. */
+  public static final String AUTH_KEY_DELETE = PREFIX + "auth.key.delete";
+  /** request: {@code {hash}} (SHA-256 hex of a presented key) → the principal's JSON, or {@code UNAUTHENTICATED}. */
+  public static final String AUTH_KEY_LOOKUP = PREFIX + "auth.key.lookup";
+  /** publish, every node: {@code {key_id, hash}} — evict this key from every cache at once. */
+  public static final String AUTH_KEY_REVOKED = PREFIX + "auth.key.revoked";
+  /** request: {@code {session_id, ttl_seconds, scopes}} → {@code {token, token_id, session_id, scopes, expires_at}}; {@code SESSION_NOT_FOUND}. */
+  public static final String AUTH_TOKEN_CREATE = PREFIX + "auth.token.create";
+  /** request: {@code {hash}} → the session token's principal JSON, or {@code UNAUTHENTICATED} (unknown, expired). */
+  public static final String AUTH_TOKEN_LOOKUP = PREFIX + "auth.token.lookup";
+  /** request: {@code {session_id}} → {@code {removed}}: the session's tokens die with it. Sent once per session delete. */
+  public static final String AUTH_PURGE_SESSION = PREFIX + "auth.purge-session";
+
   // ---- system ----
 
   /** request: {@code {}} → {@code {status: "UP", latency_ms}}; fails {@code DATABASE_ERROR} when the store is unreachable. */

@@ -8,6 +8,8 @@ public enum ErrorCode {
   VALIDATION_ERROR(400),
   UNAUTHENTICATED(401),
   FORBIDDEN(403),
+  /** No authentication is configured and the client is not on loopback: configure an admin key or JWT. */
+  PROTECTED_MODE(403),
   NOT_FOUND(404),
   SESSION_NOT_FOUND(404),
   COMMAND_NOT_FOUND(404),

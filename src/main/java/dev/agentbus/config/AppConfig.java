@@ -40,7 +40,13 @@ public final class AppConfig {
       new EnvBinding("AGENTBUS_HANDLER_RETRY_BASE_MS", "handlers.retry_base_ms", Integer.class),
       new EnvBinding("AGENTBUS_HANDLER_MAX_ATTEMPTS", "handlers.max_attempts", Integer.class),
       new EnvBinding("AGENTBUS_ALLOWED_HOSTS", "security.allowed_hosts", JsonArray.class),
-      new EnvBinding("AGENTBUS_SECRET_KEY", "security.secret_key", String.class));
+      new EnvBinding("AGENTBUS_SECRET_KEY", "security.secret_key", String.class),
+      new EnvBinding("AGENTBUS_ADMIN_KEY", "auth.admin_key", String.class),
+      new EnvBinding("AGENTBUS_JWT_ISSUER", "auth.jwt.issuer", String.class),
+      new EnvBinding("AGENTBUS_JWT_AUDIENCE", "auth.jwt.audience", String.class),
+      new EnvBinding("AGENTBUS_JWT_SECRET", "auth.jwt.secret", String.class),
+      new EnvBinding("AGENTBUS_JWT_PUBLIC_KEY", "auth.jwt.public_key", String.class),
+      new EnvBinding("AGENTBUS_JWT_TENANT_CLAIM", "auth.jwt.tenant_claim", String.class));
 
   private AppConfig() {}
 

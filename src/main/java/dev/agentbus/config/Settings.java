@@ -11,7 +11,7 @@ import java.util.List;
  */
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
                        Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
-                       Mcp mcp, Tools tools, Security security) {
+                       Mcp mcp, Tools tools, Security security, Auth auth) {
 
   /** {@code http.*}: the listener and request limits. */
   public record Http(String host, int port, int instances, long maxBodyBytes, int maxWsFrameBytes,
@@ -119,6 +119,35 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
    */
   public record Tools(long timeoutMs, int maxResponseBytes, int maxSchemaBytes, long cacheTtlMs) {}
 
+  /**
+   * {@code auth.*}: {@code admin_key} (a secret: never log it; null: none), how long a node trusts a
+   * cached API-key lookup ({@code cache_ttl_ms}; a revocation evicts it on every node at once), session
+   * tokens' default and maximum lifetime, and the JWT verification of {@code jwt.*}. With neither an
+   * admin key nor a JWT key the node is in protected mode (loopback clients only).
+   */
+  public record Auth(String adminKey, long cacheTtlMs, int sessionTokenDefaultTtlSeconds, int sessionTokenMaxTtlSeconds,
+                     Jwt jwt) {
+    /** Whether any authentication is configured (else: protected mode). */
+    public boolean configured() {
+      return present(adminKey) || jwt.configured();
+    }
+  }
+
+  /**
+   * {@code auth.jwt.*}: the expected {@code iss} and {@code aud} (null: not checked), the HS256
+   * {@code secret} or the RS256/ES256 {@code public_key} (PEM; both secrets: never log them), the claim
+   * naming the tenant, and the clock skew allowed on {@code exp}/{@code nbf}.
+   */
+  public record Jwt(String issuer, String audience, String secret, String publicKey, String tenantClaim, int clockSkewSeconds) {
+    public boolean configured() {
+      return present(secret) || present(publicKey);
+    }
+  }
+
+  private static boolean present(String value) {
+    return value != null && !value.isBlank();
+  }
+
   private static EventHandlers eventHandlers(JsonObject events) {
     return new EventHandlers(events.getInteger("max_per_scope"), events.getInteger("lane_buffer"), events.getInteger("read_page"),
         events.getInteger("max_lanes"), events.getLong("membership_check_ms"));
@@ -142,6 +171,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
     JsonObject mcp = c.getJsonObject("mcp");
     JsonObject security = c.getJsonObject("security");
     JsonObject tools = c.getJsonObject("tools");
+    JsonObject auth = c.getJsonObject("auth");
+    JsonObject jwt = auth.getJsonObject("jwt");
     return new Settings(
         new Http(http.getString("host"), http.getInteger("port"), http.getInteger("instances"),
             http.getLong("max_body_bytes"), http.getInteger("max_ws_frame_bytes"), http.getLong("request_timeout_ms"),
@@ -179,7 +210,11 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
             mcp.getInteger("max_servers")),
         new Tools(tools.getLong("timeout_ms"), tools.getInteger("max_response_bytes"), tools.getInteger("max_schema_bytes"),
             tools.getLong("cache_ttl_ms")),
-        new Security(strings(security.getJsonArray("allowed_hosts")), security.getString("secret_key")));
+        new Security(strings(security.getJsonArray("allowed_hosts")), security.getString("secret_key")),
+        new Auth(auth.getString("admin_key"), auth.getLong("cache_ttl_ms"), auth.getInteger("session_token_default_ttl_s"),
+            auth.getInteger("session_token_max_ttl_s"),
+            new Jwt(jwt.getString("issuer"), jwt.getString("audience"), jwt.getString("secret"), jwt.getString("public_key"),
+                jwt.getString("tenant_claim"), jwt.getInteger("clock_skew_s"))));
   }
 
   private static List<String> strings(JsonArray array) {

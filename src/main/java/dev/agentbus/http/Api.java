@@ -1,5 +1,6 @@
 package dev.agentbus.http;
 
+import dev.agentbus.auth.Principal;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
@@ -124,9 +125,20 @@ final class Api {
     return object;
   }
 
+  /** A bus request's options: the request id, trace context and the principal ({@link Headers#PRINCIPAL}) it acts for. */
   DeliveryOptions delivery(RoutingContext ctx) {
-    return Bus.withRequestId(requestId(ctx)).addHeader(Headers.TRACEPARENT, ctx.get(Headers.TRACEPARENT))
+    DeliveryOptions options = Bus.withRequestId(requestId(ctx)).addHeader(Headers.TRACEPARENT, ctx.get(Headers.TRACEPARENT))
         .setSendTimeout(requestTimeoutMs);
+    Principal principal = ctx.get(Principal.CONTEXT_KEY);
+    if (principal != null) {
+      options.addHeader(Headers.PRINCIPAL, principal.toJson().encode());
+    }
+    return options;
+  }
+
+  /** The principal the request acts for (set by {@link AuthHandler}). */
+  static Principal principal(RoutingContext ctx) {
+    return ctx.get(Principal.CONTEXT_KEY);
   }
 
   /** One bus request. */
@@ -192,6 +204,10 @@ final class Api {
         response.end();
       }
       return;
+    }
+    if (error.code() == ErrorCode.UNAUTHENTICATED && response.headers().get("WWW-Authenticate") == null) {
+      // Every 401 names its scheme (RFC 9110), a handler callback's missing token too.
+      response.putHeader("WWW-Authenticate", AuthHandler.REALM);
     }
     json(ctx, error.code().httpStatus(), envelope(error, requestId(ctx)));
   }

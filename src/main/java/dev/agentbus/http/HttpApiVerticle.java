@@ -1,5 +1,6 @@
 package dev.agentbus.http;
 
+import dev.agentbus.auth.Authenticator;
 import dev.agentbus.config.Settings;
 import dev.agentbus.stream.SocketLimits;
 import io.vertx.core.Future;
@@ -36,9 +37,11 @@ public class HttpApiVerticle extends VerticleBase {
         ctx.next();
       }
     });
+    // Authentication after the body (a handler's progress callback is told apart by its body), before everything else.
+    router.route().handler(new AuthHandler(new Authenticator(vertx, settings.auth())));
     Idempotency idempotency = new Idempotency(api);
     router.route().handler(ctx -> {
-      if (ctx.request().method() == HttpMethod.POST) {
+      if (ctx.request().method() == HttpMethod.POST && !KeyRoutes.carriesSecret(ctx.request().path())) {
         idempotency.handle(ctx);
       } else {
         ctx.next();
@@ -46,6 +49,7 @@ public class HttpApiVerticle extends VerticleBase {
     });
     new HealthRoutes(vertx).mount(router);
     new SessionRoutes(api, limits).mount(router);
+    new KeyRoutes(api, settings.auth()).mount(router);
     new StreamRoutes(api, limits).mount(router);
     new CommandRoutes(api, limits).mount(router);
     new HandlerRoutes(api).mount(router);

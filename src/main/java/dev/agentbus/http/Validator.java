@@ -188,7 +188,8 @@ final class Validator {
   /** Unknown query parameters are refused like unknown body fields; {@code prefixes} admit families ({@code metadata.}). */
   void onlyQuery(RoutingContext ctx, Collection<String> allowed, String... prefixes) {
     for (String name : ctx.queryParams().names()) {
-      boolean known = allowed.contains(name);
+      // A stream's ?access_token= was taken (and anywhere else refused) by the AuthHandler.
+      boolean known = allowed.contains(name) || name.equals("access_token");
       for (String prefix : prefixes) {
         known |= name.startsWith(prefix);
       }

@@ -64,8 +64,14 @@ final class WebSocketChannel {
       switch (type) {
         case "ping" -> socket.send(new JsonObject().put("type", "pong").encode());
         case "ack" -> ack(frame, requestId);
-        case "publish" -> publish(frame, requestId);
-        case "command" -> command(frame, requestId);
+        case "publish" -> {
+          requireScope("events:write");
+          publish(frame, requestId);
+        }
+        case "command" -> {
+          requireScope("commands:write");
+          command(frame, requestId);
+        }
         case "subscribe", "unsubscribe" -> sendError(requestId, new BusError(ErrorCode.UNSUPPORTED,
             "This socket is bound to session " + sessionId + "; use query parameters after_seq and types"));
         default -> sendError(requestId, BusError.invalid("type", "must be one of ping, publish, command, ack"));
@@ -131,6 +137,15 @@ final class WebSocketChannel {
     check.throwIfInvalid();
     request(requestId, Addresses.COMMAND_SUBMIT, command.put("session_id", sessionId), accepted -> new JsonObject()
         .put("command_id", accepted.getString("command_id")).put("status", accepted.getString("status")));
+  }
+
+  /** A frame that writes needs its scope too: the upgrade only needed {@code events:read}. */
+  private void requireScope(String scope) {
+    dev.agentbus.auth.Principal principal = Api.principal(ctx);
+    if (principal != null && !principal.has(scope)) {
+      throw new BusError(ErrorCode.FORBIDDEN, "This credential lacks the scope " + scope + " that this frame needs",
+          new JsonObject().put("required_scope", scope));
+    }
   }
 
   private void checkSession(Validator check, JsonObject frame) {

@@ -37,7 +37,7 @@ public class SessionVerticle extends VerticleBase {
   /** The owners of a session's data, each removing its own collections: sent once per delete. */
   private static final List<String> PURGES = List.of(Addresses.COMMAND_PURGE_SESSION, Addresses.ENGINE_PURGE_SESSION,
       Addresses.EVENT_PURGE_SESSION, Addresses.CONVERSATION_PURGE_SESSION,
-      Addresses.HANDLER_PURGE_SESSION, Addresses.TOOL_PURGE_SESSION);
+      Addresses.HANDLER_PURGE_SESSION, Addresses.TOOL_PURGE_SESSION, Addresses.AUTH_PURGE_SESSION);
 
   private MongoClient mongo;
   private SessionDirectory directory;

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 class SettingsTest {
   /** Keys whose bundled default is null (no external MongoDB, no API key). */
   private static final Set<String> NULL_BY_DEFAULT = Set.of("mongodb.uri", "engines.openai.api_key",
-      "handlers.callback_base_url", "handlers.callback_secret", "security.secret_key");
+      "handlers.callback_base_url", "handlers.callback_secret", "security.secret_key",
+      "auth.admin_key", "auth.jwt.issuer", "auth.jwt.audience", "auth.jwt.secret", "auth.jwt.public_key");
 
   private static JsonObject bundled() throws IOException {
     return new JsonObject(Files.readString(Path.of("conf/config.json")));
@@ -46,7 +47,7 @@ class SettingsTest {
   }
 
   @Test
-  @DisplayName("a node listens on loopback only unless HTTP_HOST says otherwise (there is no authentication yet)")
+  @DisplayName("a node listens on loopback only unless HTTP_HOST says otherwise (protected mode serves loopback only without auth)")
   void loopbackByDefault() {
     assertThat(Settings.of(new JsonObject()).http().host()).isEqualTo("127.0.0.1");
     JsonObject exposed = AppConfig.load(java.util.List.of(), java.util.Map.of("HTTP_HOST", "0.0.0.0"));
@@ -88,12 +89,13 @@ class SettingsTest {
   }
 
   @Test
-  @DisplayName("every setting has its default in conf/config.json: none is missing but the five that are null on purpose")
+  @DisplayName("every setting has its default in conf/config.json: none is missing but those null on purpose (no store URI, no secrets, no auth)")
   void everySettingHasADefault() {
     List<String> missing = new ArrayList<>();
     nulls(Settings.of(new JsonObject()), "", missing);
     assertThat(missing).containsExactlyInAnyOrder("mongo.uri", "engines.openai.apiKey",
-        "handlers.callbackBaseUrl", "handlers.callbackSecret", "security.secretKey");
+        "handlers.callbackBaseUrl", "handlers.callbackSecret", "security.secretKey",
+        "auth.adminKey", "auth.jwt.issuer", "auth.jwt.audience", "auth.jwt.secret", "auth.jwt.publicKey");
     assertThat(NULL_BY_DEFAULT).allSatisfy(path -> assertThat(valueAt(AppConfig.defaults(), path)).isNull());
   }
 
