@@ -43,7 +43,9 @@ class McpClusterTest {
     memberA = cluster.member();
     memberB = cluster.member();
     JsonObject shared = new JsonObject().put("mongodb", new JsonObject().put("uri", store.uri()))
-        .put("security", new JsonObject().put("allowed_hosts", new JsonArray().add("127.0.0.1")).put("secret_key", "cluster-key"));
+        .put("security", new JsonObject().put("allowed_hosts", new JsonArray().add("127.0.0.1")).put("secret_key", "cluster-key"))
+        // a first connection attempt that fails under load is tried again soon, not after the default 30 s
+        .put("mcp", new JsonObject().put("reconnect_interval_ms", 1000));
     nodeA = TestNode.start(memberA, false, shared.copy());
     nodeB = TestNode.start(memberB, false, shared.copy());
   }
