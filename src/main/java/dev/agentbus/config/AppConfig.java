@@ -40,7 +40,9 @@ public final class AppConfig {
       new EnvBinding("AGENTBUS_HANDLER_RETRY_BASE_MS", "handlers.retry_base_ms", Integer.class),
       new EnvBinding("AGENTBUS_HANDLER_MAX_ATTEMPTS", "handlers.max_attempts", Integer.class),
       new EnvBinding("AGENTBUS_ALLOWED_HOSTS", "security.allowed_hosts", JsonArray.class),
-      new EnvBinding("AGENTBUS_SECRET_KEY", "security.secret_key", String.class));
+      new EnvBinding("AGENTBUS_SECRET_KEY", "security.secret_key", String.class),
+      new EnvBinding("AGENTBUS_CORS_ORIGINS", "http.cors.allowed_origins", JsonArray.class),
+      new EnvBinding("AGENTBUS_RATE_LIMITS", "limits.tiers", JsonObject.class));
 
   private AppConfig() {}
 
@@ -58,7 +60,13 @@ public final class AppConfig {
     for (EnvBinding binding : ENV) {
       String value = env.get(binding.variable());
       if (value != null && !value.isBlank()) {
-        set(config, binding.path(), parse(binding, value.trim()));
+        Object parsed = parse(binding, value.trim());
+        if (parsed instanceof JsonObject counts) {
+          // tier=count pairs: the tiers named change, the others keep theirs
+          counts.forEach(entry -> set(config, binding.path() + "." + entry.getKey(), entry.getValue()));
+        } else {
+          set(config, binding.path(), parsed);
+        }
       }
     }
     if (args.contains("--cluster")) {
@@ -101,6 +109,19 @@ public final class AppConfig {
       }
       if (binding.type() == Boolean.class) {
         return Boolean.parseBoolean(value);
+      }
+      if (binding.type() == JsonObject.class) {
+        JsonObject counts = new JsonObject();
+        for (String pair : value.split(",")) {
+          if (!pair.isBlank()) {
+            String[] parts = pair.split("=", 2);
+            if (parts.length != 2 || parts[0].isBlank()) {
+              throw new IllegalArgumentException(binding.variable() + " must be name=number pairs, got '" + value + "'");
+            }
+            counts.put(parts[0].trim(), Integer.parseInt(parts[1].trim()));
+          }
+        }
+        return counts;
       }
       if (binding.type() == JsonArray.class) {
         JsonArray items = new JsonArray();

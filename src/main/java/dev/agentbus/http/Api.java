@@ -44,7 +44,8 @@ final class Api {
   Api(Vertx vertx, Settings settings) {
     this.vertx = vertx;
     this.requestTimeoutMs = settings.http().requestTimeoutMs();
-    this.follower = new Follower(vertx, settings.streams());
+    this.follower = new Follower(vertx, settings.streams(),
+        settings.limits().enabled() ? settings.limits().maxStreamsPerPrincipal() : Integer.MAX_VALUE);
   }
 
   Vertx vertx() {

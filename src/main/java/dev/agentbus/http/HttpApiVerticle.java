@@ -1,6 +1,7 @@
 package dev.agentbus.http;
 
 import dev.agentbus.config.Settings;
+import dev.agentbus.limit.RateLimiter;
 import dev.agentbus.stream.SocketLimits;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -25,6 +26,8 @@ public class HttpApiVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     router.route().handler(api::begin);
+    // CORS first: a preflight is answered, and a disallowed origin's stream or POST refused, before anything else.
+    router.route().handler(new Cors(settings.cors()));
     // Not a method-restricted route: a route that matches every path but only some methods makes
     // the router answer 405 (not 404) for any unknown GET or DELETE path.
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(http.maxBodyBytes());
@@ -36,6 +39,8 @@ public class HttpApiVerticle extends VerticleBase {
         ctx.next();
       }
     });
+    // After authentication (which names the principal) and the body; before anything is claimed or run.
+    router.route().handler(new RateLimiter(vertx, settings.limits(), StreamRequests::test, Api::fail));
     Idempotency idempotency = new Idempotency(api);
     router.route().handler(ctx -> {
       if (ctx.request().method() == HttpMethod.POST) {
