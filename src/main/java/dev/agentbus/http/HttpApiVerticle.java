@@ -1,7 +1,6 @@
 package dev.agentbus.http;
 
 import dev.agentbus.config.Settings;
-import dev.agentbus.limit.RateLimiter;
 import dev.agentbus.stream.SocketLimits;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -40,7 +39,7 @@ public class HttpApiVerticle extends VerticleBase {
       }
     });
     // After authentication (which names the principal) and the body; before anything is claimed or run.
-    router.route().handler(new RateLimiter(vertx, settings.limits(), StreamRequests::test, Api::fail));
+    router.route().handler(api.limiter());
     Idempotency idempotency = new Idempotency(api);
     router.route().handler(ctx -> {
       if (ctx.request().method() == HttpMethod.POST) {

@@ -114,6 +114,29 @@ public final class RateLimiter implements Handler<RoutingContext> {
     });
   }
 
+  /**
+   * Takes the cost of {@code method path} from the request's principal's bucket for something sent
+   * after the request (a prompt frame on a WebSocket): succeeds when allowed (or limits are off),
+   * fails with 429 {@code RATE_LIMITED} (details {@code retry_after_s}) when not.
+   */
+  public Future<Void> charge(RoutingContext ctx, String method, String path) {
+    if (!settings.enabled()) {
+      return Future.succeededFuture();
+    }
+    Principal principal = Callers.of(ctx);
+    String tier = settings.tiers().containsKey(principal.tier()) ? principal.tier() : "default";
+    int quota = settings.tiers().getOrDefault(tier, 1000);
+    return buckets.take(principal.rateKey(), quota, settings.windowSeconds() * 1000L, cost(method, path))
+        .recover(failure -> {
+          LOG.warn("rate limits unavailable, frame passes: {}", failure.getMessage());
+          return Future.succeededFuture(new Take(true, 0, 0, 0));
+        })
+        .compose(take -> take.allowed() ? Future.succeededFuture()
+            : Future.failedFuture(new BusError(ErrorCode.RATE_LIMITED, "Rate limit of tier " + tier + " (" + quota + " per "
+                + settings.windowSeconds() + " s) reached; retry after " + take.retryAfterSeconds() + " s",
+                new JsonObject().put("retry_after_s", take.retryAfterSeconds()))));
+  }
+
   private void streamConnect(RoutingContext ctx) {
     int quota = settings.streamConnectsPerIp();
     long windowS = settings.streamConnectsWindowSeconds();

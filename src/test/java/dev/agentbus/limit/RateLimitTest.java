@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.agentbus.config.AppConfig;
 import dev.agentbus.config.Settings;
 import dev.agentbus.support.TestNode;
+import dev.agentbus.support.WsClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
@@ -85,6 +86,23 @@ class RateLimitTest {
       HttpResponse<Buffer> three = node.post("/infer", new JsonObject().put("prompt", "three"));
       assertThat(three.statusCode()).isEqualTo(429);
       assertThat(node.get("/sessions").statusCode()).as("a cost-1 request still fits").isEqualTo(200);
+    }
+  }
+
+  @Test
+  @DisplayName("a prompt frame on WS /ws costs what POST /infer costs, from the same bucket: over the quota it is a RATE_LIMITED error frame")
+  void webSocketPromptsCharged() {
+    try (TestNode node = node(anonymous(21).put("route_costs", new JsonObject().put("POST /api/v1/infer", 10)))) {
+      try (WsClient ws = WsClient.open(WsClient.newClient(node), node, "/ws")) { // the upgrade takes 1
+        for (int i = 0; i < 2; i++) {
+          ws.send(new JsonObject().put("prompt", "p" + i));
+          int acks = i + 1;
+          await().atMost(Duration.ofSeconds(20)).until(() -> ws.frames().stream().filter(f -> "ack".equals(f.getString("type"))).count() == acks);
+        }
+        ws.send(new JsonObject().put("prompt", "one too many"));
+        JsonObject error = ws.awaitFrame(f -> "error".equals(f.getString("type")), Duration.ofSeconds(20));
+        assertThat(error.getJsonObject("error").getString("code")).isEqualTo("RATE_LIMITED");
+      }
     }
   }
 
