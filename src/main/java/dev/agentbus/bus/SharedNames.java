@@ -50,4 +50,11 @@ public final class SharedNames {
 
   /** node-local map: this standalone node's id ({@code "id"}). */
   public static final String NODE = "agentbus.node";
+
+  /**
+   * cluster-wide Hazelcast map of the rate limits: bucket key ({@code <kind>:<id>} of a principal,
+   * {@code ip:<address>} of stream connects) → {@code long[] {milli-tokens, last ms}}; entries
+   * expire two windows after their last use. Node-local (bounded) when not clustered.
+   */
+  public static final String RATE_BUCKETS = "agentbus.rate-buckets";
 }

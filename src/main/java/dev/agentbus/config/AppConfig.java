@@ -46,7 +46,9 @@ public final class AppConfig {
       new EnvBinding("AGENTBUS_JWT_AUDIENCE", "auth.jwt.audience", String.class),
       new EnvBinding("AGENTBUS_JWT_SECRET", "auth.jwt.secret", String.class),
       new EnvBinding("AGENTBUS_JWT_PUBLIC_KEY", "auth.jwt.public_key", String.class),
-      new EnvBinding("AGENTBUS_JWT_TENANT_CLAIM", "auth.jwt.tenant_claim", String.class));
+      new EnvBinding("AGENTBUS_JWT_TENANT_CLAIM", "auth.jwt.tenant_claim", String.class),
+      new EnvBinding("AGENTBUS_CORS_ORIGINS", "http.cors.allowed_origins", JsonArray.class),
+      new EnvBinding("AGENTBUS_RATE_LIMITS", "limits.tiers", JsonObject.class));
 
   private AppConfig() {}
 
@@ -64,7 +66,13 @@ public final class AppConfig {
     for (EnvBinding binding : ENV) {
       String value = env.get(binding.variable());
       if (value != null && !value.isBlank()) {
-        set(config, binding.path(), parse(binding, value.trim()));
+        Object parsed = parse(binding, value.trim());
+        if (parsed instanceof JsonObject counts) {
+          // tier=count pairs: the tiers named change, the others keep theirs
+          counts.forEach(entry -> set(config, binding.path() + "." + entry.getKey(), entry.getValue()));
+        } else {
+          set(config, binding.path(), parsed);
+        }
       }
     }
     if (args.contains("--cluster")) {
@@ -107,6 +115,19 @@ public final class AppConfig {
       }
       if (binding.type() == Boolean.class) {
         return Boolean.parseBoolean(value);
+      }
+      if (binding.type() == JsonObject.class) {
+        JsonObject counts = new JsonObject();
+        for (String pair : value.split(",")) {
+          if (!pair.isBlank()) {
+            String[] parts = pair.split("=", 2);
+            if (parts.length != 2 || parts[0].isBlank()) {
+              throw new IllegalArgumentException(binding.variable() + " must be name=number pairs, got '" + value + "'");
+            }
+            counts.put(parts[0].trim(), Integer.parseInt(parts[1].trim()));
+          }
+        }
+        return counts;
       }
       if (binding.type() == JsonArray.class) {
         JsonArray items = new JsonArray();

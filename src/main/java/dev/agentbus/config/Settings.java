@@ -11,7 +11,25 @@ import java.util.List;
  */
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
                        Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
-                       Mcp mcp, Tools tools, Security security, Auth auth) {
+                       Mcp mcp, Tools tools, Security security, Auth auth, Cors cors, RateLimits limits) {
+
+  /**
+   * {@code http.cors.*}: the origins ({@code scheme://host[:port]}) whose pages may call the API from
+   * a browser; empty: none but the node's own origin. See {@code http.Cors} and {@code http.OriginCheck}.
+   */
+  public record Cors(List<String> allowedOrigins) {}
+
+  /**
+   * {@code limits.*}: rate limits ({@code enabled}), cluster-wide token buckets of {@code tiers}
+   * (tier → requests per {@code window_s}) per principal; {@code route_costs} ({@code "METHOD
+   * /path"}, {@code *} one path segment → tokens a request takes, else 1); {@code
+   * stream_connects_per_ip} stream openings per {@code stream_connects_window_s} per client IP;
+   * {@code max_streams_per_principal} streams open at once per principal on one node; at most
+   * {@code max_tracked_keys} buckets kept in a node's memory when it is not clustered.
+   */
+  public record RateLimits(boolean enabled, int windowSeconds, java.util.Map<String, Integer> tiers,
+                           java.util.Map<String, Integer> routeCosts, int streamConnectsPerIp,
+                           int streamConnectsWindowSeconds, int maxStreamsPerPrincipal, int maxTrackedKeys) {}
 
   /** {@code http.*}: the listener and request limits. */
   public record Http(String host, int port, int instances, long maxBodyBytes, int maxWsFrameBytes,
@@ -214,7 +232,23 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
         new Auth(auth.getString("admin_key"), auth.getLong("cache_ttl_ms"), auth.getInteger("session_token_default_ttl_s"),
             auth.getInteger("session_token_max_ttl_s"),
             new Jwt(jwt.getString("issuer"), jwt.getString("audience"), jwt.getString("secret"), jwt.getString("public_key"),
-                jwt.getString("tenant_claim"), jwt.getInteger("clock_skew_s"))));
+                jwt.getString("tenant_claim"), jwt.getInteger("clock_skew_s"))),
+        new Cors(strings(http.getJsonObject("cors").getJsonArray("allowed_origins"))),
+        rateLimits(c.getJsonObject("limits")));
+  }
+
+  private static RateLimits rateLimits(JsonObject limits) {
+    return new RateLimits(limits.getBoolean("enabled"), limits.getInteger("window_s"), counts(limits.getJsonObject("tiers")),
+        counts(limits.getJsonObject("route_costs")), limits.getInteger("stream_connects_per_ip"),
+        limits.getInteger("stream_connects_window_s"), limits.getInteger("max_streams_per_principal"),
+        limits.getInteger("max_tracked_keys"));
+  }
+
+  /** A JSON object of numbers as an ordered map (its keys in file order). */
+  private static java.util.Map<String, Integer> counts(JsonObject object) {
+    java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+    object.forEach(entry -> counts.put(entry.getKey(), ((Number) entry.getValue()).intValue()));
+    return java.util.Collections.unmodifiableMap(counts);
   }
 
   private static List<String> strings(JsonArray array) {

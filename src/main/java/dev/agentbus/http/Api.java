@@ -16,6 +16,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import dev.agentbus.limit.RateLimiter;
 import dev.agentbus.stream.Follower;
 import dev.agentbus.config.Settings;
 import java.util.function.Function;
@@ -41,11 +42,14 @@ final class Api {
   private final Vertx vertx;
   private final long requestTimeoutMs;
   private final Follower follower;
+  private final RateLimiter limiter;
 
   Api(Vertx vertx, Settings settings) {
     this.vertx = vertx;
     this.requestTimeoutMs = settings.http().requestTimeoutMs();
-    this.follower = new Follower(vertx, settings.streams());
+    this.follower = new Follower(vertx, settings.streams(),
+        settings.limits().enabled() ? settings.limits().maxStreamsPerPrincipal() : Integer.MAX_VALUE);
+    this.limiter = new RateLimiter(vertx, settings.limits(), StreamRequests::test, Api::fail);
   }
 
   Vertx vertx() {
@@ -53,6 +57,11 @@ final class Api {
   }
 
   /** Follows events to clients: every SSE and WebSocket front door goes through it. */
+  /** The rate limits: the router's handler, and {@link RateLimiter#charge} for prompts sent over a WebSocket. */
+  RateLimiter limiter() {
+    return limiter;
+  }
+
   Follower follower() {
     return follower;
   }

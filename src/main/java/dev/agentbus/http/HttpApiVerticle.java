@@ -26,6 +26,8 @@ public class HttpApiVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     router.route().handler(api::begin);
+    // CORS first: a preflight is answered, and a disallowed origin's stream or POST refused, before anything else.
+    router.route().handler(new Cors(settings.cors()));
     // Not a method-restricted route: a route that matches every path but only some methods makes
     // the router answer 405 (not 404) for any unknown GET or DELETE path.
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(http.maxBodyBytes());
@@ -39,6 +41,8 @@ public class HttpApiVerticle extends VerticleBase {
     });
     // Authentication after the body (a handler's progress callback is told apart by its body), before everything else.
     router.route().handler(new AuthHandler(new Authenticator(vertx, settings.auth())));
+    // After authentication (which names the principal) and the body; before anything is claimed or run.
+    router.route().handler(api.limiter());
     Idempotency idempotency = new Idempotency(api);
     router.route().handler(ctx -> {
       if (ctx.request().method() == HttpMethod.POST && !KeyRoutes.carriesSecret(ctx.request().path())) {

@@ -19,7 +19,8 @@ import java.util.List;
  * the {@link InferSocketFormat}. {@code {type: "ping"}} → {@code {type: "pong"}}. A bad frame gets an
  * {@code error} frame and the socket stays open. Several runs may be in flight (at most {@value
  * #MAX_RUNS}); a client that cannot keep up is closed with 1013. Runs are not cancelled when the
- * socket closes; it only stops following them.
+ * socket closes; it only stops following them. Each prompt frame is charged like {@code POST /infer}
+ * to the principal's rate limit ({@code RATE_LIMITED} error frame when over it).
  */
 final class InferSocket {
   static final int MAX_RUNS = 16;
@@ -84,7 +85,9 @@ final class InferSocket {
       throw new BusError(ErrorCode.RATE_LIMITED, "At most " + MAX_RUNS + " runs may be in flight on one socket; wait for a result");
     }
     running++;
-    api.send(ctx, Addresses.COMMAND_SUBMIT, request).onSuccess(accepted -> {
+    // A prompt frame costs what POST /infer costs, from the same principal's bucket.
+    api.limiter().charge(ctx, "POST", Api.BASE + "/infer")
+        .compose(allowed -> api.send(ctx, Addresses.COMMAND_SUBMIT, request)).onSuccess(accepted -> {
       if (socket.socket().isClosed()) {
         return;
       }

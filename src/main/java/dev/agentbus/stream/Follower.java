@@ -4,6 +4,8 @@ import dev.agentbus.config.Settings;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.StreamEnd;
+import dev.agentbus.limit.Callers;
+import dev.agentbus.limit.PrincipalStreams;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -39,11 +41,33 @@ public final class Follower {
   private final Vertx vertx;
   private final Settings.Streams settings;
   private final StreamSlots slots;
+  private final PrincipalStreams perPrincipal;
 
   public Follower(Vertx vertx, Settings.Streams settings) {
+    this(vertx, settings, Integer.MAX_VALUE);
+  }
+
+  /** {@code maxPerPrincipal}: streams one principal ({@link Callers#of}) may have open on this node at once. */
+  public Follower(Vertx vertx, Settings.Streams settings, int maxPerPrincipal) {
     this.vertx = vertx;
     this.settings = settings;
     this.slots = new StreamSlots(vertx, settings.maxConnections());
+    this.perPrincipal = new PrincipalStreams(vertx, maxPerPrincipal);
+  }
+
+  /** A node slot and one of the principal's, released together (or neither taken, and the failure thrown). */
+  private Runnable acquire(RoutingContext ctx) {
+    Runnable node = slots.acquire();
+    try {
+      Runnable own = perPrincipal.acquire(Callers.of(ctx).rateKey());
+      return () -> {
+        own.run();
+        node.run();
+      };
+    } catch (RuntimeException e) {
+      node.run();
+      throw e;
+    }
   }
 
   /**
@@ -53,7 +77,7 @@ public final class Follower {
    */
   public void sse(RoutingContext ctx, String requestId, Supplier<Future<JsonObject>> request,
                   Function<JsonObject, Plan> plan, Consumer<Throwable> failed) {
-    Runnable release = slots.acquire();
+    Runnable release = acquire(ctx);
     request.get().onSuccess(reply -> {
       Plan chosen = plan.apply(reply);
       SseTransport sse = SseTransport.open(vertx, ctx, settings, chosen.format().opening(), release);
@@ -70,7 +94,7 @@ public final class Follower {
    */
   public void socket(RoutingContext ctx, boolean dedicated, Supplier<Future<JsonObject>> request,
                      BiConsumer<SocketTransport, JsonObject> opened, Consumer<Throwable> failed) {
-    Runnable release = slots.acquire();
+    Runnable release = acquire(ctx);
     // Vert.x must not read the request's end before the upgrade, or toWebSocket() fails
     // ("Request has already been read") when the upgrade comes after an asynchronous step.
     ctx.request().pause();
