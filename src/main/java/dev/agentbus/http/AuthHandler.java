@@ -29,8 +29,12 @@ final class AuthHandler implements Handler<RoutingContext> {
 
   private final Authenticator authenticator;
 
-  AuthHandler(Authenticator authenticator) {
+  private final dev.agentbus.limit.RateLimiter limiter;
+
+  /** {@code limiter} charges refused attempts to the client IP's anonymous bucket (a guesser meets 429). */
+  AuthHandler(Authenticator authenticator, dev.agentbus.limit.RateLimiter limiter) {
     this.authenticator = authenticator;
+    this.limiter = limiter;
   }
 
   @Override
@@ -130,9 +134,22 @@ final class AuthHandler implements Handler<RoutingContext> {
     }
   }
 
-  private static void unauthenticated(RoutingContext ctx, String message, boolean invalidToken) {
-    ctx.response().putHeader("WWW-Authenticate", invalidToken ? REALM + ", error=\"invalid_token\"" : REALM);
-    Api.fail(ctx, new BusError(ErrorCode.UNAUTHENTICATED, message, new JsonObject().put("field", "Authorization")));
+  /**
+   * 401, after charging the attempt to the client IP's anonymous bucket: once that is spent, the
+   * answer is 429 {@code RATE_LIMITED} with {@code Retry-After}, whatever the credential.
+   */
+  private void unauthenticated(RoutingContext ctx, String message, boolean invalidToken) {
+    HttpServerRequest request = ctx.request();
+    ctx.put(Principal.CONTEXT_KEY, Principal.anonymous(request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress()));
+    limiter.charge(ctx, request.method().name(), request.path()).onComplete(charged -> {
+      if (charged.failed() && charged.cause() instanceof BusError limited && limited.code() == ErrorCode.RATE_LIMITED) {
+        ctx.response().putHeader("Retry-After", String.valueOf(limited.details().getValue("retry_after_s")));
+        Api.fail(ctx, limited);
+        return;
+      }
+      ctx.response().putHeader("WWW-Authenticate", invalidToken ? REALM + ", error=\"invalid_token\"" : REALM);
+      Api.fail(ctx, new BusError(ErrorCode.UNAUTHENTICATED, message, new JsonObject().put("field", "Authorization")));
+    });
   }
 
   private static void forbidden(RoutingContext ctx, String scope, String message) {

@@ -40,7 +40,7 @@ public class HttpApiVerticle extends VerticleBase {
       }
     });
     // Authentication after the body (a handler's progress callback is told apart by its body), before everything else.
-    router.route().handler(new AuthHandler(new Authenticator(vertx, settings.auth())));
+    router.route().handler(new AuthHandler(new Authenticator(vertx, settings.auth()), api.limiter()));
     // After authentication (which names the principal) and the body; before anything is claimed or run.
     router.route().handler(api.limiter());
     Idempotency idempotency = new Idempotency(api);

@@ -31,7 +31,7 @@ class ClusterRateLimitTest {
     TestCluster cluster = new TestCluster();
     // A window of an hour: what refills while the test runs (~0.06 tokens a second) is no excuse for over-admission.
     JsonObject config = new JsonObject().put("mongodb", new JsonObject().put("uri", store.uri()))
-        .put("limits", new JsonObject().put("window_s", 3600).put("tiers", new JsonObject().put("anonymous", QUOTA)));
+        .put("limits", new JsonObject().put("window_s", 3600).put("tiers", new JsonObject().put("default", QUOTA)));
     for (int i = 0; i < 3; i++) {
       Vertx member = cluster.member();
       members.add(member);

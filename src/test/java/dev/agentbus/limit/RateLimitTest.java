@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Rate limits on one node, each test with its own node and low limits (the suite's {@link TestNode}
- * default raises them far above what the other tests send). No credentials: the anonymous tier.
+ * default raises them far above what the other tests send). No credentials from loopback: the
+ * protected-mode local principal, tier {@code default}.
  */
 @Timeout(120)
 class RateLimitTest {
@@ -32,8 +33,8 @@ class RateLimitTest {
     return TestNode.start(new JsonObject().put("limits", limits));
   }
 
-  private static JsonObject anonymous(int quota) {
-    return new JsonObject().put("tiers", new JsonObject().put("anonymous", quota));
+  private static JsonObject local(int quota) {
+    return new JsonObject().put("tiers", new JsonObject().put("default", quota));
   }
 
   private static HttpClientResponse openSse(TestNode node, String session) {
@@ -45,24 +46,24 @@ class RateLimitTest {
   @Test
   @DisplayName("every counted response carries RateLimit-Policy and RateLimit in structured-field form, errors too; health checks are not counted")
   void headersOnEveryResponse() {
-    try (TestNode node = node(anonymous(50))) {
+    try (TestNode node = node(local(50))) {
       HttpResponse<Buffer> first = node.get("/sessions");
       assertThat(first.statusCode()).isEqualTo(200);
-      assertThat(first.getHeader("RateLimit-Policy")).isEqualTo("\"anonymous\";q=50;w=60");
-      assertThat(first.getHeader("RateLimit")).matches("\"anonymous\";r=49;t=\\d+");
+      assertThat(first.getHeader("RateLimit-Policy")).isEqualTo("\"default\";q=50;w=60");
+      assertThat(first.getHeader("RateLimit")).matches("\"default\";r=49;t=\\d+");
       HttpResponse<Buffer> missing = node.get("/no-such-route");
       assertThat(missing.statusCode()).isEqualTo(404);
-      assertThat(missing.getHeader("RateLimit")).matches("\"anonymous\";r=48;t=\\d+");
+      assertThat(missing.getHeader("RateLimit")).matches("\"default\";r=48;t=\\d+");
       HttpResponse<Buffer> health = node.get("/health");
       assertThat(health.getHeader("RateLimit")).isNull();
-      assertThat(node.get("/sessions").getHeader("RateLimit")).as("health took nothing").startsWith("\"anonymous\";r=47;");
+      assertThat(node.get("/sessions").getHeader("RateLimit")).as("health took nothing").startsWith("\"default\";r=47;");
     }
   }
 
   @Test
   @DisplayName("after the quota a request is 429 RATE_LIMITED with Retry-After in seconds; health checks still answer")
   void quotaThen429() {
-    try (TestNode node = node(anonymous(5))) {
+    try (TestNode node = node(local(5))) {
       for (int i = 0; i < 5; i++) {
         assertThat(node.get("/sessions").statusCode()).isEqualTo(200);
       }
@@ -70,19 +71,41 @@ class RateLimitTest {
       assertThat(refused.statusCode()).isEqualTo(429);
       assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("RATE_LIMITED");
       assertThat(Long.parseLong(refused.getHeader("Retry-After"))).isBetween(1L, 60L);
-      assertThat(refused.getHeader("RateLimit")).startsWith("\"anonymous\";r=0;");
+      assertThat(refused.getHeader("RateLimit")).startsWith("\"default\";r=0;");
       assertThat(node.get("/health").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  @DisplayName("with auth configured, refused credentials spend the client IP's anonymous bucket: a guesser meets 429, a valid credential keeps its own bucket")
+  void refusedCredentialsAreLimited() {
+    try (TestNode node = TestNode.start(new JsonObject().put("auth", new JsonObject().put("admin_key", "admin-" + "k".repeat(40)))
+        .put("limits", new JsonObject().put("tiers", new JsonObject().put("anonymous", 3))))) {
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<Buffer> guess = node.client().get(node.port(), "127.0.0.1", "/api/v1/sessions")
+            .putHeader("Authorization", "Bearer guess-" + i).send().await();
+        assertThat(guess.statusCode()).isEqualTo(401);
+      }
+      HttpResponse<Buffer> refused = node.client().get(node.port(), "127.0.0.1", "/api/v1/sessions")
+          .putHeader("Authorization", "Bearer guess-4").send().await();
+
+      assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(429);
+      assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("RATE_LIMITED");
+      assertThat(Long.parseLong(refused.getHeader("Retry-After"))).isBetween(1L, 60L);
+      HttpResponse<Buffer> admin = node.client().get(node.port(), "127.0.0.1", "/api/v1/sessions")
+          .putHeader("Authorization", "Bearer admin-" + "k".repeat(40)).send().await();
+      assertThat(admin.statusCode()).as("a valid credential has its own bucket").isEqualTo(200);
     }
   }
 
   @Test
   @DisplayName("a route's cost is taken from the bucket: a prompt costing 10 of a quota of 21 runs twice, then is refused")
   void routeCost() {
-    try (TestNode node = node(anonymous(21).put("route_costs", new JsonObject().put("POST /api/v1/infer", 10)))) {
+    try (TestNode node = node(local(21).put("route_costs", new JsonObject().put("POST /api/v1/infer", 10)))) {
       HttpResponse<Buffer> one = node.post("/infer", new JsonObject().put("prompt", "one"));
       assertThat(one.statusCode()).isEqualTo(202);
-      assertThat(one.getHeader("RateLimit")).startsWith("\"anonymous\";r=11;");
-      assertThat(node.post("/infer", new JsonObject().put("prompt", "two")).getHeader("RateLimit")).startsWith("\"anonymous\";r=1;");
+      assertThat(one.getHeader("RateLimit")).startsWith("\"default\";r=11;");
+      assertThat(node.post("/infer", new JsonObject().put("prompt", "two")).getHeader("RateLimit")).startsWith("\"default\";r=1;");
       HttpResponse<Buffer> three = node.post("/infer", new JsonObject().put("prompt", "three"));
       assertThat(three.statusCode()).isEqualTo(429);
       assertThat(node.get("/sessions").statusCode()).as("a cost-1 request still fits").isEqualTo(200);
@@ -92,7 +115,7 @@ class RateLimitTest {
   @Test
   @DisplayName("a prompt frame on WS /ws costs what POST /infer costs, from the same bucket: over the quota it is a RATE_LIMITED error frame")
   void webSocketPromptsCharged() {
-    try (TestNode node = node(anonymous(21).put("route_costs", new JsonObject().put("POST /api/v1/infer", 10)))) {
+    try (TestNode node = node(local(21).put("route_costs", new JsonObject().put("POST /api/v1/infer", 10)))) {
       try (WsClient ws = WsClient.open(WsClient.newClient(node), node, "/ws")) { // the upgrade takes 1
         for (int i = 0; i < 2; i++) {
           ws.send(new JsonObject().put("prompt", "p" + i));
