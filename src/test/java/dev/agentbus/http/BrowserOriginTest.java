@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * it {@code fetch}es a session's SSE stream, opens {@code WS /ws} and sends a prompt, and posts a
  * "simple" (no-preflight) {@code POST /infer}; the page reports what it could do to its own server.
  * A disallowed origin can neither read the stream nor run a prompt (the node saw no command); an
- * allowed one can. Skipped, saying so, only when chromium is not installed ({@code .ci/run} installs it).
+ * allowed one can. Skipped, saying so, only when chromium is not installed ({@code scripts/ensure-test-tools.sh}, run by the build, installs it).
  */
 @Timeout(180)
 class BrowserOriginTest {
@@ -144,7 +144,7 @@ class BrowserOriginTest {
   @Test
   @DisplayName("in chromium, a page of a disallowed origin can neither read an SSE stream nor run a prompt over WebSocket or a simple POST")
   void disallowedOriginIsBlocked() throws Exception {
-    assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed (apt-get install -y chromium; .ci/run does it)");
+    assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed (apt-get install -y chromium; ./mvnw verify does it when it can)");
     String session = node.createSession();
     JsonObject report = visit("other", "http://127.0.0.1:" + otherPages.actualPort() + "/page?name=other&session=" + session);
     assertThat(report.getString("sse")).startsWith("blocked");
@@ -155,7 +155,7 @@ class BrowserOriginTest {
   @Test
   @DisplayName("in chromium, a page of an allowed origin reads the SSE stream and runs a prompt over WebSocket")
   void allowedOriginWorks() throws Exception {
-    assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed (apt-get install -y chromium; .ci/run does it)");
+    assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed (apt-get install -y chromium; ./mvnw verify does it when it can)");
     String session = node.createSession();
     JsonObject report = visit("allowed", "http://127.0.0.1:" + pages.actualPort() + "/page?name=allowed&session=" + session);
     assertThat(report.getString("sse")).isEqualTo("read 200");
