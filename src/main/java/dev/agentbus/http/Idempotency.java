@@ -1,5 +1,6 @@
 package dev.agentbus.http;
 
+import dev.agentbus.auth.Principal;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import io.vertx.core.Future;
@@ -16,7 +17,7 @@ import java.util.regex.Pattern;
 /**
  * {@code Idempotency-Key} on POST: the first request claims the key, its 2xx response is kept and
  * replayed to retries ({@code Idempotent-Replayed: true}); a failed first request releases the
- * key. The key is scoped to the method and path; the fingerprint adds the query and the body.
+ * key. The key is scoped to the principal, the method and the path; the fingerprint adds the query and the body.
  */
 final class Idempotency {
   static final String HEADER = "Idempotency-Key";
@@ -38,7 +39,10 @@ final class Idempotency {
     if (!KEY.matcher(key).matches()) {
       throw dev.agentbus.bus.BusError.invalid(HEADER, "must be 1 to 255 visible ASCII characters");
     }
-    String keyId = sha256(ctx.request().method() + " " + ctx.request().path() + "\n" + key);
+    // One principal's key never answers another's request (nor shows it the first one's response).
+    Principal principal = ctx.get(Principal.CONTEXT_KEY);
+    String owner = principal == null ? "-" : principal.rateKey();
+    String keyId = sha256(owner + "\n" + ctx.request().method() + " " + ctx.request().path() + "\n" + key);
     Buffer body = ctx.body().buffer();
     String fingerprint = sha256(ctx.request().uri() + "\n" + (body == null ? "" : body.toString(StandardCharsets.UTF_8)));
     api.send(ctx, Addresses.IDEMPOTENCY_CLAIM, new JsonObject().put("key_id", keyId).put("fingerprint", fingerprint))
