@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
@@ -28,6 +30,8 @@ import org.apache.catalina.startup.Tomcat;
 public final class TestMcpServer implements AutoCloseable {
   private final Path baseDir;
   private final List<String> authorizations = new CopyOnWriteArrayList<>();
+  /** Opened when the server closes: releases every call of the {@code slow} tool still held. */
+  private final CountDownLatch closing = new CountDownLatch(1);
   private int port;
   private Tomcat tomcat;
   private McpSyncServer server;
@@ -96,6 +100,7 @@ public final class TestMcpServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closing.countDown();
     stop();
   }
 
@@ -121,10 +126,12 @@ public final class TestMcpServer implements AutoCloseable {
                 (exchange, request) -> text(String.valueOf(request.arguments().get("message")), false)),
             spec(tool("fail", "Always fails", "{\"type\":\"object\",\"properties\":{}}"),
                 (exchange, request) -> text("the tool failed on purpose", true)),
-            spec(tool("slow", "Sleeps ms milliseconds", "{\"type\":\"object\",\"properties\":{\"ms\":{\"type\":\"number\"}}}"),
+            spec(tool("slow", "Answers only once the server closes (or after at most ms milliseconds)",
+                "{\"type\":\"object\",\"properties\":{\"ms\":{\"type\":\"number\"}}}"),
                 (exchange, request) -> {
                   try {
-                    Thread.sleep(((Number) request.arguments().get("ms")).longValue());
+                    // held on a gate, not a clock: the caller's timeout is what the test is about
+                    closing.await(((Number) request.arguments().get("ms")).longValue(), TimeUnit.MILLISECONDS);
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }
