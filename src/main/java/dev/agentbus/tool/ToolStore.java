@@ -1,11 +1,8 @@
 package dev.agentbus.tool;
 
-import dev.agentbus.store.Store;
+import dev.agentbus.store.ScopedCollection;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.MongoClient;
-import java.util.List;
 
 /**
  * The {@value #COLLECTION} collection: one document per registered tool, {@code {_id:
@@ -17,48 +14,15 @@ import java.util.List;
  * lookup a read by {@code _id}. Lists and purges filter on {@code session_id} (a scan on the embedded
  * store; tools are few, and a node caches each scope's list, see {@code ToolVerticle}).
  */
-public final class ToolStore {
+public final class ToolStore extends ScopedCollection {
   static final String COLLECTION = "tools";
-  static final String GLOBAL = "*";
-
-  private final MongoClient mongo;
 
   /** The index of the lists and purges by {@code session_id} (used on a real MongoDB; the embedded store ignores it). */
   public static Future<Void> ensureIndexes(MongoClient mongo) {
-    return Store.index(mongo, COLLECTION, new JsonObject().put("session_id", 1), "tools_session");
+    return ScopedCollection.ensureIndexes(mongo, COLLECTION);
   }
 
   ToolStore(MongoClient mongo) {
-    this.mongo = mongo;
-  }
-
-  /** The key of a tool in a scope ({@code sessionId} null: global). */
-  static String key(String sessionId, String name) {
-    return (sessionId == null ? GLOBAL : sessionId) + "/" + name;
-  }
-
-  /** Inserts; fails E11000 ({@link Store#isDuplicateKey}) when that scope already has the name. */
-  Future<Void> insert(JsonObject doc) {
-    return mongo.insert(COLLECTION, doc).mapEmpty();
-  }
-
-  /** The tool under {@code key}, or null. */
-  Future<JsonObject> find(String key) {
-    return mongo.findOne(COLLECTION, new JsonObject().put("_id", key), null);
-  }
-
-  /** One scope's tools, oldest first. */
-  Future<List<JsonObject>> list(String sessionId) {
-    return mongo.findWithOptions(COLLECTION, new JsonObject().put("session_id", sessionId),
-        new FindOptions().setSort(new JsonObject().put("created_at", 1).put("_id", 1)).setLimit(1000));
-  }
-
-  /** Removes and returns the tool under {@code key}, or null when there was none. */
-  Future<JsonObject> remove(String key) {
-    return mongo.findOneAndDelete(COLLECTION, new JsonObject().put("_id", key));
-  }
-
-  Future<Long> purge(String sessionId) {
-    return Store.removeSession(mongo, COLLECTION, sessionId);
+    super(mongo, COLLECTION);
   }
 }
