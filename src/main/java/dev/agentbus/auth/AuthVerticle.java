@@ -100,12 +100,13 @@ public class AuthVerticle extends VerticleBase {
 
   private Future<JsonObject> createToken(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
-    return Bus.request(vertx, Addresses.SESSION_GET, new JsonObject().put("session_id", sessionId), headers.get(Headers.REQUEST_ID))
+    return Bus.request(vertx, Addresses.SESSION_GET, new JsonObject().put("session_id", sessionId),
+            Tenancy.onBehalf(headers, Bus.withRequestId(null)))
         .compose(session -> {
           String secret = Secrets.generate(Secrets.TOKEN_PREFIX);
           String expiresAt = Instant.now().plusSeconds(body.getLong("ttl_seconds")).toString();
           JsonObject doc = new JsonObject().put("_id", Secrets.hash(secret)).put("token_id", Ids.next("tok"))
-              .put("session_id", sessionId).put("tenant_id", body.getString("tenant_id", Principal.DEFAULT_TENANT))
+              .put("session_id", sessionId).put(Tenancy.FIELD, Tenancy.of(session))
               .put("scopes", body.getJsonArray("scopes", new JsonArray(SESSION_TOKEN_SCOPES))).put("expires_at", expiresAt)
               .put("created_at", Times.now());
           return mongo.insert(SESSION_TOKENS, doc).map(id -> new JsonObject().put("token", secret)

@@ -113,6 +113,9 @@ public final class Authenticator {
       }
     }
     Object tenant = claims.getValue(settings.jwt().tenantClaim());
+    if (tenant != null && !(tenant instanceof String named && Tenancy.ID.matcher(named).matches())) {
+      throw refused("The JWT's " + settings.jwt().tenantClaim() + " claim is not a tenant id");
+    }
     Object tier = claims.getValue("tier");
     return new Principal("jwt", claims.getString("sub"), tenant instanceof String t ? t : Principal.DEFAULT_TENANT, scopes,
         tier instanceof String t ? t : "default", null);

@@ -47,8 +47,10 @@ final class KeyRoutes {
     JsonObject body = Api.body(ctx);
     Validator check = Validator.of(ctx);
     check.onlyKeys(body, "", List.of("name", "tenant_id", "scopes", "tier"));
+    String tenant = check.string(body, "", "tenant_id", false, 64);
+    check.pattern("tenant_id", tenant, dev.agentbus.auth.Tenancy.ID, "a tenant id: letters, digits, '.', '_' or '-'");
     JsonObject key = new JsonObject().put("name", check.string(body, "", "name", true, 200))
-        .put("tenant_id", orDefault(check.string(body, "", "tenant_id", false, 100), Principal.DEFAULT_TENANT))
+        .put("tenant_id", orDefault(tenant, Principal.DEFAULT_TENANT))
         .put("tier", orDefault(check.oneOf(body, "", "tier", TIERS), "default"))
         .put("scopes", scopes(check, body, Principal.SCOPES, null));
     check.throwIfInvalid();
@@ -65,8 +67,7 @@ final class KeyRoutes {
         : new JsonArray(AuthVerticle.SESSION_TOKEN_SCOPES);
     check.throwIfInvalid();
     JsonObject request = Api.path(ctx, "session_id").put("ttl_seconds", ttl == null ? auth.sessionTokenDefaultTtlSeconds() : ttl)
-        .put("scopes", scopes).put("tenant_id", creator == null || creator.tenantId() == null ? Principal.DEFAULT_TENANT
-            : creator.tenantId());
+        .put("scopes", scopes);
     api.send(ctx, Addresses.AUTH_TOKEN_CREATE, request).onSuccess(made -> Api.json(ctx, 201, made))
         .onFailure(failure -> Api.fail(ctx, failure));
   }

@@ -51,12 +51,13 @@ record SessionRoutes(Api api, Limits limits) {
 
   private void list(RoutingContext ctx) {
     Validator check = new Validator();
-    check.onlyQuery(ctx, List.of("limit", "cursor", "status", "name_prefix", "sort"), "metadata.");
+    check.onlyQuery(ctx, List.of("limit", "cursor", "status", "name_prefix", "sort", "tenant_id"), "metadata.");
     JsonObject query = new JsonObject()
         .put("limit", check.limit(ctx, limits))
         .put("status", check.queryOneOf(ctx, "status", STATUSES))
         .put("name_prefix", check.queryString(ctx, "name_prefix"))
-        .put("sort", check.queryOneOf(ctx, "sort", Set.of("created_at", "-created_at")));
+        .put("sort", check.queryOneOf(ctx, "sort", Set.of("created_at", "-created_at")))
+        .put("tenant_id", check.tenantQuery(ctx));
     String cursor = ctx.request().getParam("cursor");
     if (cursor != null) {
       JsonObject decoded = SessionCursor.decode(cursor);

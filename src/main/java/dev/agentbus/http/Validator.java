@@ -211,6 +211,19 @@ final class Validator {
     return value;
   }
 
+  /**
+   * {@code ?tenant_id=} of a list: which tenant's resources the admin lists (every tenant's without
+   * it); a tenant's own principal lists only its own, so another tenant's id lists nothing.
+   */
+  String tenantQuery(RoutingContext ctx) {
+    String tenant = ctx.request().getParam(dev.agentbus.auth.Tenancy.FIELD);
+    if (tenant != null && !dev.agentbus.auth.Tenancy.ID.matcher(tenant).matches()) {
+      add(dev.agentbus.auth.Tenancy.FIELD, "must be a tenant id: 1 to 64 letters, digits, '.', '_' or '-'");
+      return null;
+    }
+    return tenant;
+  }
+
   /** {@code ?cursor=}: the {@code next_cursor} of a previous page of an id-ordered list. */
   String idCursor(RoutingContext ctx) {
     String cursor = ctx.request().getParam("cursor");

@@ -1,8 +1,10 @@
 package dev.agentbus.session;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
+import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.Headers;
 import dev.agentbus.config.Settings;
@@ -56,9 +58,9 @@ public class SessionVerticle extends VerticleBase {
     sweepTimer = vertx.setPeriodic(settings.sessions().expirySweepMs(), id -> sweepExpired());
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.SESSION_CREATE, (body, h) -> create(body, h)).completion(),
-        Bus.serve(vertx, Addresses.SESSION_GET, (body, h) -> directory.require(body.getString("session_id")).map(SessionVerticle::toSession)).completion(),
-        Bus.serve(vertx, Addresses.SESSION_LIST, (body, h) -> list(body)).completion(),
-        Bus.serve(vertx, Addresses.SESSION_PATCH, (body, h) -> patch(body)).completion(),
+        Bus.serve(vertx, Addresses.SESSION_GET, (body, h) -> visible(body.getString("session_id"), h).map(SessionVerticle::toSession)).completion(),
+        Bus.serve(vertx, Addresses.SESSION_LIST, (body, h) -> list(body, h)).completion(),
+        Bus.serve(vertx, Addresses.SESSION_PATCH, (body, h) -> patch(body, h)).completion(),
         Bus.serve(vertx, Addresses.SESSION_DELETE, (body, h) -> delete(body.getString("session_id"), h)).completion(),
         Bus.serve(vertx, Addresses.SESSION_BULK_CREATE, (body, h) -> bulkCreate(body, h)).completion(),
         Bus.serve(vertx, Addresses.SESSION_BULK_DELETE, (body, h) -> bulkDelete(body, h)).completion(),
@@ -71,10 +73,17 @@ public class SessionVerticle extends VerticleBase {
     return directory.close();
   }
 
+  /** The stored session if the caller may see it ({@link Tenancy}): another tenant's is not found. */
+  private Future<JsonObject> visible(String sessionId, MultiMap headers) {
+    return directory.require(sessionId).compose(doc -> Tenancy.sees(headers, doc) ? Future.succeededFuture(doc)
+        : Future.failedFuture(BusError.notFound(ErrorCode.SESSION_NOT_FOUND, "Session", "session_id", sessionId)));
+  }
+
   private Future<JsonObject> create(JsonObject body, MultiMap headers) {
     String now = Times.now();
     JsonObject doc = new JsonObject()
         .put("_id", Ids.next("ses"))
+        .put(Tenancy.FIELD, Tenancy.home(headers))
         .put("name", body.getString("name"))
         .put("status", "active")
         .put("metadata", body.getJsonObject("metadata", new JsonObject()))
@@ -92,13 +101,14 @@ public class SessionVerticle extends VerticleBase {
         });
   }
 
-  private Future<JsonObject> list(JsonObject body) {
+  private Future<JsonObject> list(JsonObject body, MultiMap headers) {
     int limit = body.getInteger("limit");
     boolean descending = "-created_at".equals(body.getString("sort"));
     // Expired sessions (not yet swept) are left out by the query itself: filtering them after the
     // limit + 1 fetch would shorten the page and report has_more = false while more remain.
     JsonObject query = new JsonObject()
-        .put("expires_at", new JsonObject().put("$not", new JsonObject().put("$lte", Times.now())));
+        .put("expires_at", new JsonObject().put("$not", new JsonObject().put("$lte", Times.now())))
+        .mergeIn(Tenancy.filter(headers, body.getString(Tenancy.FIELD)));
     if (body.getString("status") != null) {
       query.put("status", body.getString("status"));
     }
@@ -124,7 +134,7 @@ public class SessionVerticle extends VerticleBase {
         .map(sessions -> Pages.of(sessions, limit, last -> SessionCursor.encode(last)));
   }
 
-  private Future<JsonObject> patch(JsonObject body) {
+  private Future<JsonObject> patch(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     JsonObject set = new JsonObject().put("updated_at", Times.now());
     JsonObject unset = new JsonObject();
@@ -150,7 +160,7 @@ public class SessionVerticle extends VerticleBase {
     if (!unset.isEmpty()) {
       update.put("$unset", unset);
     }
-    return directory.require(sessionId)
+    return visible(sessionId, headers)
         .compose(existing -> mongo.findOneAndUpdateWithOptions(SessionStore.SESSIONS,
             new JsonObject().put("_id", sessionId), update, new FindOptions(),
             new UpdateOptions().setReturningNewDocument(true)))
@@ -171,7 +181,7 @@ public class SessionVerticle extends VerticleBase {
    * node), then tells every node.
    */
   private Future<JsonObject> delete(String sessionId, MultiMap headers) {
-    return directory.require(sessionId).compose(session -> remove(sessionId, headers.get(Headers.REQUEST_ID)));
+    return visible(sessionId, headers).compose(session -> remove(sessionId, headers.get(Headers.REQUEST_ID)));
   }
 
   /** {@link #delete} without the existence check: an expired session is not found, yet the sweep removes it. */
@@ -276,6 +286,6 @@ public class SessionVerticle extends VerticleBase {
   private static final List<String> VIEW_WHEN_SET = List.of("ttl_seconds", "expires_at");
 
   static JsonObject toSession(JsonObject doc) {
-    return Json.view(doc, "session_id", VIEW, VIEW_WHEN_SET);
+    return Json.view(doc, "session_id", VIEW, VIEW_WHEN_SET).put(Tenancy.FIELD, Tenancy.of(doc));
   }
 }

@@ -23,14 +23,22 @@ public final class HttpCalls {
   public static final long TIMEOUT_MS = 15_000;
 
   private final WebClient client;
+  private final String apiKey;
 
   public HttpCalls(TestNode node) {
-    this.client = node.client();
+    this(node, null);
   }
 
-  /** A request to an API path ({@code /sessions/...}), with the deadline already set. */
+  /** Calls that present {@code apiKey} ({@code Authorization: Bearer}) on every request; null: none. */
+  public HttpCalls(TestNode node, String apiKey) {
+    this.client = node.client();
+    this.apiKey = apiKey;
+  }
+
+  /** A request to an API path ({@code /sessions/...}), with the deadline (and the key, if any) already set. */
   public HttpRequest<Buffer> request(HttpMethod method, String apiPath) {
-    return client.request(method, "/api/v1" + apiPath).timeout(TIMEOUT_MS);
+    HttpRequest<Buffer> request = client.request(method, "/api/v1" + apiPath).timeout(TIMEOUT_MS);
+    return apiKey == null ? request : request.putHeader("Authorization", "Bearer " + apiKey);
   }
 
   public HttpResponse<Buffer> get(String apiPath) {
