@@ -37,16 +37,20 @@ public final class Authenticator {
   private static final int MAX_CACHED = 10_000;
   private static final Pattern IP_LITERAL = Pattern.compile("[0-9A-Fa-f:.%]+");
   private record Cached(Principal principal, long until) {}
+  private static final Principal ADMIN = Principal.admin();
 
   private final Vertx vertx;
   private final Settings.Auth settings;
   private final JWTAuth jwt;
   private final Map<String, Cached> keys = new LinkedHashMap<>();
+  /** The admin key's digest, computed once: each request digests only what it presents. */
+  private final byte[] adminDigest;
 
   /** One per HTTP verticle instance (its cache is touched on that instance's event loop only). */
   public Authenticator(Vertx vertx, Settings.Auth settings) {
     this.vertx = vertx;
     this.settings = settings;
+    this.adminDigest = settings.adminKey() == null ? null : Secrets.digest(settings.adminKey());
     this.jwt = settings.jwt().configured() ? JWTAuth.create(vertx, jwtOptions(settings.jwt())) : null;
     // Unregistered with the HTTP verticle that created it.
     vertx.eventBus().<JsonObject>consumer(Addresses.AUTH_KEY_REVOKED,
@@ -59,11 +63,12 @@ public final class Authenticator {
 
   /** The principal {@code credential} authenticates (a credential, never null or blank). */
   public Future<Principal> authenticate(String credential, String requestId) {
-    if (Secrets.same(credential, settings.adminKey())) {
-      return Future.succeededFuture(Principal.admin());
+    byte[] digest = Secrets.digest(credential);
+    if (Secrets.same(digest, adminDigest)) {
+      return Future.succeededFuture(ADMIN);
     }
     if (credential.startsWith(Secrets.KEY_PREFIX)) {
-      return apiKey(Secrets.hash(credential), requestId);
+      return apiKey(Secrets.hex(digest), requestId);
     }
     if (credential.startsWith(Secrets.TOKEN_PREFIX)) {
       return Bus.request(vertx, Addresses.AUTH_TOKEN_LOOKUP, new JsonObject().put("hash", Secrets.hash(credential)), requestId)

@@ -29,7 +29,9 @@ public final class RouteScopes {
    */
   public record Rule(Access access, String scope, boolean stream, String sessionId) {}
 
-  private record Row(Set<String> methods, Pattern path, Access access, String scope, boolean stream) {}
+  /** {@code prefix}: the path's literal start, so most rows are passed over without running their pattern. */
+  private record Row(Set<String> methods, Pattern path, String prefix, boolean namesSession, Access access, String scope,
+                     boolean stream) {}
 
   private static final Set<String> ANY = Set.of();
   private static final Set<String> GET = Set.of("GET");
@@ -40,9 +42,10 @@ public final class RouteScopes {
   private static final List<Row> ROWS = List.of(
       row(GET, "/health(/live|/ready)?", Access.OPEN, null, false),
       row(ANY, "/keys(/.*)?", Access.SCOPED, "admin", false),
-      row(ANY, "/mcp-servers(/.*)?", Access.SCOPED, "admin", false),
-      row(ANY, "/tools(/.*)?", Access.SCOPED, "admin", false),
-      row(ANY, "/handlers(/.*)?", Access.SCOPED, "admin", false),
+      // a tenant's own registries (tenant-wide scope): another tenant never sees them
+      row(GET, "/(mcp-servers|tools|handlers)(/.*)?", Access.SCOPED, "sessions:read", false),
+      row(WRITE, "/(mcp-servers|tools)(/.*)?", Access.SCOPED, "tools:write", false),
+      row(WRITE, "/handlers(/.*)?", Access.SCOPED, "handlers:write", false),
       row(POST, "/sessions(/bulk-create|/bulk-delete)?", Access.SCOPED, "sessions:write", false),
       row(GET, "/sessions", Access.SCOPED, "sessions:read", false),
       row(POST, "/sessions/" + S + "/tokens", Access.SCOPED, "sessions:write", false),
@@ -72,7 +75,11 @@ public final class RouteScopes {
   private RouteScopes() {}
 
   private static Row row(Set<String> methods, String path, Access access, String scope, boolean stream) {
-    return new Row(methods, Pattern.compile(path), access, scope, stream);
+    int literal = 1;
+    while (literal < path.length() && "()[]?*+|.\\".indexOf(path.charAt(literal)) < 0) {
+      literal++;
+    }
+    return new Row(methods, Pattern.compile(path), path.substring(0, literal), path.contains("(?<session>"), access, scope, stream);
   }
 
   /** The rule of a request: {@code path} is the full request path ({@code /api/v1/...}). */
@@ -84,12 +91,12 @@ public final class RouteScopes {
         relative = relative.substring(0, relative.length() - 1);
       }
       for (Row row : ROWS) {
-        if (!row.methods().isEmpty() && !row.methods().contains(method)) {
+        if (!relative.startsWith(row.prefix()) || (!row.methods().isEmpty() && !row.methods().contains(method))) {
           continue;
         }
         Matcher match = row.path().matcher(relative);
         if (match.matches()) {
-          String session = row.path().pattern().contains("(?<session>") ? match.group("session") : null;
+          String session = row.namesSession() ? match.group("session") : null;
           return new Rule(row.access(), row.scope(), row.stream(), session);
         }
       }

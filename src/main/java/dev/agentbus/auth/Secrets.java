@@ -15,6 +15,13 @@ public final class Secrets {
   public static final String KEY_PREFIX = "abk_";
   public static final String TOKEN_PREFIX = "abt_";
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  });
 
   private Secrets() {}
 
@@ -27,7 +34,12 @@ public final class Secrets {
 
   /** SHA-256 hex of a presented credential: what is stored and looked up (as {@code _id}). */
   public static String hash(String secret) {
-    return HexFormat.of().formatHex(digest(secret));
+    return hex(digest(secret));
+  }
+
+  /** The hex form of a {@link #digest}: {@link #hash} of its secret. */
+  public static String hex(byte[] digest) {
+    return HexFormat.of().formatHex(digest);
   }
 
   /** Constant-time comparison of two secrets (of any length: their digests are compared). */
@@ -38,11 +50,13 @@ public final class Secrets {
     return MessageDigest.isEqual(digest(given), digest(expected));
   }
 
-  private static byte[] digest(String secret) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+  /** SHA-256 of a secret (a fresh array; the digest instance is per thread and reset by {@code digest}). */
+  public static byte[] digest(String secret) {
+    return SHA256.get().digest(secret.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Constant-time comparison of a presented secret's {@link #digest} with an expected one's. */
+  public static boolean same(byte[] givenDigest, byte[] expectedDigest) {
+    return givenDigest != null && expectedDigest != null && MessageDigest.isEqual(givenDigest, expectedDigest);
   }
 }

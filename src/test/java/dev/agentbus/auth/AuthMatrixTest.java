@@ -156,8 +156,11 @@ class AuthMatrixTest {
     assertThat(write.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("FORBIDDEN");
     assertThat(write.bodyAsString()).contains("sessions:write").doesNotContain(key);
     assertThat(write.getHeader("WWW-Authenticate")).contains("insufficient_scope").contains("sessions:write");
-    for (String adminOnly : List.of("/keys", "/mcp-servers", "/tools", "/handlers/commands", "/handlers/dead-letters")) {
-      assertThat(call("GET", adminOnly, bearer(key)).statusCode()).as(adminOnly).isEqualTo(403);
+    assertThat(call("GET", "/keys", bearer(key)).statusCode()).as("keys are the admin's").isEqualTo(403);
+    for (String tenantWide : List.of("/mcp-servers", "/tools", "/handlers/commands", "/handlers/dead-letters")) {
+      assertThat(call("GET", tenantWide, bearer(key)).statusCode()).as("the tenant's own " + tenantWide).isEqualTo(200);
+      assertThat(call("POST", tenantWide, bearer(key)).statusCode()).as("writing " + tenantWide + " needs its scope")
+          .isEqualTo(403);
     }
     assertThat(upgrade("/ws", bearer(key))).as("the infer socket runs prompts: commands:write").isEqualTo(403);
 

@@ -21,10 +21,13 @@ class AuthRouteScopesTest {
     assertThat(scope("POST", "/health/live")).isEqualTo("null");
     assertThat(scope("POST", "/keys")).isEqualTo("admin");
     assertThat(scope("DELETE", "/keys/key_1")).isEqualTo("admin");
-    assertThat(scope("GET", "/mcp-servers/mcp_1/tools")).isEqualTo("admin");
-    assertThat(scope("GET", "/tools/weather.get")).isEqualTo("admin");
-    assertThat(scope("POST", "/handlers/events")).isEqualTo("admin");
-    assertThat(scope("POST", "/handlers/dead-letters/dlq_1/retry")).isEqualTo("admin");
+    assertThat(scope("GET", "/mcp-servers/mcp_1/tools")).isEqualTo("sessions:read");
+    assertThat(scope("POST", "/mcp-servers")).isEqualTo("tools:write");
+    assertThat(scope("GET", "/tools/weather.get")).isEqualTo("sessions:read");
+    assertThat(scope("DELETE", "/tools/weather.get")).isEqualTo("tools:write");
+    assertThat(scope("POST", "/handlers/events")).isEqualTo("handlers:write");
+    assertThat(scope("GET", "/handlers/dead-letters")).isEqualTo("sessions:read");
+    assertThat(scope("POST", "/handlers/dead-letters/dlq_1/retry")).isEqualTo("handlers:write");
     assertThat(scope("POST", "/sessions")).isEqualTo("sessions:write");
     assertThat(scope("POST", "/sessions/bulk-delete")).isEqualTo("sessions:write");
     assertThat(scope("PATCH", "/sessions/ses_1")).isEqualTo("sessions:write");
