@@ -5,6 +5,7 @@ import dev.agentbus.auth.Principal;
 import dev.agentbus.auth.RouteScopes;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
@@ -76,11 +77,16 @@ final class AuthHandler implements Handler<RoutingContext> {
       unauthenticated(ctx, "Authentication is required: Authorization: Bearer <API key or JWT>, X-API-Key or X-Session-Token", false);
       return;
     }
-    // Hold the request while the credential is looked up: a WebSocket upgrade must find it unread.
-    boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
-    request.pause();
-    authenticator.authenticate(credential, Api.requestId(ctx)).onComplete(done -> {
-      if (!upgrade) {
+    Future<Principal> authenticated = authenticator.authenticate(credential, Api.requestId(ctx));
+    // Hold the request while the credential is looked up (a cached key, the admin key or a JWT is
+    // known at once): a WebSocket upgrade must find it unread.
+    boolean held = !authenticated.isComplete();
+    boolean upgrade = held && "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+    if (held) {
+      request.pause();
+    }
+    authenticated.onComplete(done -> {
+      if (held && !upgrade) {
         request.resume();
       }
       if (done.failed()) {
