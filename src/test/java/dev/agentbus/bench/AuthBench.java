@@ -14,8 +14,8 @@ import java.util.List;
  * What authentication and rate limiting cost: the same request ({@code GET /sessions/{id}}, one
  * bus request and a cached read) against two nodes started alike except that the baseline node is
  * in protected mode with limits off, and the guarded one checks an API key and takes from its
- * rate-limit bucket on every request. Rounds alternate (baseline, guarded, baseline, …) so drift of
- * the shared machine hits both; prints one JSON line per round and a summary with the median of
+ * rate-limit bucket on every request. Rounds alternate in ABBA order (baseline then guarded, then
+ * guarded then baseline, …) so drift of the shared machine hits both; prints one JSON line per round and a summary with the median of
  * the rounds' ratios of the guarded to the baseline rate. Args: baseline URL, guarded URL, admin key, seconds, concurrency, rounds.
  */
 public final class AuthBench {
@@ -51,10 +51,21 @@ public final class AuthBench {
       List<Long> checkedRates = new ArrayList<>();
       List<Double> ratios = new ArrayList<>();
       for (int round = 0; round < rounds; round++) {
-        JsonObject a = LoadBench.run(vertx, "baseline_protected_mode_no_limits", seconds, concurrency,
-            () -> plain.request(HttpMethod.GET, "/api/v1/sessions/" + plainSession).send(), 200);
-        JsonObject b = LoadBench.run(vertx, "api_key_and_rate_limit", seconds, concurrency,
-            () -> checked.request(HttpMethod.GET, "/api/v1/sessions/" + checkedSession).putHeader("X-API-Key", apiKey).send(), 200);
+        // ABBA: the order flips every round, so a drift of the machine during a pair favours neither side.
+        java.util.function.Supplier<JsonObject> baselineRound = () -> LoadBench.run(vertx, "baseline_protected_mode_no_limits",
+            seconds, concurrency, () -> plain.request(HttpMethod.GET, "/api/v1/sessions/" + plainSession).send(), 200);
+        java.util.function.Supplier<JsonObject> guardedRound = () -> LoadBench.run(vertx, "api_key_and_rate_limit", seconds,
+            concurrency, () -> checked.request(HttpMethod.GET, "/api/v1/sessions/" + checkedSession).putHeader("X-API-Key", apiKey)
+                .send(), 200);
+        JsonObject a;
+        JsonObject b;
+        if (round % 2 == 0) {
+          a = baselineRound.get();
+          b = guardedRound.get();
+        } else {
+          b = guardedRound.get();
+          a = baselineRound.get();
+        }
         System.out.println(a.put("round", round).encode());
         System.out.println(b.put("round", round).encode());
         plainRates.add(a.getLong("per_second"));
