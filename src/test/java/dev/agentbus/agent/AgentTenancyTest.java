@@ -4,13 +4,16 @@ import static dev.agentbus.support.HttpCalls.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentbus.support.HttpCalls;
+import dev.agentbus.support.SseClient;
 import dev.agentbus.support.Tenants;
 import dev.agentbus.support.TestNode;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,6 +110,23 @@ class AgentTenancyTest {
 
     assertThat(promptWith(acme, acmeAgent)).as("its own tenant's prompt runs").isNull();
     assertThat(promptWith(globex, acmeAgent)).isEqualTo("AGENT_NOT_FOUND");
+  }
+
+  @Test
+  @DisplayName("a chat in one tenant's thread naming another tenant's agent fails as not found")
+  void chatsRunOnlyTheirTenantsAgents() {
+    String acmeAgent = agent(acme, "acme-chat").getString("agent_id");
+    String globexKey = Tenants.key(node, "globex");
+    String thread = new HttpCalls(node, globexKey).createSession(new JsonObject()).getString("session_id");
+
+    SseClient chat = SseClient.send(node, HttpMethod.POST, "/api/v1/chat/" + thread + "/stream",
+        new JsonObject().put("content", "hi").put("agent_id", acmeAgent), Map.of("Authorization", "Bearer " + globexKey));
+
+    // Refused before the run (404), or the run fails at once: either way, as if the agent did not exist.
+    String code = chat.status() == 404 ? new JsonObject(chat.awaitBody()).getJsonObject("error").getString("code")
+        : chat.awaitEnd().stream().map(SseClient.Event::json).filter(frame -> "error".equals(frame.getString("type")))
+            .map(frame -> frame.getString("code")).findFirst().orElse(null);
+    assertThat(code).isEqualTo("AGENT_NOT_FOUND");
   }
 
   @Test
