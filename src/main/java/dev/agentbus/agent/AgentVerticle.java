@@ -114,7 +114,7 @@ public class AgentVerticle extends VerticleBase {
         .map(docs -> Pages.of(docs.stream().map(AgentVerticle::toAgent).toList(), limit, last -> last.getString("agent_id")));
   }
 
-  /** Replaces the given fields (of an agent the caller was shown to see); {@code metadata} merges key by key, a null value removing its key. */
+  /** Replaces the given fields (of an agent the caller may see, checked before); {@code metadata} merges key by key, a null value removing its key. */
   private Future<JsonObject> patch(JsonObject body) {
     String agentId = body.getString("agent_id");
     JsonObject set = new JsonObject().put("updated_at", Times.now());
