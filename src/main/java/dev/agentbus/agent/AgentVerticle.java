@@ -1,5 +1,6 @@
 package dev.agentbus.agent;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
@@ -11,6 +12,7 @@ import dev.agentbus.util.Json;
 import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,11 +23,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Owns agents: reusable engine settings with a name, global to the
- * cluster (not per session). Create, read, list, patch, delete. Fields arrive validated by the
+ * Owns agents: reusable engine settings with a name, shared by every session of their tenant
+ * (not per session). Create, read, list, patch, delete. Fields arrive validated by the
  * HTTP layer; an agent's {@code mcp_servers} is always stored as an array of registered MCP server
- * ids ({@code mcp_...}, each checked with {@link Addresses#MCP_GET}: an unknown one is a 400 naming it)
- * and URLs.
+ * ids ({@code mcp_...}, each checked with {@link Addresses#MCP_GET} on behalf of the caller: an
+ * unknown one, or another tenant's, is a 400 naming it) and URLs.
+ *
+ * <p>An agent belongs to its creator's tenant ({@link Tenancy#home}): a request acting for another
+ * tenant finds no such agent ({@code AGENT_NOT_FOUND}) and lists none of it. Names need not be unique.
  */
 public class AgentVerticle extends VerticleBase {
   private static final List<String> PATCHABLE = List.of("name", "llm_config", "mcp_servers", "system_prompt");
@@ -36,15 +41,16 @@ public class AgentVerticle extends VerticleBase {
   public Future<?> start() {
     mongo = Store.client(vertx, Settings.of(config()).mongo());
     return Future.all(List.of(
-        Bus.serve(vertx, Addresses.AGENT_CREATE, (body, h) -> registeredServers(body, h).compose(known -> create(body))).completion(),
-        Bus.serve(vertx, Addresses.AGENT_GET, (body, h) -> find(body.getString("agent_id")).map(AgentVerticle::toAgent)).completion(),
-        Bus.serve(vertx, Addresses.AGENT_LIST, (body, h) -> list(body)).completion(),
-        Bus.serve(vertx, Addresses.AGENT_PATCH, (body, h) -> registeredServers(body, h).compose(known -> patch(body))).completion(),
-        Bus.serve(vertx, Addresses.AGENT_DELETE, (body, h) -> delete(body.getString("agent_id"))).completion()));
+        Bus.serve(vertx, Addresses.AGENT_CREATE, (body, h) -> registeredServers(body, h).compose(known -> create(body, h))).completion(),
+        Bus.serve(vertx, Addresses.AGENT_GET, (body, h) -> find(body.getString("agent_id"), h).map(AgentVerticle::toAgent)).completion(),
+        Bus.serve(vertx, Addresses.AGENT_LIST, (body, h) -> list(body, h)).completion(),
+        Bus.serve(vertx, Addresses.AGENT_PATCH, (body, h) -> find(body.getString("agent_id"), h)
+            .compose(visible -> registeredServers(body, h)).compose(known -> patch(body))).completion(),
+        Bus.serve(vertx, Addresses.AGENT_DELETE, (body, h) -> delete(body.getString("agent_id"), h)).completion()));
   }
 
   /** Fails {@code VALIDATION_ERROR} naming each {@code mcp_servers[i]} that is an id of no registered MCP server. */
-  private Future<Void> registeredServers(JsonObject body, io.vertx.core.MultiMap headers) {
+  private Future<Void> registeredServers(JsonObject body, MultiMap headers) {
     JsonArray servers = body.getJsonArray("mcp_servers", new JsonArray());
     List<Integer> ids = new java.util.ArrayList<>();
     List<Future<JsonObject>> found = new java.util.ArrayList<>();
@@ -53,7 +59,7 @@ public class AgentVerticle extends VerticleBase {
       if (server != null && server.startsWith("mcp_")) {
         ids.add(i);
         found.add(Bus.request(vertx, Addresses.MCP_GET, new JsonObject().put("server_id", server),
-            headers.get(dev.agentbus.bus.Headers.REQUEST_ID)));
+            Tenancy.onBehalf(headers, Bus.withRequestId(null))));
       }
     }
     return Future.join(new java.util.ArrayList<>(found)).transform(done -> {
@@ -71,10 +77,11 @@ public class AgentVerticle extends VerticleBase {
     });
   }
 
-  private Future<JsonObject> create(JsonObject body) {
+  private Future<JsonObject> create(JsonObject body, MultiMap headers) {
     String now = Times.now();
     JsonObject doc = new JsonObject()
         .put("_id", Ids.next("agt"))
+        .put(Tenancy.FIELD, Tenancy.home(headers))
         .put("name", body.getString("name"))
         .put("llm_config", body.getJsonObject("llm_config", new JsonObject()))
         .put("mcp_servers", body.getJsonArray("mcp_servers", new JsonArray()))
@@ -85,15 +92,17 @@ public class AgentVerticle extends VerticleBase {
     return mongo.insert(AgentStore.AGENTS, doc).map(id -> toAgent(doc));
   }
 
-  private Future<JsonObject> find(String agentId) {
+  /** The stored agent, if the caller of {@code headers} may see it: else (also another tenant's) {@code AGENT_NOT_FOUND}. */
+  private Future<JsonObject> find(String agentId, MultiMap headers) {
     return mongo.findOne(AgentStore.AGENTS, new JsonObject().put("_id", agentId), null)
-        .compose(doc -> doc == null ? Future.failedFuture(notFound(agentId)) : Future.succeededFuture(doc));
+        .compose(doc -> doc == null || !Tenancy.sees(headers, doc) ? Future.failedFuture(notFound(agentId))
+            : Future.succeededFuture(doc));
   }
 
   /** Oldest first by id (ids are time-ordered); the cursor is the last agent id of the previous page. */
-  private Future<JsonObject> list(JsonObject body) {
+  private Future<JsonObject> list(JsonObject body, MultiMap headers) {
     int limit = body.getInteger("limit");
-    JsonObject query = new JsonObject();
+    JsonObject query = Tenancy.filter(headers, body.getString(Tenancy.FIELD));
     if (body.getString("name_prefix") != null) {
       query.put("name", new JsonObject().put("$regex", "^" + java.util.regex.Pattern.quote(body.getString("name_prefix"))));
     }
@@ -105,7 +114,7 @@ public class AgentVerticle extends VerticleBase {
         .map(docs -> Pages.of(docs.stream().map(AgentVerticle::toAgent).toList(), limit, last -> last.getString("agent_id")));
   }
 
-  /** Replaces the given fields; {@code metadata} merges key by key, a null value removing its key. */
+  /** Replaces the given fields (of an agent the caller may see, checked before); {@code metadata} merges key by key, a null value removing its key. */
   private Future<JsonObject> patch(JsonObject body) {
     String agentId = body.getString("agent_id");
     JsonObject set = new JsonObject().put("updated_at", Times.now());
@@ -131,8 +140,9 @@ public class AgentVerticle extends VerticleBase {
         .compose(doc -> doc == null ? Future.failedFuture(notFound(agentId)) : Future.succeededFuture(toAgent(doc)));
   }
 
-  private Future<JsonObject> delete(String agentId) {
-    return mongo.removeDocument(AgentStore.AGENTS, new JsonObject().put("_id", agentId))
+  private Future<JsonObject> delete(String agentId, MultiMap headers) {
+    return find(agentId, headers)
+        .compose(visible -> mongo.removeDocument(AgentStore.AGENTS, new JsonObject().put("_id", agentId)))
         .compose(removed -> removed == null || removed.getRemovedCount() == 0
             ? Future.failedFuture(notFound(agentId))
             : Future.succeededFuture(new JsonObject().put("agent_id", agentId).put("deleted", true)));
@@ -142,11 +152,11 @@ public class AgentVerticle extends VerticleBase {
     return BusError.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent", "agent_id", agentId);
   }
 
-  /** The public agent: {@code {agent_id, name, llm_config, mcp_servers, system_prompt, metadata, created_at, updated_at}}. */
+  /** The public agent: {@code {agent_id, tenant_id, name, llm_config, mcp_servers, system_prompt, metadata, created_at, updated_at}}. */
   private static final List<String> VIEW =
       List.of("name", "llm_config", "mcp_servers", "system_prompt", "metadata", "created_at", "updated_at");
 
   static JsonObject toAgent(JsonObject doc) {
-    return Json.view(doc, "agent_id", VIEW, List.of());
+    return Json.view(doc, "agent_id", VIEW, List.of()).put(Tenancy.FIELD, Tenancy.of(doc));
   }
 }

@@ -171,11 +171,15 @@ public final class Addresses {
 
   // ---- engines (EngineCatalogVerticle: create, get, list, delete; EngineVerticle: run) ----
 
-  /** request: {@code {engine_type, model_name?, session_id, configuration}} → engine. */
+  /**
+   * request: {@code {engine_type, model_name?, session_id, configuration}} → engine (of the
+   * session's tenant; another tenant's session is {@code SESSION_NOT_FOUND}). Every engine request
+   * acts for the principal on it: another tenant's engine is {@code ENGINE_NOT_FOUND}.
+   */
   public static final String ENGINE_CREATE = PREFIX + "engine.create";
   /** request: {@code {engine_id}} → engine, or {@code ENGINE_NOT_FOUND}. */
   public static final String ENGINE_GET = PREFIX + "engine.get";
-  /** request: {@code {limit, cursor?, session_id?, status?}} → {@code {data: [engine], next_cursor, has_more}}. */
+  /** request: {@code {limit, cursor?, session_id?, status?, tenant_id?}} → {@code {data: [engine], next_cursor, has_more}} (the caller's tenant's; {@code tenant_id} filters the admin's). */
   public static final String ENGINE_LIST = PREFIX + "engine.list";
   /** request: {@code {engine_id}} → {@code {engine_id, status: "deleted"}}, or {@code ENGINE_NOT_FOUND}. */
   public static final String ENGINE_DELETE = PREFIX + "engine.delete";
@@ -184,7 +188,7 @@ public final class Addresses {
    * on, {@code {engine_id (null unless a stored engine), agent_id?, engine_type, model_name,
    * configuration, mcp_servers? (an agent's)}}: the named engine of the session, else the named agent's settings, else the
    * session's newest engine, else the default; then {@code llm_config} on top. Fails {@code
-   * ENGINE_NOT_FOUND} or {@code AGENT_NOT_FOUND}.
+   * ENGINE_NOT_FOUND} or {@code AGENT_NOT_FOUND} (also for an agent of another tenant than the session's).
    */
   public static final String ENGINE_RESOLVE = PREFIX + "engine.resolve";
   /**
@@ -202,17 +206,21 @@ public final class Addresses {
   /**
    * request: {@code {engine_id, prompt, llm_config?, metadata?, wait_seconds}} → the accepted
    * {@code engine.prompt} command (see {@link #COMMAND_SUBMIT}) on that engine, in the engine's
-   * session. Fails {@code ENGINE_NOT_FOUND}.
+   * session, submitted on behalf of the caller. Fails {@code ENGINE_NOT_FOUND} (before submitting).
    */
   public static final String ENGINE_EXECUTE = PREFIX + "engine.execute";
 
   // ---- agents (AgentVerticle) ----
 
-  /** request: {@code {name, llm_config, mcp_servers, system_prompt, metadata}} → agent. */
+  /**
+   * request: {@code {name, llm_config, mcp_servers, system_prompt, metadata}} → agent (of the
+   * caller's tenant). Every agent request acts for the principal on it: another tenant's agent is
+   * {@code AGENT_NOT_FOUND}.
+   */
   public static final String AGENT_CREATE = PREFIX + "agent.create";
   /** request: {@code {agent_id}} → agent, or {@code AGENT_NOT_FOUND}. */
   public static final String AGENT_GET = PREFIX + "agent.get";
-  /** request: {@code {limit, cursor?, name_prefix?}} → {@code {data: [agent], next_cursor, has_more}}. */
+  /** request: {@code {limit, cursor?, name_prefix?, tenant_id?}} → {@code {data: [agent], next_cursor, has_more}} (the caller's tenant's; {@code tenant_id} filters the admin's). */
   public static final String AGENT_LIST = PREFIX + "agent.list";
   /** request: {@code {agent_id, name?, llm_config?, mcp_servers?, system_prompt?, metadata?}} → agent. */
   public static final String AGENT_PATCH = PREFIX + "agent.patch";

@@ -1,5 +1,6 @@
 package dev.agentbus.engine;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.CommandTypes;
@@ -15,6 +16,7 @@ import dev.agentbus.util.Json;
 import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,6 +31,9 @@ import java.util.List;
  *
  * <p>Settings arrive already validated by the HTTP layer; this verticle owns the business rules:
  * the engine type exists, the session exists, and the model name defaults per type.
+ *
+ * <p>An engine belongs to its session's tenant ({@link Tenancy#FIELD}, stamped at create): a request
+ * acting for another tenant finds no such engine ({@code ENGINE_NOT_FOUND}) and lists none of it.
  */
 public class EngineCatalogVerticle extends VerticleBase {
   private MongoClient mongo;
@@ -47,19 +52,20 @@ public class EngineCatalogVerticle extends VerticleBase {
     openaiModel = settings.engines().openai().model();
     defaultType = settings.engines().defaultType();
     return Future.all(List.of(
-        Bus.serve(vertx, Addresses.ENGINE_CREATE, (body, h) -> create(body, h.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.ENGINE_GET, (body, h) -> find(body.getString("engine_id")).map(EngineCatalogVerticle::toEngine)).completion(),
-        Bus.serve(vertx, Addresses.ENGINE_LIST, (body, h) -> list(body)).completion(),
-        Bus.serve(vertx, Addresses.ENGINE_DELETE, (body, h) -> delete(body.getString("engine_id"))).completion(),
-        Bus.serve(vertx, Addresses.ENGINE_RESOLVE, (body, h) -> resolve(body, h.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.ENGINE_EXECUTE, (body, h) -> execute(body, h.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_CREATE, (body, h) -> create(body, h)).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_GET, (body, h) -> find(body.getString("engine_id"), h).map(EngineCatalogVerticle::toEngine)).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_LIST, (body, h) -> list(body, h)).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_DELETE, (body, h) -> delete(body.getString("engine_id"), h)).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_RESOLVE, (body, h) -> resolve(body, h)).completion(),
+        Bus.serve(vertx, Addresses.ENGINE_EXECUTE, (body, h) -> execute(body, h)).completion(),
         Bus.serve(vertx, Addresses.ENGINE_PURGE_SESSION, (body, h) -> Store.removeSession(mongo, EngineStore.ENGINES,
             body.getString("session_id")).compose(removed -> mongo.removeDocument(EngineStore.NEWEST,
                 new JsonObject().put("_id", body.getString("session_id"))).map(pointer -> new JsonObject().put("engines", removed))))
             .completion()));
   }
 
-  private Future<JsonObject> create(JsonObject body, String requestId) {
+  /** The session is checked on behalf of the caller: another tenant's session is {@code SESSION_NOT_FOUND}. */
+  private Future<JsonObject> create(JsonObject body, MultiMap headers) {
     String type = body.getString("engine_type");
     if (!EngineVerticle.ENGINE_TYPES.contains(type)) {
       return Future.failedFuture(new BusError(ErrorCode.UNSUPPORTED,
@@ -75,8 +81,8 @@ public class EngineCatalogVerticle extends VerticleBase {
         .put("configuration", body.getJsonObject("configuration", new JsonObject()))
         .put("status", "initialized")
         .put("created_at", Times.now());
-    return Sessions.require(vertx, body.getString("session_id"), requestId)
-        .compose(session -> mongo.insert(EngineStore.ENGINES, doc))
+    return Sessions.require(vertx, body.getString("session_id"), headers)
+        .compose(session -> mongo.insert(EngineStore.ENGINES, doc.put(Tenancy.FIELD, Tenancy.of(session))))
         .compose(id -> mongo.updateCollectionWithOptions(EngineStore.NEWEST, new JsonObject().put("_id", doc.getString("session_id")),
             new JsonObject().put("$set", new JsonObject().put("engine_id", doc.getString("_id"))), new io.vertx.ext.mongo.UpdateOptions().setUpsert(true)))
         .map(updated -> toEngine(doc));
@@ -86,42 +92,55 @@ public class EngineCatalogVerticle extends VerticleBase {
     return "openai".equals(type) ? openaiModel : type;
   }
 
-  private Future<JsonObject> find(String engineId) {
+  /** The stored engine, if the caller of {@code headers} may see it: else (also another tenant's) {@code ENGINE_NOT_FOUND}. */
+  private Future<JsonObject> find(String engineId, MultiMap headers) {
     return engines.byId(engineId)
-        .compose(doc -> doc == null
-            ? Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId))
+        .compose(doc -> doc == null || !Tenancy.sees(headers, doc) ? Future.failedFuture(notFound(engineId))
             : Future.succeededFuture(doc));
   }
 
-  /** See {@link Addresses#ENGINE_EXECUTE}: the engine's session runs the prompt. */
-  private Future<JsonObject> execute(JsonObject body, String requestId) {
+  private static BusError notFound(String engineId) {
+    return BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId);
+  }
+
+  /**
+   * See {@link Addresses#ENGINE_EXECUTE}: the engine's session runs the prompt. The engine is
+   * checked against the caller before anything is submitted, and the command is submitted on the
+   * caller's behalf, so the command owner applies its own checks to the same principal.
+   */
+  private Future<JsonObject> execute(JsonObject body, MultiMap headers) {
     String engineId = body.getString("engine_id");
     JsonObject parameters = new JsonObject().put("prompt", body.getString("prompt")).put("engine_id", engineId);
     if (body.getJsonObject("llm_config") != null) {
       parameters.put("llm_config", body.getJsonObject("llm_config"));
     }
     long waitSeconds = body.getLong("wait_seconds", 0L);
-    return find(engineId).compose(engine -> {
+    return find(engineId, headers).compose(engine -> {
       JsonObject command = new JsonObject().put("session_id", engine.getString("session_id"))
           .put("command_type", CommandTypes.ENGINE_PROMPT).put("parameters", parameters).put("wait_seconds", waitSeconds);
       if (body.getJsonObject("metadata") != null) {
         command.put("metadata", body.getJsonObject("metadata"));
       }
-      return Bus.request(vertx, Addresses.COMMAND_SUBMIT, command, Bus.outliving(Bus.withRequestId(requestId), waitSeconds));
+      return Bus.request(vertx, Addresses.COMMAND_SUBMIT, command,
+          Bus.outliving(Tenancy.onBehalf(headers, Bus.withRequestId(null)), waitSeconds));
     });
   }
 
-  /** See {@link Addresses#ENGINE_RESOLVE}. */
-  private Future<JsonObject> resolve(JsonObject body, String requestId) {
+  /**
+   * See {@link Addresses#ENGINE_RESOLVE}. A named engine must be the session's own (so of its
+   * tenant); a named agent must be of the session's tenant, else {@code AGENT_NOT_FOUND}. Only that
+   * case reads the session (the node's cached {@link Sessions#require}), not the plain prompt.
+   */
+  private Future<JsonObject> resolve(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     String engineId = body.getString("engine_id");
     String agentId = body.getString("agent_id");
     Future<JsonObject> base;
     if (engineId != null) {
-      base = find(engineId).compose(doc -> sessionId.equals(doc.getString("session_id")) ? Future.succeededFuture(toEngine(doc))
-          : Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId)));
+      base = find(engineId, headers).compose(doc -> sessionId.equals(doc.getString("session_id")) ? Future.succeededFuture(toEngine(doc))
+          : Future.failedFuture(notFound(engineId)));
     } else if (agentId != null) {
-      base = Bus.request(vertx, Addresses.AGENT_GET, new JsonObject().put("agent_id", agentId), Bus.withRequestId(requestId))
+      base = sessionsAgent(sessionId, agentId, headers)
           .map(agent -> {
             JsonObject llmConfig = agent.getJsonObject("llm_config", new JsonObject()).copy();
             if (agent.getString("system_prompt") != null && llmConfig.getString("system_prompt") == null) {
@@ -135,6 +154,15 @@ public class EngineCatalogVerticle extends VerticleBase {
     }
     JsonObject overrides = body.getJsonObject("llm_config");
     return base.map(engine -> overrides == null ? engine : withSettings(engine, overrides));
+  }
+
+  /** The agent {@code agentId}, if it belongs to the session's tenant: else {@code AGENT_NOT_FOUND}, as if there were none. */
+  private Future<JsonObject> sessionsAgent(String sessionId, String agentId, MultiMap headers) {
+    Future<JsonObject> session = Sessions.require(vertx, sessionId, headers);
+    Future<JsonObject> agent = Bus.request(vertx, Addresses.AGENT_GET, new JsonObject().put("agent_id", agentId),
+        Bus.withRequestId(headers.get(Headers.REQUEST_ID)));
+    return Future.all(session, agent).compose(both -> Tenancy.of(session.result()).equals(Tenancy.of(agent.result()))
+        ? agent : Future.failedFuture(BusError.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent", "agent_id", agentId)));
   }
 
   /** {@code base} (or the default engine) with an llm_config's {@code provider}, {@code model} and settings on top. */
@@ -159,9 +187,9 @@ public class EngineCatalogVerticle extends VerticleBase {
   }
 
   /** Oldest first by id (ids are time-ordered); the cursor is the last engine id of the previous page. */
-  private Future<JsonObject> list(JsonObject body) {
+  private Future<JsonObject> list(JsonObject body, MultiMap headers) {
     int limit = body.getInteger("limit");
-    JsonObject query = new JsonObject();
+    JsonObject query = Tenancy.filter(headers, body.getString(Tenancy.FIELD));
     if (body.getString("session_id") != null) {
       query.put("session_id", body.getString("session_id"));
     }
@@ -177,10 +205,11 @@ public class EngineCatalogVerticle extends VerticleBase {
             last -> last.getString("engine_id")));
   }
 
-  private Future<JsonObject> delete(String engineId) {
-    return mongo.removeDocument(EngineStore.ENGINES, new JsonObject().put("_id", engineId))
+  private Future<JsonObject> delete(String engineId, MultiMap headers) {
+    return find(engineId, headers)
+        .compose(visible -> mongo.removeDocument(EngineStore.ENGINES, new JsonObject().put("_id", engineId)))
         .compose(removed -> removed == null || removed.getRemovedCount() == 0
-            ? Future.failedFuture(BusError.notFound(ErrorCode.ENGINE_NOT_FOUND, "Engine", "engine_id", engineId))
+            ? Future.failedFuture(notFound(engineId))
             : Future.succeededFuture(new JsonObject().put("engine_id", engineId).put("status", "deleted")));
   }
 
@@ -203,10 +232,10 @@ public class EngineCatalogVerticle extends VerticleBase {
                         .map(repaired -> docs.isEmpty() ? null : docs.get(0)))));
   }
 
-  /** The public engine: {@code {engine_id, engine_type, model_name, session_id, configuration, status, created_at}}. */
+  /** The public engine: {@code {engine_id, tenant_id, engine_type, model_name, session_id, configuration, status, created_at}}. */
   private static final List<String> VIEW = List.of("engine_type", "model_name", "session_id", "configuration", "status", "created_at");
 
   static JsonObject toEngine(JsonObject doc) {
-    return Json.view(doc, "engine_id", VIEW, List.of());
+    return Json.view(doc, "engine_id", VIEW, List.of()).put(Tenancy.FIELD, Tenancy.of(doc));
   }
 }

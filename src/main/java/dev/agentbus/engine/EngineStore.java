@@ -7,7 +7,7 @@ import io.vertx.ext.mongo.MongoClient;
 
 /**
  * The {@code engines} collection, owned by {@link EngineCatalogVerticle}: {@code {_id: "eng_...",
- * engine_type, model_name, session_id, configuration, status, created_at}}.
+ * tenant_id (its session's), engine_type, model_name, session_id, configuration, status, created_at}}.
  */
 public final class EngineStore {
   private EngineStore() {}
@@ -20,8 +20,10 @@ public final class EngineStore {
    */
   public static final String NEWEST = "session_newest_engine";
 
-  /** A session's newest engine (what a prompt without engine_id runs on). */
+  /** A session's newest engine (what a prompt without engine_id runs on), and a tenant's engine list (by id). */
   public static Future<Void> ensureIndexes(MongoClient mongo) {
-    return Store.index(mongo, ENGINES, new JsonObject().put("session_id", 1).put("created_at", -1), "session_engines");
+    return Future.all(
+        Store.index(mongo, ENGINES, new JsonObject().put("session_id", 1).put("created_at", -1), "session_engines"),
+        Store.index(mongo, ENGINES, new JsonObject().put("tenant_id", 1).put("_id", 1), "tenant_engines")).mapEmpty();
   }
 }

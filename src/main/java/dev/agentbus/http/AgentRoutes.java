@@ -41,11 +41,12 @@ record AgentRoutes(Api api, Limits limits, EngineSettings settings) {
   }
 
   private void list(RoutingContext ctx) {
-    Validator check = Validator.of(ctx, "limit", "cursor", "name_prefix");
+    Validator check = Validator.of(ctx, "limit", "cursor", "name_prefix", "tenant_id");
     JsonObject query = new JsonObject()
         .put("limit", check.limit(ctx, limits))
         .put("name_prefix", check.queryString(ctx, "name_prefix"))
-        .put("cursor", check.idCursor(ctx));
+        .put("cursor", check.idCursor(ctx))
+        .put("tenant_id", check.tenantQuery(ctx));
     check.throwIfInvalid();
     api.forward(ctx, Addresses.AGENT_LIST, query, 200);
   }

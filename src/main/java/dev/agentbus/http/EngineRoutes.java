@@ -35,12 +35,13 @@ record EngineRoutes(Api api, Limits limits, EngineSettings settings) {
   }
 
   private void list(RoutingContext ctx) {
-    Validator check = Validator.of(ctx, "limit", "cursor", "session_id", "status");
+    Validator check = Validator.of(ctx, "limit", "cursor", "session_id", "status", "tenant_id");
     JsonObject query = new JsonObject()
         .put("limit", check.limit(ctx, limits))
         .put("session_id", check.queryString(ctx, "session_id"))
         .put("status", check.queryOneOf(ctx, "status", STATUSES))
-        .put("cursor", check.idCursor(ctx));
+        .put("cursor", check.idCursor(ctx))
+        .put("tenant_id", check.tenantQuery(ctx));
     check.throwIfInvalid();
     api.forward(ctx, Addresses.ENGINE_LIST, query, 200);
   }

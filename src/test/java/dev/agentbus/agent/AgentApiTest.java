@@ -84,7 +84,7 @@ class AgentApiTest {
 
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
     JsonObject agent = created.bodyAsJsonObject();
-    assertThat(agent.fieldNames()).containsExactlyInAnyOrder("agent_id", "name", "llm_config", "mcp_servers",
+    assertThat(agent.fieldNames()).containsExactlyInAnyOrder("agent_id", "tenant_id", "name", "llm_config", "mcp_servers",
         "system_prompt", "metadata", "created_at", "updated_at");
     assertThat(agent.getString("agent_id")).startsWith("agt_");
     assertThat(agent.getString("name")).isEqualTo("weather-agent");

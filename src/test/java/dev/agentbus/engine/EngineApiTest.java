@@ -92,7 +92,7 @@ class EngineApiTest {
 
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
     JsonObject engine = created.bodyAsJsonObject();
-    assertThat(engine.fieldNames()).containsExactlyInAnyOrder("engine_id", "engine_type", "model_name", "session_id",
+    assertThat(engine.fieldNames()).containsExactlyInAnyOrder("engine_id", "tenant_id", "engine_type", "model_name", "session_id",
         "configuration", "status", "created_at");
     assertThat(engine.getString("engine_id")).startsWith("eng_");
     assertThat(engine.getString("model_name")).isEqualTo("dummy");
