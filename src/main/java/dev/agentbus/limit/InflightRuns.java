@@ -12,7 +12,6 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.io.Serial;
 import java.io.Serializable;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -124,19 +123,7 @@ public final class InflightRuns {
   }
 
   /** Runs on the key's owner, under its partition lock. */
-  static final class AddRuns implements EntryProcessor<String, Long, Long>, Serializable {
-    @Serial
-    private static final long serialVersionUID = 1L;
-    private final long delta;
-    private final long max;
-    private final long ttlMs;
-
-    AddRuns(long delta, long max, long ttlMs) {
-      this.delta = delta;
-      this.max = max;
-      this.ttlMs = ttlMs;
-    }
-
+  record AddRuns(long delta, long max, long ttlMs) implements EntryProcessor<String, Long, Long>, Serializable {
     @Override
     public Long process(Map.Entry<String, Long> entry) {
       long next = added(entry.getValue(), delta, max);

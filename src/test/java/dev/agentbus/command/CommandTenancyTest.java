@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.agentbus.support.GatedHandler;
 import dev.agentbus.support.HttpCalls;
+import dev.agentbus.support.TenantNode;
 import dev.agentbus.support.Tenants;
 import dev.agentbus.support.TestNode;
 import io.vertx.core.buffer.Buffer;
@@ -22,23 +23,23 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @DisplayName("Commands belong to their session's tenant")
 class CommandTenancyTest {
+  static TenantNode tenants;
   static TestNode node;
   static HttpCalls acme;
   static HttpCalls globex;
-  static HttpCalls admin;
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(Tenants.config());
-    acme = Tenants.as(node, "acme");
-    globex = Tenants.as(node, "globex");
-    admin = Tenants.admin(node);
+    tenants = TenantNode.start();
+    node = tenants.node();
+    acme = tenants.acme();
+    globex = tenants.globex();
   }
 
   @AfterAll
   static void stop() {
-    if (node != null) {
-      node.close();
+    if (tenants != null) {
+      tenants.close();
     }
   }
 
@@ -75,7 +76,7 @@ class CommandTenancyTest {
 
     assertThat(status(acme, session, id)).as("not cancelled by the other tenant").isIn("pending", "executing");
     assertThat(acme.get("/status/" + id).statusCode()).isEqualTo(200);
-    assertThat(admin.get(commands + "/" + id).statusCode()).as("the admin sees every tenant").isEqualTo(200);
+    assertThat(tenants.admin().get(commands + "/" + id).statusCode()).as("the admin sees every tenant").isEqualTo(200);
     gated.finish(id, new JsonObject().put("done", true));
     await().atMost(CommandClient.PATIENCE).until(() -> "completed".equals(status(acme, session, id)));
     HttpResponse<Buffer> listed = acme.get(commands);
