@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.config.AppConfig;
+import dev.agentbus.config.Settings;
 import dev.agentbus.limit.InflightRuns;
 import dev.agentbus.support.GatedHandler;
 import dev.agentbus.support.HttpCalls;
@@ -16,6 +18,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -106,6 +110,14 @@ class CommandInflightCapTest {
       await().atMost(CommandClient.PATIENCE).until(() -> gated.isRunning(id));
       gated.finish(id, new JsonObject());
     }
+  }
+
+  @Test
+  @DisplayName("AGENTBUS_MAX_INFLIGHT_RUNS sets limits.max_inflight_runs, 100 by default")
+  void environmentSetsTheCap() {
+    assertThat(Settings.of(AppConfig.load(List.of(), Map.of())).limits().maxInflightRuns()).isEqualTo(100);
+    assertThat(Settings.of(AppConfig.load(List.of(), Map.of("AGENTBUS_MAX_INFLIGHT_RUNS", "7"))).limits().maxInflightRuns())
+        .isEqualTo(7);
   }
 
   @Test
