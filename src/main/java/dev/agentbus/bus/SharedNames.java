@@ -57,4 +57,11 @@ public final class SharedNames {
    * expire two windows after their last use. Node-local (bounded) when not clustered.
    */
   public static final String RATE_BUCKETS = "agentbus.rate-buckets";
+
+  /**
+   * cluster-wide Hazelcast map of the in-flight run cap: principal key ({@code <kind>:<id>}) →
+   * {@code Long} count of its unfinished commands (no entry: none); an entry expires its ttl after
+   * its last change. Node-local when not clustered. See {@code limit.InflightRuns}.
+   */
+  public static final String INFLIGHT_RUNS = "agentbus.inflight-runs";
 }

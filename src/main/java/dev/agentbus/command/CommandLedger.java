@@ -1,5 +1,6 @@
 package dev.agentbus.command;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.EventTypes;
@@ -53,9 +54,11 @@ import java.util.function.Supplier;
  */
 public final class CommandLedger {
   /**
-   * {@code {_id: "cmd_...", session_id, command_type, parameters, metadata: {priority, timeout},
-   * status, result, error, created_at, updated_at, started_at?, completed_at?, deadline_ms,
-   * request_id, node_id, batch_id?, batch_index?}}.
+   * {@code {_id: "cmd_...", session_id, tenant_id, command_type, parameters, metadata: {priority,
+   * timeout}, status, result, error, created_at, updated_at, started_at?, completed_at?,
+   * deadline_ms, request_id, node_id, batch_id?, batch_index?, inflight_key?}}: {@code tenant_id} is
+   * its session's (absent on commands stored before tenancy: {@code default}'s); {@code
+   * inflight_key} the principal whose in-flight slot it holds until final ({@link InflightSlots}).
    */
   public static final String COMMANDS = "commands";
 
@@ -407,6 +410,6 @@ public final class CommandLedger {
   private static final List<String> VIEW_WHEN_SET = List.of("accepted_seq", "batch_id", "batch_index");
 
   static JsonObject toCommand(JsonObject doc) {
-    return Json.view(doc, "command_id", VIEW, VIEW_WHEN_SET);
+    return Json.view(doc, "command_id", VIEW, VIEW_WHEN_SET).put(Tenancy.FIELD, Tenancy.of(doc));
   }
 }

@@ -1,5 +1,6 @@
 package dev.agentbus.command;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
@@ -8,12 +9,14 @@ import dev.agentbus.bus.FieldErrors;
 import dev.agentbus.bus.FieldErrors.FieldError;
 import dev.agentbus.bus.Headers;
 import dev.agentbus.config.Settings;
+import dev.agentbus.limit.InflightRuns;
 import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Nodes;
 import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
+import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
@@ -36,6 +39,7 @@ public class CommandVerticle extends VerticleBase {
   private CommandLedger ledger;
   private CommandScheduler scheduler;
   private BusyPolicy busy;
+  private InflightSlots slots;
   private Settings.Commands limits;
   private long reaperTimer;
 
@@ -51,6 +55,10 @@ public class CommandVerticle extends VerticleBase {
     CommandScheduler.Finisher finisher = (id, status, error) -> conclude(id, status, null, error);
     scheduler = new CommandScheduler(vertx, limits.maxConcurrent(),
         limits.maxQueued(), this::execute, finisher);
+    // A count outliving every command it counts (timeout, then the reaper's sweep) can only be leaked.
+    long inflightTtlMs = 2 * (limits.maxTimeoutSeconds() * 1000L + limits.reaperPeriodMs());
+    slots = new InflightSlots(InflightRuns.of(vertx, settings.limits().enabled() ? settings.limits().maxInflightRuns() : 0,
+        inflightTtlMs));
     busy = new BusyPolicy(ledger, (entry, error) -> concludeAt(entry.getString("node_id"), entry.getString("_id"),
         CommandStatus.CANCELLED, error, null));
     reaperTimer = new CommandReaper(vertx, open, (node, id, status, error) -> concludeAt(node, id, status, error, null))
@@ -60,9 +68,9 @@ public class CommandVerticle extends VerticleBase {
             body.getString("status"), null, body.getJsonObject("error"))).completion(),
         Bus.serve(vertx, Addresses.COMMAND_SUBMIT, this::submit).completion(),
         Bus.serve(vertx, Addresses.COMMAND_BATCH, this::batch).completion(),
-        Bus.serve(vertx, Addresses.COMMAND_GET, (body, h) -> get(body, h.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.COMMAND_LIST, (body, h) -> list(body, h.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.COMMAND_CANCEL, (body, h) -> cancel(body, h.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_GET, this::get).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_LIST, this::list).completion(),
+        Bus.serve(vertx, Addresses.COMMAND_CANCEL, this::cancel).completion(),
         Bus.serve(vertx, Addresses.COMMAND_CANCEL_SESSION, (body, h) -> cancelSession(body.getString("session_id"))).completion(),
         Bus.serve(vertx, Addresses.COMMAND_PURGE_SESSION, (body, h) -> ledger.purge(body.getString("session_id"))
             .map(removed -> new JsonObject().put("commands", removed))).completion(),
@@ -80,14 +88,15 @@ public class CommandVerticle extends VerticleBase {
   private Future<JsonObject> submit(JsonObject body, MultiMap headers) {
     JsonObject newSession = body.getJsonObject("new_session");
     if (body.getString("session_id") == null && newSession != null) {
-      return Bus.request(vertx, Addresses.SESSION_CREATE, newSession, headers.get(Headers.REQUEST_ID))
+      // Created on behalf of the caller, so the new session is the caller's tenant's.
+      return Bus.request(vertx, Addresses.SESSION_CREATE, newSession, Tenancy.onBehalf(headers, Bus.withRequestId(null)))
           .compose(session -> submit(body.copy().put("session_id", session.getString("session_id")), headers));
     }
     String sessionId = body.getString("session_id");
     long waitMs = body.getLong("wait_seconds", 0L) * 1000;
     return prepare(sessionId, List.of(body), headers, null)
         .compose(docs -> busy.apply(sessionId, body.getString("command_type"), body.getString("if_busy")).map(docs))
-        .compose(docs -> accept(docs, false, false, waitMs <= 0))
+        .compose(docs -> accept(docs, headers, false, false, waitMs <= 0))
         .compose(docs -> {
           String id = docs.get(0).getString("_id");
           if (waitMs <= 0) {
@@ -104,19 +113,21 @@ public class CommandVerticle extends VerticleBase {
     boolean sequential = "sequential".equals(body.getString("mode"));
     List<JsonObject> items = body.getJsonArray("commands").stream().map(JsonObject.class::cast).toList();
     return prepare(sessionId, items, headers, batchId)
-        .compose(docs -> accept(docs, sequential, body.getBoolean("stop_on_error", false), true))
+        .compose(docs -> accept(docs, headers, sequential, body.getBoolean("stop_on_error", false), true))
         .map(docs -> new JsonObject().put("batch_id", batchId).put("mode", sequential ? "sequential" : "parallel")
             .put("stop_on_error", body.getBoolean("stop_on_error", false))
             .put("commands", new JsonArray(docs.stream().map(CommandLedger::toCommand).toList())));
   }
 
   /**
-   * Resolves every command's handler (this node's built-in or in-process ones, else a registered
-   * one through {@link Addresses#HANDLER_RESOLVE}) and checks its parameters; nothing is stored
-   * unless all pass.
+   * Checks the session on behalf of the caller (another tenant's is {@code SESSION_NOT_FOUND},
+   * whatever the items say), resolves every command's handler (this node's built-in or in-process
+   * ones, else a registered one through {@link Addresses#HANDLER_RESOLVE}) and checks its
+   * parameters; nothing is stored unless all pass. The commands carry the session's tenant.
    */
   private Future<List<JsonObject>> prepare(String sessionId, List<JsonObject> items, MultiMap headers, String batchId) {
     String requestId = headers.get(Headers.REQUEST_ID);
+    Future<JsonObject> session = Sessions.require(vertx, sessionId, headers);
     List<Future<CommandHandler>> resolved = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       String prefix = batchId == null ? "" : "commands[" + i + "].";
@@ -132,7 +143,10 @@ public class CommandVerticle extends VerticleBase {
                       new JsonObject().put("field", prefix + "command_type").put("command_type", type))
                   : failure)));
     }
-    return Future.all(resolved).compose(all -> {
+    Future<CompositeFuture> allResolved = Future.all(resolved);
+    Future<Void> checked = Future.join(session, allResolved)
+        .transform(joined -> session.failed() ? Future.failedFuture(session.cause()) : allResolved.mapEmpty());
+    return checked.compose(all -> {
       List<FieldError> invalid = new ArrayList<>();
       List<JsonObject> docs = new ArrayList<>();
       List<Future<Void>> admissions = new ArrayList<>();
@@ -151,7 +165,9 @@ public class CommandVerticle extends VerticleBase {
       if (!scheduler.hasRoomFor(docs.size())) {
         return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Command queue is full, retry later"));
       }
-      return Sessions.require(vertx, sessionId, requestId).compose(session -> Future.all(admissions)).map(docs);
+      String tenant = Tenancy.of(session.result());
+      docs.forEach(doc -> doc.put(Tenancy.FIELD, tenant));
+      return Future.all(admissions).map(docs);
     });
   }
 
@@ -200,9 +216,15 @@ public class CommandVerticle extends VerticleBase {
     return doc;
   }
 
-  /** {@code announceNow}: the reply carries {@code accepted_seq}, so {@code command.accepted} is stored before it. */
-  private Future<List<JsonObject>> accept(List<JsonObject> docs, boolean sequential, boolean stopOnError, boolean announceNow) {
-    return ledger.accept(docs, announceNow).map(accepted -> {
+  /**
+   * Takes the caller's in-flight slots ({@link InflightSlots}: 429 past the cap), then stores the
+   * commands and queues them. {@code announceNow}: the reply carries {@code accepted_seq}, so {@code
+   * command.accepted} is stored before it.
+   */
+  private Future<List<JsonObject>> accept(List<JsonObject> docs, MultiMap headers, boolean sequential, boolean stopOnError,
+                                          boolean announceNow) {
+    return slots.take(headers, docs).compose(taken -> ledger.accept(docs, announceNow)
+        .onFailure(failure -> slots.untake(docs))).map(accepted -> {
       scheduler.admit(docs, sequential, stopOnError);
       return docs;
     });
@@ -261,6 +283,7 @@ public class CommandVerticle extends VerticleBase {
         return ledger.findById(commandId);
       }
       scheduler.concluded(doc);
+      slots.release(doc);
       LOG.info("command {} ({}) {} error={} request_id={}", commandId, doc.getString("command_type"), status,
           error == null ? null : error.getString("code"), doc.getString("request_id"));
       if (!CommandStatus.COMPLETED.equals(status) && !CommandStatus.FAILED.equals(status)) {
@@ -297,32 +320,40 @@ public class CommandVerticle extends VerticleBase {
     }
   }
 
-  private Future<JsonObject> get(JsonObject body, String requestId) {
+  private Future<JsonObject> get(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     String commandId = body.getString("command_id");
     long waitMs = body.getLong("wait_seconds", 0L) * 1000;
     if (sessionId == null) {
       // By id alone (the inference shortcuts' request ids): the stored command names its session.
-      return ledger.findById(commandId).compose(doc -> doc == null
+      // Another tenant's command is not found, as if it did not exist.
+      return ledger.findById(commandId).compose(doc -> doc == null || !Tenancy.sees(headers, doc)
           ? Future.failedFuture(BusError.notFound(ErrorCode.COMMAND_NOT_FOUND, "Command", "command_id", commandId))
-          : get(body.copy().put("session_id", doc.getString("session_id")), requestId));
+          : get(body.copy().put("session_id", doc.getString("session_id")), headers));
     }
-    Future<JsonObject> command = waitMs <= 0 ? find(sessionId, commandId, requestId)
-        : CommandWaiter.awaitFinal(vertx, sessionId, commandId, waitMs, () -> find(sessionId, commandId, requestId));
+    Future<JsonObject> command = waitMs <= 0 ? find(sessionId, commandId, headers)
+        : CommandWaiter.awaitFinal(vertx, sessionId, commandId, waitMs, () -> find(sessionId, commandId, headers));
     return command.map(CommandLedger::toCommand);
   }
 
-  /** The command, or {@code SESSION_NOT_FOUND} when its session does not exist, else {@code COMMAND_NOT_FOUND}. */
-  private Future<JsonObject> find(String sessionId, String commandId, String requestId) {
-    return ledger.find(sessionId, commandId).recover(failure ->
-        failure instanceof BusError e && e.code() == ErrorCode.COMMAND_NOT_FOUND
-            ? Sessions.require(vertx, sessionId, requestId).compose(session -> Future.failedFuture(failure))
+  /**
+   * The command, if the caller may see it; else {@code SESSION_NOT_FOUND} when its session does not
+   * exist or is another tenant's (the command's {@code tenant_id} tells, without asking the session
+   * owner), else {@code COMMAND_NOT_FOUND}.
+   */
+  private Future<JsonObject> find(String sessionId, String commandId, MultiMap headers) {
+    return ledger.find(sessionId, commandId)
+        .compose(doc -> Tenancy.sees(headers, doc) ? Future.succeededFuture(doc)
+            : Future.failedFuture(BusError.notFound(ErrorCode.SESSION_NOT_FOUND, "Session", "session_id", sessionId)))
+        .recover(failure -> failure instanceof BusError e && e.code() == ErrorCode.COMMAND_NOT_FOUND
+            ? Sessions.require(vertx, sessionId, headers).compose(session -> Future.failedFuture(failure))
             : Future.failedFuture(failure));
   }
 
-  private Future<JsonObject> cancel(JsonObject body, String requestId) {
+  private Future<JsonObject> cancel(JsonObject body, MultiMap headers) {
     String id = body.getString("command_id");
-    return find(body.getString("session_id"), id, requestId)
+    String requestId = headers.get(Headers.REQUEST_ID);
+    return find(body.getString("session_id"), id, headers)
         .compose(doc -> CommandStatus.isFinal(doc.getString("status")) ? Future.succeededFuture(doc)
             : concludeAt(doc.getString("node_id"), id, CommandStatus.CANCELLED,
                 new BusError(ErrorCode.CANCELLED, "Cancelled by request").toJson(), requestId))
@@ -337,9 +368,9 @@ public class CommandVerticle extends VerticleBase {
             .map(done -> new JsonObject().put("cancelled", docs.size())));
   }
 
-  private Future<JsonObject> list(JsonObject body, String requestId) {
+  private Future<JsonObject> list(JsonObject body, MultiMap headers) {
     int limit = body.getInteger("limit");
-    return Sessions.require(vertx, body.getString("session_id"), requestId)
+    return Sessions.require(vertx, body.getString("session_id"), headers)
         .compose(session -> ledger.list(body))
         .map(docs -> Pages.of(docs.stream().map(CommandLedger::toCommand).toList(), limit, last -> last.getString("command_id")));
   }

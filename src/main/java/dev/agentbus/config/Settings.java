@@ -24,12 +24,15 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
    * (tier → requests per {@code window_s}) per principal; {@code route_costs} ({@code "METHOD
    * /path"}, {@code *} one path segment → tokens a request takes, else 1); {@code
    * stream_connects_per_ip} stream openings per {@code stream_connects_window_s} per client IP;
-   * {@code max_streams_per_principal} streams open at once per principal on one node; at most
-   * {@code max_tracked_keys} buckets kept in a node's memory when it is not clustered.
+   * {@code max_streams_per_principal} streams open at once per principal on one node; {@code
+   * max_inflight_runs} unfinished commands (pending or executing) per principal, cluster-wide
+   * ({@code limit.InflightRuns}); at most {@code max_tracked_keys} buckets kept in a node's memory
+   * when it is not clustered.
    */
   public record RateLimits(boolean enabled, int windowSeconds, java.util.Map<String, Integer> tiers,
                            java.util.Map<String, Integer> routeCosts, int streamConnectsPerIp,
-                           int streamConnectsWindowSeconds, int maxStreamsPerPrincipal, int maxTrackedKeys) {}
+                           int streamConnectsWindowSeconds, int maxStreamsPerPrincipal, int maxInflightRuns,
+                           int maxTrackedKeys) {}
 
   /** {@code http.*}: the listener and request limits. */
   public record Http(String host, int port, int instances, long maxBodyBytes, int maxWsFrameBytes,
@@ -241,7 +244,7 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
     return new RateLimits(limits.getBoolean("enabled"), limits.getInteger("window_s"), counts(limits.getJsonObject("tiers")),
         counts(limits.getJsonObject("route_costs")), limits.getInteger("stream_connects_per_ip"),
         limits.getInteger("stream_connects_window_s"), limits.getInteger("max_streams_per_principal"),
-        limits.getInteger("max_tracked_keys"));
+        limits.getInteger("max_inflight_runs"),         limits.getInteger("max_tracked_keys"));
   }
 
   /** A JSON object of numbers as an ordered map (its keys in file order). */

@@ -218,6 +218,11 @@ final class Api {
       // Every 401 names its scheme (RFC 9110), a handler callback's missing token too.
       response.putHeader("WWW-Authenticate", AuthHandler.REALM);
     }
+    if (error.code() == ErrorCode.RATE_LIMITED && response.headers().get("Retry-After") == null
+        && error.details() != null && error.details().getValue("retry_after_s") != null) {
+      // A limit enforced past the edge (in-flight runs, open streams) says when to retry in its details.
+      response.putHeader("Retry-After", String.valueOf(error.details().getValue("retry_after_s")));
+    }
     json(ctx, error.code().httpStatus(), envelope(error, requestId(ctx)));
   }
 

@@ -84,7 +84,8 @@ public final class TestNode implements AutoCloseable {
     // tests (which set their own, low ones) meet them. Every response still carries the headers.
     JsonObject tiers = config.getJsonObject("limits").getJsonObject("tiers");
     tiers.fieldNames().forEach(tier -> tiers.put(tier, 10_000_000));
-    config.getJsonObject("limits").put("stream_connects_per_ip", 10_000_000).put("max_streams_per_principal", 100_000);
+    config.getJsonObject("limits").put("stream_connects_per_ip", 10_000_000).put("max_streams_per_principal", 100_000)
+        .put("max_inflight_runs", 100_000);
     config.mergeIn(overrides, true);
     String id = vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config))
         .await();
