@@ -6,8 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.agentbus.support.HttpCalls;
 import dev.agentbus.support.SseClient;
-import dev.agentbus.support.Tenants;
-import dev.agentbus.support.TestNode;
+import dev.agentbus.support.TenantNode;
 import dev.agentbus.support.WsClient;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -19,38 +18,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @DisplayName("A session's events belong to its tenant")
 class EventTenancyTest {
-  static TestNode node;
-  static String acmeKey;
-  static String globexKey;
-  static HttpCalls acme;
-  static HttpCalls globex;
-  static HttpCalls admin;
-
-  @BeforeAll
-  static void start() {
-    node = TestNode.start(Tenants.config());
-    acmeKey = Tenants.key(node, "acme");
-    globexKey = Tenants.key(node, "globex");
-    acme = new HttpCalls(node, acmeKey);
-    globex = new HttpCalls(node, globexKey);
-    admin = Tenants.admin(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final TenantNode tenants = new TenantNode();
 
   private static JsonObject publish(HttpCalls caller, String sessionId, int n) {
     HttpResponse<Buffer> published = caller.post("/sessions/" + sessionId + "/events",
@@ -60,36 +37,36 @@ class EventTenancyTest {
   }
 
   private static JsonObject stored(String eventId) {
-    return HttpCalls.await(node.mongo().findOne(EventStore.EVENTS, new JsonObject().put("_id", eventId), null));
+    return HttpCalls.await(tenants.node().mongo().findOne(EventStore.EVENTS, new JsonObject().put("_id", eventId), null));
   }
 
   @Test
   @DisplayName("another tenant gets 404 SESSION_NOT_FOUND publishing to, listing or reading a session's events, and publishes nothing")
   void anotherTenantsEventsAreNotFound() {
-    String sessionId = acme.createSession(new JsonObject()).getString("session_id");
-    JsonObject event = publish(acme, sessionId, 1);
+    String sessionId = tenants.acme().createSession(new JsonObject()).getString("session_id");
+    JsonObject event = publish(tenants.acme(), sessionId, 1);
     String events = "/sessions/" + sessionId + "/events";
 
-    assertError(globex.post(events, new JsonObject().put("event_type", "note").put("data", new JsonObject())), 404, "SESSION_NOT_FOUND");
-    assertError(globex.get(events), 404, "SESSION_NOT_FOUND");
-    assertError(globex.get(events + "?event_type=note"), 404, "SESSION_NOT_FOUND");
-    assertError(globex.get(events + "/" + event.getString("event_id")), 404, "SESSION_NOT_FOUND");
+    assertError(tenants.globex().post(events, new JsonObject().put("event_type", "note").put("data", new JsonObject())), 404, "SESSION_NOT_FOUND");
+    assertError(tenants.globex().get(events), 404, "SESSION_NOT_FOUND");
+    assertError(tenants.globex().get(events + "?event_type=note"), 404, "SESSION_NOT_FOUND");
+    assertError(tenants.globex().get(events + "/" + event.getString("event_id")), 404, "SESSION_NOT_FOUND");
 
-    assertThat(acme.allEvents(sessionId)).extracting(e -> e.getString("event_type")).containsExactly("session.created", "note");
-    assertThat(admin.get(events + "/" + event.getString("event_id")).statusCode()).as("the admin sees every tenant").isEqualTo(200);
+    assertThat(tenants.acme().allEvents(sessionId)).extracting(e -> e.getString("event_type")).containsExactly("session.created", "note");
+    assertThat(tenants.admin().get(events + "/" + event.getString("event_id")).statusCode()).as("the admin sees every tenant").isEqualTo(200);
   }
 
   @Test
   @DisplayName("a stored event carries its session's tenant, whoever appended it (a client, or agentbus itself), and shows it")
   void storedEventsCarryTheSessionsTenant() {
-    String sessionId = acme.createSession(new JsonObject()).getString("session_id");
-    JsonObject event = publish(acme, sessionId, 1);
+    String sessionId = tenants.acme().createSession(new JsonObject()).getString("session_id");
+    JsonObject event = publish(tenants.acme(), sessionId, 1);
     assertThat(event.getString("tenant_id")).isEqualTo("acme");
-    assertThat(acme.patch("/sessions/" + sessionId, new JsonObject().put("name", "renamed")).statusCode()).isEqualTo(200);
-    assertThat(HttpCalls.assertInvalid(acme.post("/sessions/" + sessionId + "/events", new JsonObject().put("event_type", "note")
+    assertThat(tenants.acme().patch("/sessions/" + sessionId, new JsonObject().put("name", "renamed")).statusCode()).isEqualTo(200);
+    assertThat(HttpCalls.assertInvalid(tenants.acme().post("/sessions/" + sessionId + "/events", new JsonObject().put("event_type", "note")
         .put("data", new JsonObject()).put("tenant_id", "globex")))).as("a client cannot choose the tenant").isNotEmpty();
 
-    List<JsonObject> events = acme.allEvents(sessionId);
+    List<JsonObject> events = tenants.acme().allEvents(sessionId);
     assertThat(events).extracting(e -> e.getString("event_type")).containsExactly("session.created", "note", "session.updated");
     assertThat(events).allSatisfy(e -> assertThat(stored(e.getString("event_id")).getString("tenant_id")).isEqualTo("acme"));
   }
@@ -97,17 +74,17 @@ class EventTenancyTest {
   @Test
   @DisplayName("another tenant's SSE event stream is 404 and streams nothing, while the owner's streams")
   void anotherTenantsSseStreamIsRefused() {
-    String sessionId = acme.createSession(new JsonObject()).getString("session_id");
-    publish(acme, sessionId, 1);
+    String sessionId = tenants.acme().createSession(new JsonObject()).getString("session_id");
+    publish(tenants.acme(), sessionId, 1);
     String path = "/api/v1/sessions/" + sessionId + "/events/sse?after_seq=0";
 
-    SseClient refused = SseClient.send(node, HttpMethod.GET, path, null, Map.of("Authorization", "Bearer " + globexKey));
+    SseClient refused = SseClient.send(tenants.node(), HttpMethod.GET, path, null, Map.of("Authorization", "Bearer " + tenants.globexKey()));
     assertThat(refused.status()).isEqualTo(404);
     assertThat(new JsonObject(refused.awaitBody()).getJsonObject("error").getString("code")).isEqualTo("SESSION_NOT_FOUND");
     assertThat(refused.events()).isEmpty();
 
-    SseClient own = SseClient.open(node, "/sessions/" + sessionId + "/events/sse?after_seq=0",
-        Map.of("Authorization", "Bearer " + acmeKey));
+    SseClient own = SseClient.open(tenants.node(), "/sessions/" + sessionId + "/events/sse?after_seq=0",
+        Map.of("Authorization", "Bearer " + tenants.acmeKey()));
     try {
       JsonObject note = own.awaitJson(e -> "note".equals(e.getString("event_type")));
       assertThat(note.getString("session_id")).isEqualTo(sessionId);
@@ -119,20 +96,17 @@ class EventTenancyTest {
   @Test
   @DisplayName("another tenant's WebSocket event stream is refused with 404 at the upgrade, while the owner's streams")
   void anotherTenantsWebSocketStreamIsRefused() {
-    String sessionId = acme.createSession(new JsonObject()).getString("session_id");
-    publish(acme, sessionId, 1);
+    String sessionId = tenants.acme().createSession(new JsonObject()).getString("session_id");
+    publish(tenants.acme(), sessionId, 1);
     String path = "/sessions/" + sessionId + "/events/stream?after_seq=0&access_token=";
-    WebSocketClient sockets = node.vertx().createWebSocketClient();
+    WebSocketClient sockets = tenants.node().vertx().createWebSocketClient();
     try {
-      Throwable refused = catchThrowable(() -> WsClient.open(sockets, node, path + globexKey));
+      Throwable refused = catchThrowable(() -> WsClient.open(sockets, tenants.node(), path + tenants.globexKey()));
       assertThat(refused).isInstanceOf(UpgradeRejectedException.class);
       assertThat(((UpgradeRejectedException) refused).getStatus()).isEqualTo(404);
 
-      WsClient own = WsClient.open(sockets, node, path + acmeKey);
-      try {
+      try (WsClient own = WsClient.open(sockets, tenants.node(), path + tenants.acmeKey())) {
         assertThat(own.awaitSeq(2, Duration.ofSeconds(10)).getString("event_type")).isEqualTo("note");
-      } finally {
-        own.close();
       }
     } finally {
       sockets.close().await();

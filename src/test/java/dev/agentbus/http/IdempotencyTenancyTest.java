@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.agentbus.auth.Principal;
 import dev.agentbus.idempotency.IdempotencyStore;
 import dev.agentbus.support.HttpCalls;
-import dev.agentbus.support.Tenants;
-import dev.agentbus.support.TestNode;
+import dev.agentbus.support.TenantNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -14,32 +13,16 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @DisplayName("An Idempotency-Key never answers across tenants")
 class IdempotencyTenancyTest {
-  static TestNode node;
-  static HttpCalls acme;
-  static HttpCalls globex;
-
-  @BeforeAll
-  static void start() {
-    node = TestNode.start(Tenants.config());
-    acme = Tenants.as(node, "acme");
-    globex = Tenants.as(node, "globex");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
+  @RegisterExtension
+  static final TenantNode tenants = new TenantNode();
 
   private static HttpResponse<Buffer> create(HttpCalls caller, String idempotencyKey) {
     return HttpCalls.await(caller.request(HttpMethod.POST, "/sessions").putHeader("Idempotency-Key", idempotencyKey)
@@ -50,9 +33,9 @@ class IdempotencyTenancyTest {
   @DisplayName("the same key and body from two tenants run twice, each in its tenant; each tenant's retry replays its own; claims carry the tenant")
   void sameKeyInTwoTenantsRunsSeparately() {
     String key = "order-" + System.nanoTime();
-    HttpResponse<Buffer> first = create(acme, key);
-    HttpResponse<Buffer> other = create(globex, key);
-    HttpResponse<Buffer> retry = create(globex, key);
+    HttpResponse<Buffer> first = create(tenants.acme(), key);
+    HttpResponse<Buffer> other = create(tenants.globex(), key);
+    HttpResponse<Buffer> retry = create(tenants.globex(), key);
 
     assertThat(first.statusCode()).as(first.bodyAsString()).isEqualTo(201);
     assertThat(other.statusCode()).as(other.bodyAsString()).isEqualTo(201);
@@ -62,7 +45,7 @@ class IdempotencyTenancyTest {
     assertThat(retry.getHeader("Idempotent-Replayed")).isEqualTo("true");
     assertThat(retry.bodyAsJsonObject().getString("session_id")).isEqualTo(other.bodyAsJsonObject().getString("session_id"));
 
-    List<JsonObject> claims = HttpCalls.await(node.mongo().find(IdempotencyStore.IDEMPOTENCY_KEYS, new JsonObject()));
+    List<JsonObject> claims = HttpCalls.await(tenants.node().mongo().find(IdempotencyStore.IDEMPOTENCY_KEYS, new JsonObject()));
     List<String> sessionsClaimed = claims.stream().filter(c -> "globex".equals(c.getString("tenant_id")))
         .map(c -> c.getJsonObject("body").getString("session_id")).toList();
     assertThat(sessionsClaimed).contains(other.bodyAsJsonObject().getString("session_id"))
