@@ -329,13 +329,13 @@ public class EventLogVerticle extends VerticleBase {
 
   private Future<JsonObject> subscriberAck(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
-    JsonObject update = new JsonObject()
-        .put("$max", new JsonObject().put("acked_seq", body.getLong("seq")))
-        .put("$set", new JsonObject().put("session_id", sessionId).put("subscriber_id", body.getString("subscriber_id"))
-            .put("updated_at", dev.agentbus.util.Times.now()));
     return Sessions.require(vertx, sessionId, headers)
         .compose(session -> mongo.updateCollectionWithOptions(EventStore.SUBSCRIBER_CURSORS,
-            cursorId(sessionId, body.getString("subscriber_id")), update, new io.vertx.ext.mongo.UpdateOptions().setUpsert(true)))
+            cursorId(sessionId, body.getString("subscriber_id")), new JsonObject()
+                .put("$max", new JsonObject().put("acked_seq", body.getLong("seq")))
+                .put("$set", new JsonObject().put("session_id", sessionId).put("subscriber_id", body.getString("subscriber_id"))
+                    .put(Tenancy.FIELD, session.getString(Tenancy.FIELD)).put("updated_at", dev.agentbus.util.Times.now())),
+            new io.vertx.ext.mongo.UpdateOptions().setUpsert(true)))
         .map(updated -> new JsonObject().put("acked_seq", body.getLong("seq")));
   }
 

@@ -94,7 +94,7 @@ class EventTenancyTest {
   }
 
   @Test
-  @DisplayName("another tenant's WebSocket event stream is refused with 404 at the upgrade, while the owner's streams")
+  @DisplayName("another tenant's WebSocket event stream is refused with 404 at the upgrade, while the owner's streams and its acks are kept in its tenant")
   void anotherTenantsWebSocketStreamIsRefused() {
     String sessionId = tenants.acme().createSession(new JsonObject()).getString("session_id");
     publish(tenants.acme(), sessionId, 1);
@@ -105,9 +105,14 @@ class EventTenancyTest {
       assertThat(refused).isInstanceOf(UpgradeRejectedException.class);
       assertThat(((UpgradeRejectedException) refused).getStatus()).isEqualTo(404);
 
-      try (WsClient own = WsClient.open(sockets, tenants.node(), path + tenants.acmeKey())) {
+      try (WsClient own = WsClient.open(sockets, tenants.node(), path + tenants.acmeKey() + "&subscriber_id=worker-1")) {
         assertThat(own.awaitSeq(2, Duration.ofSeconds(10)).getString("event_type")).isEqualTo("note");
+        own.send(new JsonObject().put("type", "ack").put("request_id", "a1").put("seq", 2));
+        own.awaitFrame(frame -> "ack".equals(frame.getString("type")) && "a1".equals(frame.getString("request_id")), Duration.ofSeconds(10));
       }
+      JsonObject cursor = HttpCalls.await(tenants.node().mongo().findOne(EventStore.SUBSCRIBER_CURSORS,
+          new JsonObject().put("_id", sessionId + "/worker-1"), null));
+      assertThat(cursor.getString("tenant_id")).as("a durable subscriber's cursor carries the tenant").isEqualTo("acme");
     } finally {
       sockets.close().await();
     }
