@@ -72,6 +72,18 @@ class EventTenancyTest {
   }
 
   @Test
+  @DisplayName("a writer that has not met a session learns its tenant from the session directory once; a deleted session has none")
+  void tenantsAreLookedUpOncePerSession() {
+    String sessionId = tenants.acme().createSession(new JsonObject()).getString("session_id");
+    String gone = tenants.globex().createSession(new JsonObject()).getString("session_id");
+    assertThat(tenants.globex().delete("/sessions/" + gone).statusCode()).isEqualTo(200);
+    SessionTenants fresh = new SessionTenants(tenants.node().vertx(), 10);
+
+    assertThat(HttpCalls.await(fresh.of(sessionId))).isEqualTo("acme");
+    assertThat(HttpCalls.await(fresh.of(gone))).isNull();
+  }
+
+  @Test
   @DisplayName("another tenant's SSE event stream is 404 and streams nothing, while the owner's streams")
   void anotherTenantsSseStreamIsRefused() {
     String sessionId = tenants.acme().createSession(new JsonObject()).getString("session_id");
