@@ -1,5 +1,7 @@
 package dev.agentbus.conversation;
 
+import dev.agentbus.auth.Principal;
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.CommandTypes;
@@ -7,15 +9,17 @@ import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.FieldErrors;
 import dev.agentbus.bus.FieldErrors.FieldError;
-import dev.agentbus.bus.Headers;
 import dev.agentbus.config.Settings;
+import dev.agentbus.event.SessionTenants;
 import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Json;
 import dev.agentbus.util.Pages;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
@@ -38,20 +42,27 @@ public class ConversationVerticle extends VerticleBase {
 
   private MongoClient mongo;
   private MessageStore messages;
+  /** Each session's tenant, stamped on its messages (engine runs append them as agentbus itself). */
+  private SessionTenants tenants;
 
   @Override
   public Future<?> start() {
     Settings settings = Settings.of(config());
     mongo = Store.client(vertx, settings.mongo());
     messages = new MessageStore(mongo, settings.store().writeBatch(), settings.store().maxQueuedWrites());
+    tenants = new SessionTenants(vertx, settings.sessions().cacheMaxEntries());
     return Future.all(List.of(
-        Bus.serve(vertx, Addresses.MESSAGE_LIST, (body, h) -> list(body, h.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.MESSAGE_APPEND, (body, h) -> messages.append(body)).completion(),
+        Bus.serve(vertx, Addresses.MESSAGE_LIST, (body, h) -> list(body, h)).completion(),
+        Bus.serve(vertx, Addresses.MESSAGE_APPEND, (body, h) -> tenants.of(body.getString("session_id"))
+            .compose(tenant -> messages.append(Json.putIfPresent(body.copy(), Tenancy.FIELD, tenant)))).completion(),
         Bus.serve(vertx, Addresses.MESSAGE_RECENT, (body, h) -> messages.recent(body.getString("session_id"), body.getInteger("limit"))
             .map(docs -> new JsonObject().put("data", new JsonArray(docs)))).completion(),
-        Bus.serve(vertx, Addresses.CONVERSATION_OPEN, (body, h) -> open(body, h.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.CONVERSATION_PROMPT, (body, h) -> prompt(body, h.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.CONVERSATION_PURGE_SESSION, (body, h) -> messages.purge(body.getString("session_id"))).completion()));
+        Bus.serve(vertx, Addresses.CONVERSATION_OPEN, (body, h) -> open(body, h)).completion(),
+        Bus.serve(vertx, Addresses.CONVERSATION_PROMPT, (body, h) -> prompt(body, h)).completion(),
+        Bus.serve(vertx, Addresses.CONVERSATION_PURGE_SESSION, (body, h) -> {
+          tenants.forget(body.getString("session_id"));
+          return messages.purge(body.getString("session_id"));
+        }).completion()));
   }
 
   /**
@@ -62,13 +73,13 @@ public class ConversationVerticle extends VerticleBase {
    * otherwise oldest first after {@code cursor} (a message id). Filters: {@code role}, {@code type},
    * {@code parent_id}, {@code q} (case-insensitive substring of {@code content}).
    */
-  private Future<JsonObject> list(JsonObject body, String requestId) {
+  private Future<JsonObject> list(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     String before = body.getString("before");
     boolean backwards = before != null || body.getBoolean("latest", false);
     int limit = body.getInteger("limit");
     JsonObject query = filters(body).put("session_id", sessionId);
-    return Sessions.require(vertx, sessionId, requestId)
+    return Sessions.require(vertx, sessionId, headers)
         .compose(session -> before == null ? Future.succeededFuture(session) : requireMessage(sessionId, before).map(session))
         .compose(session -> {
           if (backwards && before != null) {
@@ -123,11 +134,13 @@ public class ConversationVerticle extends VerticleBase {
   }
 
   /**
-   * The session of {@code (company_id, conversation_id)}, created on first use. Race-safe:
+   * The session of {@code (company_id, conversation_id)} in the caller's tenant ({@link
+   * Tenancy#home}: two tenants with the same ids have two conversations), created on first use, in
+   * that tenant. Race-safe:
    * the mapping's {@code _id} is unique, so of two first opens one insert wins and the loser adopts
    * the winner's session (deleting its own). A mapping whose session was deleted is re-pointed.
    */
-  private Future<JsonObject> open(JsonObject body, String requestId) {
+  private Future<JsonObject> open(JsonObject body, MultiMap headers) {
     List<FieldError> errors = new ArrayList<>();
     String conversationId = required(body, "conversation_id", errors);
     String userId = required(body, "user_id", errors);
@@ -139,58 +152,76 @@ public class ConversationVerticle extends VerticleBase {
       return Future.failedFuture(FieldErrors.toError(errors));
     }
     JsonObject metadata = new JsonObject().put("conversation_id", conversationId).put("user_id", userId).put("company_id", companyId);
-    return open(companyId + "/" + conversationId, metadata, requestId, MAX_RACES);
+    String tenant = Tenancy.home(headers);
+    return open(mappingId(tenant, companyId, conversationId), tenant, metadata, headers, MAX_RACES);
+  }
+
+  /**
+   * A conversation mapping's {@code _id}: {@code <company_id>/<conversation_id>} in tenant {@code
+   * default} (the layout before tenancy, so older mappings keep working), {@code
+   * /<tenant>/<company_id>/<conversation_id>} in any other. A company id is non-empty and holds no
+   * {@code /}, so a default id never starts with one and no two (tenant, company, conversation) share an id.
+   */
+  static String mappingId(String tenant, String companyId, String conversationId) {
+    String id = companyId + "/" + conversationId;
+    return Principal.DEFAULT_TENANT.equals(tenant) ? id : "/" + tenant + "/" + id;
   }
 
   /** See {@link Addresses#CONVERSATION_PROMPT}: open the conversation, then submit the prompt in its session. */
-  private Future<JsonObject> prompt(JsonObject body, String requestId) {
-    return open(body, requestId).compose(opened -> Bus.request(vertx, Addresses.COMMAND_SUBMIT, new JsonObject()
+  private Future<JsonObject> prompt(JsonObject body, MultiMap headers) {
+    return open(body, headers).compose(opened -> Bus.request(vertx, Addresses.COMMAND_SUBMIT, new JsonObject()
         .put("session_id", opened.getString("session_id")).put("command_type", CommandTypes.ENGINE_PROMPT)
-        .put("parameters", new JsonObject().put("prompt", body.getString("prompt"))), requestId));
+        .put("parameters", new JsonObject().put("prompt", body.getString("prompt"))), onBehalf(headers)));
   }
 
-  private Future<JsonObject> open(String key, JsonObject metadata, String requestId, int racesLeft) {
+  private Future<JsonObject> open(String key, String tenant, JsonObject metadata, MultiMap headers, int racesLeft) {
     if (racesLeft == 0) {
       return Future.failedFuture(new BusError(ErrorCode.CONFLICT, "The conversation is being opened concurrently; try again",
           new JsonObject().put("conversation_id", metadata.getString("conversation_id"))));
     }
     return mongo.findOne(MessageStore.CONVERSATIONS, new JsonObject().put("_id", key), null).compose(mapping -> {
       if (mapping == null) {
-        return newSession(metadata, requestId).compose(sessionId -> {
-          JsonObject doc = metadata.copy().put("_id", key).put("session_id", sessionId).put("created_at", Times.now());
+        return newSession(metadata, headers).compose(sessionId -> {
+          JsonObject doc = metadata.copy().put("_id", key).put(Tenancy.FIELD, tenant).put("session_id", sessionId)
+              .put("created_at", Times.now());
           return mongo.insert(MessageStore.CONVERSATIONS, doc)
               .map(id -> opened(sessionId, true))
               .recover(failure -> Store.isDuplicateKey(failure)
-                  ? discard(sessionId, requestId).compose(gone -> open(key, metadata, requestId, racesLeft - 1))
+                  ? discard(sessionId, headers).compose(gone -> open(key, tenant, metadata, headers, racesLeft - 1))
                   : Future.failedFuture(failure));
         });
       }
       String mapped = mapping.getString("session_id");
-      return Sessions.require(vertx, mapped, requestId).map(session -> opened(mapped, false)).recover(failure -> {
+      return Sessions.require(vertx, mapped, headers).map(session -> opened(mapped, false)).recover(failure -> {
         if (!(failure instanceof BusError error) || error.code() != ErrorCode.SESSION_NOT_FOUND) {
           return Future.failedFuture(failure);
         }
-        return newSession(metadata, requestId).compose(sessionId -> mongo.updateCollection(MessageStore.CONVERSATIONS,
+        return newSession(metadata, headers).compose(sessionId -> mongo.updateCollection(MessageStore.CONVERSATIONS,
                 new JsonObject().put("_id", key).put("session_id", mapped),
                 new JsonObject().put("$set", new JsonObject().put("session_id", sessionId).put("user_id", metadata.getString("user_id"))))
             .compose(updated -> updated.getDocModified() == 1
                 ? Future.succeededFuture(opened(sessionId, true))
                 // Someone else re-pointed it first: use theirs.
-                : discard(sessionId, requestId).compose(gone -> open(key, metadata, requestId, racesLeft - 1))));
+                : discard(sessionId, headers).compose(gone -> open(key, tenant, metadata, headers, racesLeft - 1))));
       });
     });
   }
 
-  private Future<String> newSession(JsonObject metadata, String requestId) {
+  /** A new session for the conversation, created on behalf of the caller (so in its tenant). */
+  private Future<String> newSession(JsonObject metadata, MultiMap headers) {
     JsonObject request = new JsonObject().put("name", "conversation " + metadata.getString("conversation_id"))
         .put("metadata", metadata.copy());
-    return Bus.request(vertx, Addresses.SESSION_CREATE, request, requestId).map(session -> session.getString("session_id"));
+    return Bus.request(vertx, Addresses.SESSION_CREATE, request, onBehalf(headers)).map(session -> session.getString("session_id"));
   }
 
   /** Deletes a session made by an open that lost a race; a failure only leaves an unused session behind. */
-  private Future<Void> discard(String sessionId, String requestId) {
-    return Bus.request(vertx, Addresses.SESSION_DELETE, new JsonObject().put("session_id", sessionId), requestId)
+  private Future<Void> discard(String sessionId, MultiMap headers) {
+    return Bus.request(vertx, Addresses.SESSION_DELETE, new JsonObject().put("session_id", sessionId), onBehalf(headers))
         .<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  private static DeliveryOptions onBehalf(MultiMap headers) {
+    return Tenancy.onBehalf(headers, Bus.withRequestId(null));
   }
 
   private static JsonObject opened(String sessionId, boolean created) {

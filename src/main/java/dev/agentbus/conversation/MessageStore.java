@@ -23,10 +23,14 @@ public final class MessageStore {
    * The conversation of each session, one document per message: {@code {_id: "msg_...",
    * session_id, command_id, role: user|assistant|tool, type: message|reasoning|tool_call|tool_result,
    * content, parent_id, created_at, duration_ms?, iteration?, tool_call?: {id, name, arguments},
-   * tool_call_id?, name?, is_error?}}. Ids are time-ordered, so {@code _id} order is conversation order.
+   * tool_call_id?, name?, is_error?, tenant_id}} ({@code tenant_id}: the session's). Ids are time-ordered, so {@code _id} order is conversation order.
    */
   public static final String MESSAGES = "messages";
-  /** External conversations: {@code {_id: "<company_id>/<conversation_id>", session_id, user_id, company_id, created_at}}. */
+  /**
+   * External conversations: {@code {_id: "<company_id>/<conversation_id>" (tenant default) or
+   * "/<tenant>/<company_id>/<conversation_id>", tenant_id, session_id, user_id, company_id, conversation_id, created_at}}
+   * (see {@link ConversationVerticle#mappingId}; mappings stored before tenancy have no {@code tenant_id}: default's).
+   */
   public static final String CONVERSATIONS = "conversations";
   /**
    * The ids of each session's newest messages, so an engine run's history is two reads by

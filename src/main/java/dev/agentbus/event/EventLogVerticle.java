@@ -1,17 +1,18 @@
 package dev.agentbus.event;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.EventTypes;
-import dev.agentbus.bus.Headers;
 import dev.agentbus.config.Settings;
 import dev.agentbus.session.Sessions;
 import dev.agentbus.store.GroupCommit;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Pages;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -71,11 +72,11 @@ public class EventLogVerticle extends VerticleBase {
     return Future.all(java.util.List.of(
         Bus.serveLocal(vertx, Addresses.EVENT_APPEND, (body, headers) -> body.containsKey("events") ? appendAll(body) : append(body)).completion(),
         Bus.serve(vertx, Addresses.eventAppendOn(owners.self()), (body, headers) -> forwarded(body)).completion(),
-        Bus.serve(vertx, Addresses.EVENT_PUBLISH, (body, headers) -> publish(body, headers.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.EVENT_LIST, (body, headers) -> list(body, headers.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.EVENT_GET, (body, headers) -> get(body, headers.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.SUBSCRIBER_ACK, (body, headers) -> subscriberAck(body)).completion(),
-        Bus.serve(vertx, Addresses.STREAM_OPEN, (body, headers) -> streamOpen(body, headers.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.EVENT_PUBLISH, (body, headers) -> publish(body, headers)).completion(),
+        Bus.serve(vertx, Addresses.EVENT_LIST, (body, headers) -> list(body, headers)).completion(),
+        Bus.serve(vertx, Addresses.EVENT_GET, (body, headers) -> get(body, headers)).completion(),
+        Bus.serve(vertx, Addresses.SUBSCRIBER_ACK, (body, headers) -> subscriberAck(body, headers)).completion(),
+        Bus.serve(vertx, Addresses.STREAM_OPEN, (body, headers) -> streamOpen(body, headers)).completion(),
         Bus.serve(vertx, Addresses.EVENT_PURGE_SESSION, (body, headers) -> purge(body.getString("session_id"))).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.SESSION_DELETED, message -> writer.forget(message.body().getString("session_id")))
             .completion()));
@@ -87,7 +88,7 @@ public class EventLogVerticle extends VerticleBase {
     return Future.all(forwards.values().stream().map(GroupCommit::drained).toList()).compose(forwarded -> local.drained());
   }
 
-  private Future<JsonObject> publish(JsonObject body, String requestId) {
+  private Future<JsonObject> publish(JsonObject body, MultiMap headers) {
     String type = body.getString("event_type");
     String lowerCase = type.toLowerCase(java.util.Locale.ROOT);
     for (String prefix : EventTypes.RESERVED_PREFIXES) {
@@ -95,9 +96,9 @@ public class EventLogVerticle extends VerticleBase {
         return Future.failedFuture(BusError.invalid("event_type", "the prefix '" + prefix + "' is reserved for agentbus"));
       }
     }
-    return Sessions.require(vertx, body.getString("session_id"), requestId)
+    return Sessions.require(vertx, body.getString("session_id"), headers)
         .compose(session -> {
-          JsonObject draft = body.copy();
+          JsonObject draft = body.copy().put(Tenancy.FIELD, session.getString(Tenancy.FIELD));
           // Only the handler side names a command (after checking its callback token).
           boolean fromHandler = "handler".equals(draft.getString("source")) && draft.getString("command_id") != null;
           if (!fromHandler) {
@@ -230,14 +231,14 @@ public class EventLogVerticle extends VerticleBase {
    * {@code command_id} the session's log is walked in steps of {@value #FILTERED_STEP} ids and
    * filtered here: the cost grows with that session's events, not with the store.
    */
-  private Future<JsonObject> list(JsonObject body, String requestId) {
+  private Future<JsonObject> list(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     int limit = body.getInteger("limit", 50);
     int offset = body.getInteger("offset", 0);
     long afterSeq = body.getLong("after_seq", 0L);
     String eventType = body.getString("event_type");
     String commandId = body.getString("command_id");
-    return Sessions.require(vertx, sessionId, requestId)
+    return Sessions.require(vertx, sessionId, headers)
         .compose(session -> eventType == null && commandId == null
             ? range(sessionId, afterSeq + offset + 1, limit + 1)
             : filtered(sessionId, afterSeq + 1, doc -> (eventType == null || eventType.equals(doc.getString("event_type")))
@@ -298,10 +299,10 @@ public class EventLogVerticle extends VerticleBase {
   }
 
   /** Read by {@code _id} (its index on every store), then the session is checked here. */
-  private Future<JsonObject> get(JsonObject body, String requestId) {
+  private Future<JsonObject> get(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     String eventId = body.getString("event_id");
-    return Sessions.require(vertx, sessionId, requestId)
+    return Sessions.require(vertx, sessionId, headers)
         .compose(session -> mongo.findOne(EventStore.EVENTS, new JsonObject().put("_id", eventId), null))
         .compose(doc -> doc == null || !sessionId.equals(doc.getString("session_id"))
             ? Future.failedFuture(BusError.notFound(ErrorCode.EVENT_NOT_FOUND, "Event", "event_id", eventId))
@@ -309,31 +310,32 @@ public class EventLogVerticle extends VerticleBase {
   }
 
   /** Where a durable subscriber resumes: {@code {acked_seq}}, 0 when it never acked. */
-  private Future<JsonObject> subscriberCursor(JsonObject body, String requestId) {
+  private Future<JsonObject> subscriberCursor(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
-    return Sessions.require(vertx, sessionId, requestId)
+    return Sessions.require(vertx, sessionId, headers)
         .compose(session -> mongo.findOne(EventStore.SUBSCRIBER_CURSORS, cursorId(sessionId, body.getString("subscriber_id")), null))
         .map(doc -> new JsonObject().put("acked_seq", doc == null ? 0L : doc.getLong("acked_seq", 0L)));
   }
 
   /** See {@link Addresses#STREAM_OPEN}. */
-  private Future<JsonObject> streamOpen(JsonObject body, String requestId) {
+  private Future<JsonObject> streamOpen(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     Long afterSeq = body.getLong("after_seq");
     Future<JsonObject> start = afterSeq != null || body.getString("subscriber_id") == null
-        ? Sessions.require(vertx, sessionId, requestId).map(session -> new JsonObject().put("acked_seq", afterSeq == null ? 0L : afterSeq))
-        : subscriberCursor(body, requestId);
+        ? Sessions.require(vertx, sessionId, headers).map(session -> new JsonObject().put("acked_seq", afterSeq == null ? 0L : afterSeq))
+        : subscriberCursor(body, headers);
     return start.map(cursor -> new JsonObject().put("session_id", sessionId).put("after_seq", cursor.getLong("acked_seq")));
   }
 
-  private Future<JsonObject> subscriberAck(JsonObject body) {
+  private Future<JsonObject> subscriberAck(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
-    JsonObject update = new JsonObject()
-        .put("$max", new JsonObject().put("acked_seq", body.getLong("seq")))
-        .put("$set", new JsonObject().put("session_id", sessionId).put("subscriber_id", body.getString("subscriber_id"))
-            .put("updated_at", dev.agentbus.util.Times.now()));
-    return mongo.updateCollectionWithOptions(EventStore.SUBSCRIBER_CURSORS, cursorId(sessionId, body.getString("subscriber_id")),
-            update, new io.vertx.ext.mongo.UpdateOptions().setUpsert(true))
+    return Sessions.require(vertx, sessionId, headers)
+        .compose(session -> mongo.updateCollectionWithOptions(EventStore.SUBSCRIBER_CURSORS,
+            cursorId(sessionId, body.getString("subscriber_id")), new JsonObject()
+                .put("$max", new JsonObject().put("acked_seq", body.getLong("seq")))
+                .put("$set", new JsonObject().put("session_id", sessionId).put("subscriber_id", body.getString("subscriber_id"))
+                    .put(Tenancy.FIELD, session.getString(Tenancy.FIELD)).put("updated_at", dev.agentbus.util.Times.now())),
+            new io.vertx.ext.mongo.UpdateOptions().setUpsert(true)))
         .map(updated -> new JsonObject().put("acked_seq", body.getLong("seq")));
   }
 

@@ -11,8 +11,8 @@ import java.util.List;
 /**
  * The collections of the event log, owned by {@link EventLogVerticle} (written by
  * {@link SeqWriter}): {@code events} {@code {_id: "evt_...", session_id, seq, event_type, data,
- * metadata, source, created_at, command_id?}} and {@code subscriber_cursors} {@code {_id:
- * "<session_id>/<subscriber_id>", session_id, subscriber_id, acked_seq, updated_at}}.
+ * metadata, source, created_at, command_id?, tenant_id}} ({@code tenant_id}: its session's; absent on events stored before tenancy, which are {@code default}'s) and {@code subscriber_cursors} {@code {_id:
+ * "<session_id>/<subscriber_id>", session_id, subscriber_id, tenant_id, acked_seq, updated_at}}.
  */
 public final class EventStore {
   private EventStore() {}

@@ -1,5 +1,6 @@
 package dev.agentbus.event;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import io.vertx.core.Future;
@@ -16,10 +17,17 @@ public final class Events {
     return Bus.request(vertx, Addresses.EVENT_APPEND, draft(sessionId, type, data, commandId), Bus.withRequestId(null));
   }
 
-  /** The first event of a session just created: its seq is 1, with no read of the store (see {@link Addresses#EVENT_APPEND}). */
+  /**
+   * The first event of a session just created: its seq is 1, with no read of the store (see {@link
+   * Addresses#EVENT_APPEND}). {@code data} is the session, so its {@code tenant_id} is the event's
+   * (and the writer learns it without a lookup).
+   */
   public static Future<JsonObject> first(Vertx vertx, String sessionId, String type, JsonObject data) {
-    return Bus.request(vertx, Addresses.EVENT_APPEND, draft(sessionId, type, data, null).put("first", true),
-        Bus.withRequestId(null));
+    JsonObject draft = draft(sessionId, type, data, null).put("first", true);
+    if (data.getString(Tenancy.FIELD) != null) {
+      draft.put(Tenancy.FIELD, data.getString(Tenancy.FIELD));
+    }
+    return Bus.request(vertx, Addresses.EVENT_APPEND, draft, Bus.withRequestId(null));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.agentbus.event;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
@@ -35,8 +36,9 @@ import java.util.Set;
  *   <li>each session's last {@code seq} comes from memory, or, when not known here (first touch,
  *       after a membership change, evicted), from the store ({@link #probeLastSeq}); a session's
  *       first event ({@code first: true}) starts at 1 without a read;
- *   <li>the drafts get the next seqs and go out as <b>one</b> ordered bulk insert, whatever their
- *       sessions;
+ *   <li>the drafts get the next seqs and their session's {@code tenant_id} (from a draft that
+ *       names it, else remembered, else looked up once per session: {@link SessionTenants}), and go
+ *       out as <b>one</b> ordered bulk insert, whatever their sessions;
  *   <li>on success the seqs are remembered, the events handed to this node's event handlers
  *       ({@link Addresses#HANDLER_EVENTS_STORED}, which make the matching cursors durable), then
  *       published, in order; so when any {@code seq} is announced every smaller one is durable,
@@ -62,10 +64,13 @@ final class SeqWriter {
   private final MongoClient mongo;
   /** session id → its last stored seq, as far as this node wrote it; bounded, least recently used out. */
   private final Map<String, Long> lastSeqs;
+  /** Each session's tenant, stamped on its events: from the draft when its producer knows it, else remembered or looked up. */
+  private final SessionTenants tenants;
 
   SeqWriter(Vertx vertx, MongoClient mongo, int maxSessions) {
     this.vertx = vertx;
     this.mongo = mongo;
+    this.tenants = new SessionTenants(vertx, maxSessions);
     this.lastSeqs = new LinkedHashMap<>(1024, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
@@ -89,21 +94,24 @@ final class SeqWriter {
     lastSeqs.clear();
   }
 
-  /** Forgets a deleted session's last seq. */
+  /** Forgets a deleted session's last seq and tenant. */
   void forget(String sessionId) {
     lastSeqs.remove(sessionId);
+    tenants.forget(sessionId);
   }
 
   private Future<Void> attempt(List<Pending> batch, Map<String, Integer> tries) {
-    return lastSeqs(batch).compose(last -> {
+    Future<Map<String, Long>> lastOf = lastSeqs(batch);
+    Future<Map<String, String>> tenantsOf = tenants(batch);
+    return Future.all(lastOf, tenantsOf).compose(known -> {
       String writeId = Ids.next("wr");
       String now = Times.now();
-      Map<String, Long> next = new HashMap<>(last);
+      Map<String, Long> next = new HashMap<>(lastOf.result());
       List<JsonObject> docs = new ArrayList<>(batch.size());
       for (Pending pending : batch) {
         String sessionId = pending.sessionId();
         long seq = next.merge(sessionId, 1L, Long::sum);
-        docs.add(toDocument(pending.draft(), seq, now).put("write_id", writeId));
+        docs.add(toDocument(pending.draft(), seq, now, tenantsOf.result().get(sessionId)).put("write_id", writeId));
       }
       List<BulkOperation> inserts = docs.stream().map(BulkOperation::createInsert).toList();
       return mongo.bulkWriteWithOptions(EventStore.EVENTS, inserts, new BulkWriteOptions(true))
@@ -138,6 +146,21 @@ final class SeqWriter {
     return Future.all(new ArrayList<>(probes.values())).map(done -> {
       probes.forEach((sessionId, probe) -> last.put(sessionId, probe.result()));
       return last;
+    });
+  }
+
+  /**
+   * Each session's tenant: a draft that names one ({@code tenant_id}: its producer checked the
+   * session) teaches it, else it is remembered or looked up once per session (null: the session is gone).
+   */
+  private Future<Map<String, String>> tenants(List<Pending> batch) {
+    batch.forEach(pending -> tenants.remember(pending.sessionId(), pending.draft().getString(Tenancy.FIELD)));
+    Map<String, Future<String>> lookups = new HashMap<>();
+    batch.forEach(pending -> lookups.computeIfAbsent(pending.sessionId(), tenants::of));
+    return Future.all(new ArrayList<>(lookups.values())).map(done -> {
+      Map<String, String> tenantOf = new HashMap<>();
+      lookups.forEach((sessionId, tenant) -> tenantOf.put(sessionId, tenant.result()));
+      return tenantOf;
     });
   }
 
@@ -294,7 +317,7 @@ final class SeqWriter {
     return "evt_" + session + digits + Character.forDigit(digits.length(), 36);
   }
 
-  private static JsonObject toDocument(JsonObject draft, long seq, String now) {
+  private static JsonObject toDocument(JsonObject draft, long seq, String now, String tenant) {
     JsonObject doc = new JsonObject()
         .put("_id", eventId(draft.getString("session_id"), seq))
         .put("session_id", draft.getString("session_id"))
@@ -307,12 +330,15 @@ final class SeqWriter {
     if (draft.getString("command_id") != null) {
       doc.put("command_id", draft.getString("command_id"));
     }
+    if (tenant != null) {
+      doc.put(Tenancy.FIELD, tenant);
+    }
     return doc;
   }
 
   /** The public shape of a stored event. */
   private static final List<String> VIEW = List.of("session_id", "seq", "event_type", "data", "metadata", "source", "created_at");
-  private static final List<String> VIEW_WHEN_SET = List.of("command_id");
+  private static final List<String> VIEW_WHEN_SET = List.of("command_id", Tenancy.FIELD);
 
   static JsonObject toEvent(JsonObject doc) {
     return Json.view(doc, "event_id", VIEW, VIEW_WHEN_SET);

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /**
  * {@code Idempotency-Key} on POST: the first request claims the key, its 2xx response is kept and
  * replayed to retries ({@code Idempotent-Replayed: true}); a failed first request releases the
- * key. The key is scoped to the principal, the method and the path; the fingerprint adds the query and the body.
+ * key. The key is scoped to the principal, the method and the path (and so to its tenant); the fingerprint adds the query and the body.
  */
 final class Idempotency {
   static final String HEADER = "Idempotency-Key";
@@ -39,10 +39,7 @@ final class Idempotency {
     if (!KEY.matcher(key).matches()) {
       throw dev.agentbus.bus.BusError.invalid(HEADER, "must be 1 to 255 visible ASCII characters");
     }
-    // One principal's key never answers another's request (nor shows it the first one's response).
-    Principal principal = ctx.get(Principal.CONTEXT_KEY);
-    String owner = principal == null ? "-" : principal.rateKey();
-    String keyId = sha256(owner + "\n" + ctx.request().method() + " " + ctx.request().path() + "\n" + key);
+    String keyId = sha256(owner(ctx.get(Principal.CONTEXT_KEY)) + "\n" + ctx.request().method() + " " + ctx.request().path() + "\n" + key);
     Buffer body = ctx.body().buffer();
     String fingerprint = sha256(ctx.request().uri() + "\n" + (body == null ? "" : body.toString(StandardCharsets.UTF_8)));
     api.send(ctx, Addresses.IDEMPOTENCY_CLAIM, new JsonObject().put("key_id", keyId).put("fingerprint", fingerprint))
@@ -59,6 +56,21 @@ final class Idempotency {
           }
         })
         .onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  /**
+   * Whose keys a request's key is among: one principal's key never answers another's request (nor
+   * shows it the first one's response), nor one tenant's another's — a JWT subject may recur in two
+   * tenants. {@code <kind>:<id>} in tenant {@code default} (as before tenancy, so keys claimed then
+   * still replay), {@code <tenant>|<kind>:<id>} in any other: a tenant id holds neither {@code :} nor
+   * {@code |}, and a kind no {@code |}, so the two never meet.
+   */
+  static String owner(Principal principal) {
+    if (principal == null) {
+      return "-";
+    }
+    String tenant = principal.tenantId();
+    return tenant == null || Principal.DEFAULT_TENANT.equals(tenant) ? principal.rateKey() : tenant + "|" + principal.rateKey();
   }
 
   /** Called for every JSON response: keeps a claimed request's 2xx response, or releases its key. */

@@ -7,7 +7,7 @@ import io.vertx.ext.mongo.MongoClient;
 
 /**
  * The {@code idempotency_keys} collection, owned by {@link IdempotencyVerticle}: {@code {_id:
- * sha256(method, path, key), fingerprint, state: in_progress|done, claimed_ms, expires_ms,
+ * sha256(owner, method, path, key), tenant_id, fingerprint, state: in_progress|done, claimed_ms, expires_ms,
  * status?, body?, location?}}.
  */
 public final class IdempotencyStore {

@@ -1,5 +1,6 @@
 package dev.agentbus.idempotency;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
@@ -32,7 +33,8 @@ public class IdempotencyVerticle extends VerticleBase {
     sweepTimer = vertx.setPeriodic(SWEEP_MS, t -> mongo.removeDocuments(IdempotencyStore.IDEMPOTENCY_KEYS,
         new JsonObject().put("expires_ms", new JsonObject().put("$lt", System.currentTimeMillis()))));
     return Future.all(List.of(
-        Bus.serve(vertx, Addresses.IDEMPOTENCY_CLAIM, (body, h) -> claim(body.getString("key_id"), body.getString("fingerprint"), true)).completion(),
+        Bus.serve(vertx, Addresses.IDEMPOTENCY_CLAIM, (body, h) -> claim(body.getString("key_id"), body.getString("fingerprint"),
+            Tenancy.home(h), true)).completion(),
         Bus.serve(vertx, Addresses.IDEMPOTENCY_COMPLETE, (body, h) -> complete(body)).completion(),
         Bus.serve(vertx, Addresses.IDEMPOTENCY_RELEASE, (body, h) -> mongo.removeDocument(IdempotencyStore.IDEMPOTENCY_KEYS,
             new JsonObject().put("_id", body.getString("key_id")).put("state", "in_progress")).map(new JsonObject())).completion()));
@@ -44,18 +46,19 @@ public class IdempotencyVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  private Future<JsonObject> claim(String keyId, String fingerprint, boolean mayTakeOver) {
+  /** Claims {@code keyId} for a request of {@code tenant} (the key's owner: see {@code http.Idempotency}). */
+  private Future<JsonObject> claim(String keyId, String fingerprint, String tenant, boolean mayTakeOver) {
     long now = System.currentTimeMillis();
-    JsonObject claim = new JsonObject().put("_id", keyId).put("fingerprint", fingerprint).put("state", "in_progress")
-        .put("claimed_ms", now).put("expires_ms", now + TTL_MS);
+    JsonObject claim = new JsonObject().put("_id", keyId).put(Tenancy.FIELD, tenant).put("fingerprint", fingerprint)
+        .put("state", "in_progress").put("claimed_ms", now).put("expires_ms", now + TTL_MS);
     return mongo.insert(IdempotencyStore.IDEMPOTENCY_KEYS, claim)
         .map(id -> new JsonObject().put("outcome", "claimed"))
         .recover(failure -> Store.isDuplicateKey(failure)
-            ? existing(keyId, fingerprint, mayTakeOver)
+            ? existing(keyId, fingerprint, tenant, mayTakeOver)
             : Future.failedFuture(failure));
   }
 
-  private Future<JsonObject> existing(String keyId, String fingerprint, boolean mayTakeOver) {
+  private Future<JsonObject> existing(String keyId, String fingerprint, String tenant, boolean mayTakeOver) {
     return mongo.findOne(IdempotencyStore.IDEMPOTENCY_KEYS, new JsonObject().put("_id", keyId), null).compose(record -> {
       long now = System.currentTimeMillis();
       boolean stale = record == null || record.getLong("expires_ms") < now
@@ -63,9 +66,10 @@ public class IdempotencyVerticle extends VerticleBase {
       if (stale && mayTakeOver) {
         JsonObject same = record == null ? new JsonObject().put("_id", keyId)
             : new JsonObject().put("_id", keyId).put("claimed_ms", record.getLong("claimed_ms"));
-        return mongo.removeDocument(IdempotencyStore.IDEMPOTENCY_KEYS, same).compose(removed -> claim(keyId, fingerprint, false));
+        return mongo.removeDocument(IdempotencyStore.IDEMPOTENCY_KEYS, same).compose(removed -> claim(keyId, fingerprint, tenant, false));
       }
-      if (record == null || !fingerprint.equals(record.getString("fingerprint"))) {
+      // The key id already names the tenant; the stored one is checked too, so no response ever crosses tenants.
+      if (record == null || !fingerprint.equals(record.getString("fingerprint")) || !tenant.equals(Tenancy.of(record))) {
         return Future.failedFuture(new BusError(ErrorCode.IDEMPOTENCY_KEY_REUSED,
             "This Idempotency-Key was used with a different request", new JsonObject().put("field", "Idempotency-Key")));
       }

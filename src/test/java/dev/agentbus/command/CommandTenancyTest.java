@@ -14,33 +14,26 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @DisplayName("Commands belong to their session's tenant")
 class CommandTenancyTest {
-  static TenantNode tenants;
+  @RegisterExtension
+  static final TenantNode tenants = new TenantNode();
   static TestNode node;
   static HttpCalls acme;
   static HttpCalls globex;
 
   @BeforeAll
   static void start() {
-    tenants = TenantNode.start();
     node = tenants.node();
     acme = tenants.acme();
     globex = tenants.globex();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (tenants != null) {
-      tenants.close();
-    }
   }
 
   private static String status(HttpCalls caller, String sessionId, String commandId) {
