@@ -15,7 +15,8 @@ import java.util.function.Function;
 /**
  * One WebSocket on {@code /sessions/{id}/events/stream}: the session's event frames out (the
  * {@link Follower} does replay, live and close codes), and {@code ping}, {@code publish}, {@code
- * command}, {@code ack} frames in, each answered by {@code pong}, {@code ack} or {@code error}.
+ * command}, {@code ack} frames in, each answered by {@code pong}, {@code ack} or {@code error};
+ * {@code publish} and {@code command} frames take from the rate limit like their REST requests.
  */
 final class WebSocketChannel {
   private static final int MAX_IN_FLIGHT = 64;
@@ -126,7 +127,7 @@ final class WebSocketChannel {
     JsonObject event = Shapes.clientEvent(check, frame, List.of("type", "request_id", "session_id"));
     checkSession(check, frame);
     check.throwIfInvalid();
-    request(requestId, Addresses.EVENT_PUBLISH, event.put("session_id", sessionId), stored -> new JsonObject()
+    request(requestId, Addresses.EVENT_PUBLISH, "/events", event.put("session_id", sessionId), stored -> new JsonObject()
         .put("event_id", stored.getString("event_id")).put("seq", stored.getLong("seq")));
   }
 
@@ -135,7 +136,7 @@ final class WebSocketChannel {
     JsonObject command = Shapes.command(check, frame, "", limits, List.of("type", "request_id", "session_id"));
     checkSession(check, frame);
     check.throwIfInvalid();
-    request(requestId, Addresses.COMMAND_SUBMIT, command.put("session_id", sessionId), accepted -> new JsonObject()
+    request(requestId, Addresses.COMMAND_SUBMIT, "/commands", command.put("session_id", sessionId), accepted -> new JsonObject()
         .put("command_id", accepted.getString("command_id")).put("status", accepted.getString("status")));
   }
 
@@ -155,14 +156,19 @@ final class WebSocketChannel {
     }
   }
 
-  /** One bus request per frame, answered by an {@code ack} frame built from the reply, or an {@code error} frame. */
-  private void request(String requestId, String address, JsonObject body, Function<JsonObject, JsonObject> ack) {
+  /**
+   * One bus request per frame, answered by an {@code ack} frame built from the reply, or an {@code
+   * error} frame. The frame is charged to the principal's rate limit first, like the REST request
+   * it stands for ({@code POST /sessions/{id}<route>}): a socket is no way around the limits.
+   */
+  private void request(String requestId, String address, String route, JsonObject body, Function<JsonObject, JsonObject> ack) {
     if (inFlight >= MAX_IN_FLIGHT) {
       sendError(requestId, new BusError(ErrorCode.RATE_LIMITED, "Too many unanswered frames on this socket (max " + MAX_IN_FLIGHT + ")"));
       return;
     }
     inFlight++;
-    api.send(ctx, address, body).onComplete(done -> inFlight--)
+    api.limiter().charge(ctx, "POST", Api.BASE + "/sessions/" + sessionId + route)
+        .compose(allowed -> api.send(ctx, address, body)).onComplete(done -> inFlight--)
         .onSuccess(result -> send(requestId, ack.apply(result).put("type", "ack")))
         .onFailure(failure -> sendError(requestId, BusError.from(failure, address, requestId)));
   }

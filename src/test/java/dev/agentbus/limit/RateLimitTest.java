@@ -130,6 +130,30 @@ class RateLimitTest {
   }
 
   @Test
+  @DisplayName("publish and command frames on a session WebSocket take from the bucket like their REST requests: over the quota, a RATE_LIMITED error frame and nothing stored")
+  void sessionSocketFramesCharged() {
+    try (TestNode node = node(local(6).put("route_costs", new JsonObject().put("POST /api/v1/sessions/*/events", 2)))) {
+      String session = node.createSession(); // takes 1
+      try (WsClient ws = WsClient.open(WsClient.newClient(node), node, "/sessions/" + session + "/events/stream")) { // takes 1
+        ws.send(new JsonObject().put("type", "publish").put("request_id", "p1").put("event_type", "app.one").put("data", new JsonObject()));
+        ws.awaitFrame(f -> "p1".equals(f.getString("request_id")) && "ack".equals(f.getString("type")), Duration.ofSeconds(20)); // takes 2
+        ws.send(new JsonObject().put("type", "command").put("request_id", "c1").put("command_type", "echo")
+            .put("parameters", new JsonObject()));
+        ws.awaitFrame(f -> "c1".equals(f.getString("request_id")) && "ack".equals(f.getString("type")), Duration.ofSeconds(20)); // takes 1
+        ws.send(new JsonObject().put("type", "publish").put("request_id", "p2").put("event_type", "app.two").put("data", new JsonObject()));
+        JsonObject refused = ws.awaitFrame(f -> "p2".equals(f.getString("request_id")), Duration.ofSeconds(20));
+        assertThat(refused.getString("type")).isEqualTo("error");
+        assertThat(refused.getJsonObject("error").getString("code")).isEqualTo("RATE_LIMITED");
+        assertThat(refused.getJsonObject("error").getJsonObject("details").getInteger("retry_after_s")).isPositive();
+      }
+      assertThat(node.mongo().count("events", new JsonObject().put("session_id", session).put("event_type", "app.one")).await())
+          .as("the admitted frame was stored").isEqualTo(1);
+      assertThat(node.mongo().count("events", new JsonObject().put("session_id", session).put("event_type", "app.two")).await())
+          .as("the refused frame stored nothing").isZero();
+    }
+  }
+
+  @Test
   @DisplayName("stream connects are limited per client IP: the third SSE stream in the window is 429 with Retry-After")
   void streamConnectsPerIp() {
     try (TestNode node = node(new JsonObject().put("stream_connects_per_ip", 2))) {
