@@ -27,7 +27,7 @@ record HandlerRoutes(Api api) {
     for (boolean global : List.of(false, true)) {
       String base = global ? Api.BASE + "/handlers/commands" : Api.BASE + "/sessions/:session_id/handlers/commands";
       router.post(base).handler(ctx -> register(ctx, global));
-      router.get(base).handler(ctx -> api.forwardPlain(ctx, Addresses.HANDLER_LIST, scope(ctx, global), 200));
+      router.get(base).handler(ctx -> api.forward(ctx, Addresses.HANDLER_LIST, listRequest(ctx, global), 200));
       router.delete(base + "/:command_type").handler(ctx -> api.forwardPlain(ctx, Addresses.HANDLER_UNREGISTER,
           scope(ctx, global).put("command_type", ctx.pathParam("command_type")), 200));
     }
@@ -36,6 +36,21 @@ record HandlerRoutes(Api api) {
 
   private static JsonObject scope(RoutingContext ctx, boolean global) {
     return global ? new JsonObject() : Api.path(ctx, "session_id");
+  }
+
+  /**
+   * The request of a registry's list: a session's (no query), or the global one, where {@code
+   * ?tenant_id=} picks the tenant whose registrations the admin lists (every tenant's without it).
+   */
+  static JsonObject listRequest(RoutingContext ctx, boolean global) {
+    if (!global) {
+      Validator.of(ctx).throwIfInvalid();
+      return scope(ctx, false);
+    }
+    Validator check = Validator.of(ctx, dev.agentbus.auth.Tenancy.FIELD);
+    String tenant = check.tenantQuery(ctx);
+    check.throwIfInvalid();
+    return new JsonObject().put(dev.agentbus.auth.Tenancy.FIELD, tenant);
   }
 
   private void register(RoutingContext ctx, boolean global) {

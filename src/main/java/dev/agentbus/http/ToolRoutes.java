@@ -31,7 +31,7 @@ record ToolRoutes(Api api, Settings.Tools limits) {
     for (boolean global : List.of(false, true)) {
       String base = global ? Api.BASE + "/tools" : Api.BASE + "/sessions/:session_id/tools";
       router.post(base).handler(ctx -> register(ctx, global));
-      router.get(base).handler(ctx -> api.forwardPlain(ctx, Addresses.TOOL_LIST, scope(ctx, global), 200));
+      router.get(base).handler(ctx -> api.forward(ctx, Addresses.TOOL_LIST, HandlerRoutes.listRequest(ctx, global), 200));
       router.get(base + "/:name").handler(ctx -> api.forwardPlain(ctx, Addresses.TOOL_GET,
           scope(ctx, global).put("name", ctx.pathParam("name")), 200));
       router.delete(base + "/:name").handler(ctx -> api.forwardPlain(ctx, Addresses.TOOL_UNREGISTER,
