@@ -143,20 +143,23 @@ public class EventHandlerVerticle extends VerticleBase {
     Future<List<String>> scopes = sessionId != null ? Sessions.require(vertx, sessionId, headers).map(session -> List.of(sessionId))
         : globalScopes(headers, body.getString(Tenancy.FIELD));
     return scopes.compose(listed -> store.sets(listed).map(sets -> listed.stream().flatMap(s -> sets.get(s).stream()).toList()))
-        .compose(registrations -> {
-      Future<List<JsonObject>> states = sessionId != null
-          ? store.cursors(registrations.stream().map(r -> EventHandlerStore.cursorId(r.getString("handler_id"), sessionId)).toList())
-              .map(cursors -> registrations.stream().map(r -> DeliveryState.of(cursors.stream().filter(c -> c.getString("_id")
-                  .equals(EventHandlerStore.cursorId(r.getString("handler_id"), sessionId))).toList(), false)).toList())
-          : Future.all(registrations.stream().map(r -> store.cursorsOf(r.getString("handler_id"))
-              .map(cursors -> DeliveryState.of(cursors, true))).toList()).map(all -> all.<JsonObject>list());
-      return states.map(state -> {
-        JsonArray data = new JsonArray();
-        for (int i = 0; i < registrations.size(); i++) {
-          data.add(view(registrations.get(i), false).mergeIn(state.get(i)));
-        }
-        return new JsonObject().put("data", data).put("next_cursor", null).put("has_more", false);
-      });
+        .compose(registrations -> withStates(registrations, sessionId));
+  }
+
+  /** The list's page: each registration with its delivery state (a global one's aggregates its cursors). */
+  private Future<JsonObject> withStates(List<JsonObject> registrations, String sessionId) {
+    Future<List<JsonObject>> states = sessionId != null
+        ? store.cursors(registrations.stream().map(r -> EventHandlerStore.cursorId(r.getString("handler_id"), sessionId)).toList())
+            .map(cursors -> registrations.stream().map(r -> DeliveryState.of(cursors.stream().filter(c -> c.getString("_id")
+                .equals(EventHandlerStore.cursorId(r.getString("handler_id"), sessionId))).toList(), false)).toList())
+        : Future.all(registrations.stream().map(r -> store.cursorsOf(r.getString("handler_id"))
+            .map(cursors -> DeliveryState.of(cursors, true))).toList()).map(all -> all.<JsonObject>list());
+    return states.map(state -> {
+      JsonArray data = new JsonArray();
+      for (int i = 0; i < registrations.size(); i++) {
+        data.add(view(registrations.get(i), false).mergeIn(state.get(i)));
+      }
+      return new JsonObject().put("data", data).put("next_cursor", null).put("has_more", false);
     });
   }
 

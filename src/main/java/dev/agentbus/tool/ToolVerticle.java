@@ -116,10 +116,15 @@ public class ToolVerticle extends VerticleBase {
         });
   }
 
-  /** An {@code mcp} tool names a server its registrant can see ({@link Addresses#MCP_GET} on its behalf): else 404 naming the server. */
+  /**
+   * An {@code mcp} tool may not name another tenant's server: that is 404 naming the server, as if
+   * it did not exist. A server not registered (yet) is accepted, as before tenancy: a call reports it.
+   */
   private Future<Void> mcpServerVisible(String serverId, MultiMap headers) {
-    return Bus.request(vertx, Addresses.MCP_GET, new JsonObject().put("server_id", serverId),
-        Tenancy.onBehalf(headers, Bus.withRequestId(null))).mapEmpty();
+    return Bus.request(vertx, Addresses.MCP_GET, new JsonObject().put("server_id", serverId), Bus.withRequestId(headers.get(Headers.REQUEST_ID)))
+        .transform(found -> found.succeeded() && !Tenancy.sees(headers, found.result())
+            ? Future.failedFuture(BusError.notFound(ErrorCode.NOT_FOUND, "MCP server", "server_id", serverId))
+            : Future.succeededFuture());
   }
 
   /**
@@ -128,19 +133,21 @@ public class ToolVerticle extends VerticleBase {
    */
   private Future<JsonObject> list(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
-    Future<List<JsonObject>> own = sessionId == null ? Future.succeededFuture(List.of())
-        : Sessions.require(vertx, sessionId, headers).compose(session -> catalog.scope(sessionId)
-            .compose(tools -> catalog.scope(ToolStore.globalScope(Tenancy.of(session)))
-                .map(global -> { List<JsonObject> both = new ArrayList<>(tools); both.addAll(global); return both; })));
-    Future<List<JsonObject>> globals = sessionId != null ? Future.succeededFuture(List.of())
-        : store.globals(Tenancy.filter(headers, body.getString(Tenancy.FIELD))).map(docs -> docs.stream().map(ToolCatalog::tool).toList());
-    return own.compose(session -> globals.map(global -> {
-      JsonArray data = new JsonArray();
-      session.forEach(tool -> data.add(ToolCatalog.view(tool, false)));
-      global.forEach(tool -> data.add(ToolCatalog.view(tool, false)));
-      catalog.builtinTools().forEach(tool -> data.add(ToolCatalog.view(tool, false)));
-      return new JsonObject().put("data", data).put("next_cursor", null).put("has_more", false);
-    }));
+    if (sessionId == null) {
+      return store.globals(Tenancy.filter(headers, body.getString(Tenancy.FIELD)))
+          .map(docs -> page(List.of(), docs.stream().map(ToolCatalog::tool).toList()));
+    }
+    return ToolStore.tenantOfScope(vertx, sessionId, headers)
+        .compose(tenant -> Future.all(catalog.scope(sessionId), catalog.scope(ToolStore.globalScope(tenant))))
+        .map(both -> page(both.resultAt(0), both.resultAt(1)));
+  }
+
+  private JsonObject page(List<JsonObject> session, List<JsonObject> global) {
+    JsonArray data = new JsonArray();
+    session.forEach(tool -> data.add(ToolCatalog.view(tool, false)));
+    global.forEach(tool -> data.add(ToolCatalog.view(tool, false)));
+    catalog.builtinTools().forEach(tool -> data.add(ToolCatalog.view(tool, false)));
+    return new JsonObject().put("data", data).put("next_cursor", null).put("has_more", false);
   }
 
   private Future<JsonObject> get(JsonObject body, MultiMap headers) {
