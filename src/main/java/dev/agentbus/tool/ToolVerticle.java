@@ -14,7 +14,6 @@ import dev.agentbus.event.Events;
 import dev.agentbus.net.Signatures;
 import dev.agentbus.net.UrlGuard;
 import dev.agentbus.net.Webhook;
-import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Times;

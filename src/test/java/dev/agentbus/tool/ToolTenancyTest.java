@@ -103,6 +103,24 @@ class ToolTenancyTest {
   }
 
   @Test
+  @DisplayName("a global tool stored before tenancy (no tenant_id, scope *) belongs to tenant default: its sessions run it, other tenants never see it")
+  void toolStoredBeforeTenancyIsDefaults() {
+    node.mongo().insert("tools", new JsonObject().put("_id", "*/legacy-tool").put("name", "legacy-tool").putNull("session_id")
+        .put("scope", "global").put("description", "").put("parameters_json", "{\"type\":\"object\"}")
+        .put("implementation", new JsonObject().put("kind", "bus").put("address", "test.tenant.acme"))
+        .put("created_at", "2026-01-01T00:00:00Z")).toCompletionStage().toCompletableFuture().join();
+    String defaultSession = admin.createSession(new JsonObject()).getString("session_id");
+    String acmeSession = acme.createSession(new JsonObject()).getString("session_id");
+
+    HttpResponse<Buffer> run = execute(admin, defaultSession, "legacy-tool");
+    assertThat(run.statusCode()).as(run.bodyAsString()).isEqualTo(200);
+    assertThat(admin.get("/tools/legacy-tool").bodyAsJsonObject().getString("tenant_id")).isEqualTo("default");
+    assertThat(names(admin, "/tools?tenant_id=default")).contains("legacy-tool");
+    assertError(execute(acme, acmeSession, "legacy-tool"), 404, "TOOL_NOT_FOUND");
+    assertThat(names(acme, "/tools")).doesNotContain("legacy-tool");
+  }
+
+  @Test
   @DisplayName("the global list shows a tenant its own tools only; the admin lists every tenant's and filters with ?tenant_id=")
   void listsAreFilteredByTenant() {
     assertThat(acme.post("/tools", busTool("acme-listed", "test.tenant.acme")).statusCode()).isEqualTo(201);
