@@ -31,7 +31,8 @@ class HandlerTenancyTest {
   @BeforeAll
   static void start() {
     node = TestNode.start(Tenants.config()
-        .put("security", new JsonObject().put("allowed_hosts", new JsonArray().add("127.0.0.1"))));
+        .put("security", new JsonObject().put("allowed_hosts", new JsonArray().add("127.0.0.1")))
+        .put("handlers", new JsonObject().put("retry_base_ms", 20).put("retry_max_ms", 100).put("max_attempts", 2)));
     receiver = new WebhookReceiver(node.vertx());
     node.vertx().eventBus().<JsonObject>consumer("test.handler.acme", m -> m.reply(new JsonObject().put("who", "acme")));
     node.vertx().eventBus().<JsonObject>consumer("test.handler.globex", m -> m.reply(new JsonObject().put("who", "globex")));
@@ -152,5 +153,34 @@ class HandlerTenancyTest {
     assertThat(receiver.deliveries("/acme")).as("acme's handler got acme's events").hasSize(2);
     assertThat(sessionsDelivered("/acme")).containsExactly(acmeSession);
     assertThat(sessionsDelivered("/globex")).containsExactly(globexSession);
+  }
+
+  static List<String> deadLetters(HttpCalls caller, String query) {
+    return listed(caller, "/handlers/dead-letters" + query, "dead_letter_id");
+  }
+
+  @Test
+  @DisplayName("a tenant's dead letters are listed for it and the admin only; another tenant neither lists nor retries them (404)")
+  void deadLettersBelongToTheirTenant() {
+    String acmeSession = session(acme);
+    assertThat(acme.post("/sessions/" + acmeSession + "/handlers/events", eventHandler("doomed.*", "/doomed")).statusCode())
+        .isEqualTo(201);
+    receiver.script("/doomed", SECRET, WebhookReceiver.Answer.of(400, null));
+    publish(acme, acmeSession, "doomed.one");
+
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (deadLetters(acme, "?session_id=" + acmeSession).isEmpty()) {
+      assertThat(System.currentTimeMillis()).as("acme's dead letter").isLessThan(deadline);
+      HttpCalls.await(io.vertx.core.Future.future(p -> node.vertx().setTimer(20, t -> p.complete())));
+    }
+    String letter = deadLetters(acme, "?session_id=" + acmeSession).get(0);
+
+    assertThat(deadLetters(globex, "")).doesNotContain(letter);
+    assertThat(deadLetters(globex, "?session_id=" + acmeSession)).isEmpty();
+    assertError(globex.post("/handlers/dead-letters/" + letter + "/retry", new JsonObject()), 404, "NOT_FOUND");
+    assertThat(deadLetters(admin, "")).contains(letter);
+    assertThat(deadLetters(admin, "?tenant_id=globex")).doesNotContain(letter);
+    assertThat(listed(admin, "/handlers/dead-letters?tenant_id=acme", "tenant_id")).containsOnly("acme");
+    assertThat(acme.post("/handlers/dead-letters/" + letter + "/retry", new JsonObject()).statusCode()).isEqualTo(200);
   }
 }
