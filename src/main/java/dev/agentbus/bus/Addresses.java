@@ -227,7 +227,9 @@ public final class Addresses {
   // is SESSION_NOT_FOUND), and without session_id it addresses its own tenant's global scope
   // (ScopedCollection.globalScope: "*" for tenant default, "*<tenant_id>" for another; the admin's is
   // default's). Lists without session_id take tenant_id? (?tenant_id=): the admin lists every
-  // tenant's global registrations or that tenant's, a tenant only its own. Requests for a session's
+  // tenant's global registrations or that tenant's, a tenant only its own; a get or removal without
+  // session_id takes it too (the admin addresses that tenant's global scope; a tenant naming another
+  // is the registration's not-found). Requests for a session's
   // work (resolve, check, offer, execute, deliver, dispatch) resolve in the session's scope, then
   // its tenant's global scope: the sender may put the session's tenant_id in the body; without it
   // the owner looks it up (Sessions.require, cached per node).

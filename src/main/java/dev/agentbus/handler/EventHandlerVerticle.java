@@ -180,16 +180,20 @@ public class EventHandlerVerticle extends VerticleBase {
   /** Checks the scope first: removing by scope alone would let a caller remove another tenant's session handlers. */
   private Future<JsonObject> unregister(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
-    return ScopedCollection.tenantOfScope(vertx, sessionId, headers)
-        .compose(tenant -> unregister(sessionId, EventHandlerStore.scopeOf(sessionId, tenant), body.getString("event_type")));
+    String type = body.getString("event_type");
+    return ScopedCollection.tenantOfScope(vertx, sessionId, body.getString(Tenancy.FIELD), headers, notFound(sessionId, type))
+        .compose(tenant -> unregister(sessionId, EventHandlerStore.scopeOf(sessionId, tenant), type));
+  }
+
+  private static BusError notFound(String sessionId, String type) {
+    return new BusError(ErrorCode.NOT_FOUND, "Event type '" + type + "' has no handler in " + (sessionId == null ? "global" : "session")
+        + " scope", new JsonObject().put("field", "event_type").put("event_type", type));
   }
 
   private Future<JsonObject> unregister(String sessionId, String scope, String type) {
     return store.removeType(scope, type).compose(removed -> {
       if (removed.isEmpty()) {
-        return Future.failedFuture(new BusError(ErrorCode.NOT_FOUND, "Event type '" + type
-            + "' has no handler in " + (sessionId == null ? "global" : "session") + " scope",
-            new JsonObject().put("field", "event_type").put("event_type", type)));
+        return Future.failedFuture(notFound(sessionId, type));
       }
       List<String> ids = removed.stream().map(r -> r.getString("handler_id")).toList();
       Set<String> gone = Set.copyOf(ids);

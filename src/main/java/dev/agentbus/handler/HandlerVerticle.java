@@ -165,16 +165,20 @@ public class HandlerVerticle extends VerticleBase {
   private Future<JsonObject> unregister(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     String type = body.getString("command_type");
-    return HandlerStore.tenantOfScope(vertx, sessionId, headers).compose(tenant -> unregister(sessionId, tenant, type));
+    return HandlerStore.tenantOfScope(vertx, sessionId, body.getString(Tenancy.FIELD), headers, notFound(sessionId, type))
+        .compose(tenant -> unregister(sessionId, tenant, type));
+  }
+
+  private static BusError notFound(String sessionId, String type) {
+    return new BusError(ErrorCode.NOT_FOUND, "Command type '" + type + "' has no handler in "
+        + (sessionId == null ? "global" : "session") + " scope", new JsonObject().put("field", "command_type").put("command_type", type));
   }
 
   private Future<JsonObject> unregister(String sessionId, String tenant, String type) {
     String key = HandlerStore.key(sessionId, tenant, type);
     return store.remove(key).compose(removed -> {
       if (removed == null) {
-        return Future.failedFuture(new BusError(ErrorCode.NOT_FOUND,
-            "Command type '" + type + "' has no handler in " + (sessionId == null ? "global" : "session") + " scope",
-            new JsonObject().put("field", "command_type").put("command_type", type)));
+        return Future.failedFuture(notFound(sessionId, type));
       }
       return changed(key, sessionId, EventTypes.HANDLER_UNREGISTERED, view(removed, false))
           .map(noted -> new JsonObject().put("handler_id", removed.getString("handler_id")).put("command_type", type)

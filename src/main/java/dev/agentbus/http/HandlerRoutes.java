@@ -27,9 +27,9 @@ record HandlerRoutes(Api api) {
     for (boolean global : List.of(false, true)) {
       String base = global ? Api.BASE + "/handlers/commands" : Api.BASE + "/sessions/:session_id/handlers/commands";
       router.post(base).handler(ctx -> register(ctx, global));
-      router.get(base).handler(ctx -> api.forward(ctx, Addresses.HANDLER_LIST, listRequest(ctx, global), 200));
-      router.delete(base + "/:command_type").handler(ctx -> api.forwardPlain(ctx, Addresses.HANDLER_UNREGISTER,
-          scope(ctx, global).put("command_type", ctx.pathParam("command_type")), 200));
+      router.get(base).handler(ctx -> api.forward(ctx, Addresses.HANDLER_LIST, scopeRequest(ctx, global), 200));
+      router.delete(base + "/:command_type").handler(ctx -> api.forward(ctx, Addresses.HANDLER_UNREGISTER,
+          scopeRequest(ctx, global).put("command_type", ctx.pathParam("command_type")), 200));
     }
     router.post(Api.BASE + "/sessions/:session_id/commands/:command_id/result").handler(this::result);
   }
@@ -39,10 +39,11 @@ record HandlerRoutes(Api api) {
   }
 
   /**
-   * The request of a registry's list: a session's (no query), or the global one, where {@code
-   * ?tenant_id=} picks the tenant whose registrations the admin lists (every tenant's without it).
+   * The scope of a registry request (list, get, remove): a session's (no query), or the global one,
+   * where {@code ?tenant_id=} picks the tenant whose global scope the admin addresses (a list: every
+   * tenant's without it; else the admin's own, {@code default}'s).
    */
-  static JsonObject listRequest(RoutingContext ctx, boolean global) {
+  static JsonObject scopeRequest(RoutingContext ctx, boolean global) {
     if (!global) {
       Validator.of(ctx).throwIfInvalid();
       return scope(ctx, false);

@@ -76,6 +76,20 @@ public class ScopedCollection {
         : Sessions.require(vertx, sessionId, headers).map(Tenancy::of);
   }
 
+  /**
+   * {@link #tenantOfScope(Vertx, String, MultiMap)}, where a request without a session may name the
+   * tenant whose global scope it addresses ({@code requested}, {@code ?tenant_id=}): the admin (and
+   * agentbus itself) any tenant, a tenant only itself; another tenant fails {@code notFound}, as a
+   * missing registration would.
+   */
+  public static Future<String> tenantOfScope(Vertx vertx, String sessionId, String requested, MultiMap headers,
+      dev.agentbus.bus.BusError notFound) {
+    if (sessionId != null || requested == null) {
+      return tenantOfScope(vertx, sessionId, headers);
+    }
+    return Tenancy.sees(headers, requested) ? Future.succeededFuture(requested) : Future.failedFuture(notFound);
+  }
+
   /** The tenant of a session, for agentbus's own work on it (no caller to check; cached per node by the session directory). */
   public static Future<String> tenantOfSession(Vertx vertx, String sessionId) {
     return Sessions.require(vertx, sessionId, (String) null).map(Tenancy::of);

@@ -151,7 +151,7 @@ public class ToolVerticle extends VerticleBase {
 
   private Future<JsonObject> get(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
-    return ToolStore.tenantOfScope(vertx, sessionId, headers)
+    return ToolStore.tenantOfScope(vertx, sessionId, body.getString(Tenancy.FIELD), headers, notFound(body.getString("name"), "global"))
         .compose(tenant -> catalog.resolve(sessionId, tenant, body.getString("name"))).map(tool -> ToolCatalog.view(tool, false));
   }
 
@@ -164,13 +164,17 @@ public class ToolVerticle extends VerticleBase {
       return Future.failedFuture(new BusError(ErrorCode.CONFLICT, "Tool '" + name + "' is built in: it cannot be removed",
           new JsonObject().put("field", "name").put("name", name)));
     }
-    return ToolStore.tenantOfScope(vertx, sessionId, headers).compose(tenant -> {
+    return ToolStore.tenantOfScope(vertx, sessionId, body.getString(Tenancy.FIELD), headers, notFound(name, scope)).compose(tenant -> {
       String key = ToolStore.key(sessionId, tenant, name);
-      return store.remove(key).compose(removed -> removed == null ? Future.failedFuture(new BusError(ErrorCode.TOOL_NOT_FOUND,
-            "Tool '" + name + "' is not registered in " + scope + " scope", new JsonObject().put("field", "name").put("name", name)))
+      return store.remove(key).compose(removed -> removed == null ? Future.failedFuture(notFound(name, scope))
           : changed(key, sessionId, EventTypes.TOOL_UNREGISTERED, ToolCatalog.view(ToolCatalog.tool(removed), false))
           .map(noted -> new JsonObject().put("name", name).put("scope", scope).put("deleted", true)));
     });
+  }
+
+  private static BusError notFound(String name, String scope) {
+    return new BusError(ErrorCode.TOOL_NOT_FOUND, "Tool '" + name + "' is not registered in " + scope + " scope",
+        new JsonObject().put("field", "name").put("name", name));
   }
 
   private Future<JsonObject> purge(String sessionId) {

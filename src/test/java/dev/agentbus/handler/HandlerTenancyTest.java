@@ -121,6 +121,8 @@ class HandlerTenancyTest {
     assertError(globex.delete("/sessions/" + acmeSession + "/handlers/commands/mine.only"), 404, "SESSION_NOT_FOUND");
     assertError(globex.delete("/handlers/commands/acme.global"), 404, "NOT_FOUND");
     assertError(globex.delete("/handlers/events/acme.global"), 404, "NOT_FOUND");
+    assertError(globex.delete("/handlers/events/acme.global?tenant_id=acme"), 404, "NOT_FOUND");
+    assertError(globex.delete("/handlers/commands/acme.global?tenant_id=acme"), 404, "NOT_FOUND");
     assertError(globex.post("/sessions/" + session(globex) + "/commands", new JsonObject().put("command_type", "acme.global")),
         422, "HANDLER_NOT_FOUND");
 

@@ -133,4 +133,19 @@ class ToolTenancyTest {
     assertThat(names(admin, "/tools?tenant_id=globex")).contains("globex-listed").doesNotContain("acme-listed");
     assertError(admin.get("/tools?tenant_id=no/such"), 400, "VALIDATION_ERROR");
   }
+
+  @Test
+  @DisplayName("the admin gets and removes a tenant's global tool with ?tenant_id=; another tenant naming it is 404")
+  void adminAddressesATenantsGlobalScope() {
+    assertThat(globex.post("/tools", busTool("globex-managed", "test.tenant.globex")).statusCode()).isEqualTo(201);
+
+    assertError(admin.get("/tools/globex-managed"), 404, "TOOL_NOT_FOUND");
+    assertThat(admin.get("/tools/globex-managed?tenant_id=globex").bodyAsJsonObject().getString("tenant_id")).isEqualTo("globex");
+    assertError(acme.get("/tools/globex-managed?tenant_id=globex"), 404, "TOOL_NOT_FOUND");
+    assertError(acme.delete("/tools/globex-managed?tenant_id=globex"), 404, "TOOL_NOT_FOUND");
+    assertThat(globex.get("/tools/globex-managed?tenant_id=globex").statusCode()).isEqualTo(200);
+
+    assertThat(admin.delete("/tools/globex-managed?tenant_id=globex").statusCode()).isEqualTo(200);
+    assertError(globex.get("/tools/globex-managed"), 404, "TOOL_NOT_FOUND");
+  }
 }
