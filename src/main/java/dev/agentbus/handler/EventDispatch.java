@@ -48,6 +48,7 @@ final class EventDispatch implements Lane.Needs {
   private final Future<AsyncMap<String, JsonObject>> open;
   private final Future<AsyncMap<String, JsonObject>> nodes;
   private final RegistrationCache cache;
+  private final SessionTenants sessionTenants;
   private final Map<String, Lane> lanes;
   private final String self;
   private List<String> members = List.of();
@@ -62,6 +63,7 @@ final class EventDispatch implements Lane.Needs {
     this.self = Nodes.self(vertx);
     int max = settings.events().maxLanes();
     this.cache = new RegistrationCache(store, settings.cacheTtlMs(), max);
+    this.sessionTenants = new SessionTenants(vertx, max);
     this.lanes = new LinkedHashMap<>(256, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Lane> eldest) {
@@ -156,7 +158,7 @@ final class EventDispatch implements Lane.Needs {
     Future<Map<String, List<JsonObject>>> sessionSets = cache.get(new ArrayList<>(bySession.keySet()));
     Future<Map<String, List<JsonObject>>> globalSets = cache.globals();
     return Future.all(sessionSets, globalSets)
-        .compose(read -> SessionTenants.of(vertx, bySession, globalSets.result()))
+        .compose(read -> sessionTenants.of(bySession, globalSets.result()))
         .compose(tenants -> dispatch(bySession, sessionSets.result(), globalSets.result(), tenants));
   }
 
