@@ -228,6 +228,19 @@ public final class Addresses {
   public static final String AGENT_DELETE = PREFIX + "agent.delete";
 
   // ---- tools (ToolVerticle) ----
+  //
+  // Registries and tenants (tools, command handlers, event handlers, MCP servers): every
+  // registration carries tenant_id. A request carrying a principal (Headers.PRINCIPAL, from the
+  // HTTP edge) acts for it: a session_id it names is checked on its behalf (another tenant's session
+  // is SESSION_NOT_FOUND), and without session_id it addresses its own tenant's global scope
+  // (ScopedCollection.globalScope: "*" for tenant default, "*<tenant_id>" for another; the admin's is
+  // default's). Lists without session_id take tenant_id? (?tenant_id=): the admin lists every
+  // tenant's global registrations or that tenant's, a tenant only its own; a get or removal without
+  // session_id takes it too (the admin addresses that tenant's global scope; a tenant naming another
+  // is the registration's not-found). Requests for a session's
+  // work (resolve, check, offer, execute, deliver, dispatch) resolve in the session's scope, then
+  // its tenant's global scope: the sender may put the session's tenant_id in the body; without it
+  // the owner looks it up (Sessions.require, cached per node).
 
   /**
    * request: {@code {session_id?, name, description, parameters, implementation: {kind: "http", url,
@@ -239,9 +252,10 @@ public final class Addresses {
    */
   public static final String TOOL_REGISTER = PREFIX + "tool.register";
   /**
-   * request: {@code {session_id?}} → {@code {data: [tool without secret]}}: with a session, its
-   * tools, then the global ones, then the built-ins; without, the global ones, then the built-ins.
-   * Each has {@code scope: session|global|builtin}.
+   * request: {@code {session_id?, tenant_id?}} → {@code {data: [tool without secret]}}: with a
+   * session, its tools, then its tenant's global ones, then the built-ins; without, the global ones
+   * the caller may list (see above), then the built-ins. Each has {@code scope: session|global|builtin}
+   * and (not a built-in) {@code tenant_id}.
    */
   public static final String TOOL_LIST = PREFIX + "tool.list";
   /**
@@ -252,13 +266,13 @@ public final class Addresses {
   /** request: {@code {session_id?, name}} → {@code {name, scope, deleted: true}}, or {@code TOOL_NOT_FOUND} (in that scope). */
   public static final String TOOL_UNREGISTER = PREFIX + "tool.unregister";
   /**
-   * request: {@code {session_id, name, arguments}} → {@code {name, scope}} when the tool exists for
+   * request: {@code {session_id, tenant_id?, name, arguments}} → {@code {name, scope}} when the tool exists for
    * the session and the arguments pass its schema; fails {@code TOOL_NOT_FOUND}, or {@code
    * VALIDATION_ERROR} naming {@code parameters.arguments.<field>}. A {@code tool.call} command's check at submit.
    */
   public static final String TOOL_CHECK = PREFIX + "tool.check";
   /**
-   * request: {@code {session_id, name, arguments, command_id?, tool_call_id?, deadline_ms?, direct,
+   * request: {@code {session_id, tenant_id?, name, arguments, command_id?, tool_call_id?, deadline_ms?, direct,
    * mcp?: {server_id, tool, parameters}}} → {@code {tool_call_id, name, result, is_error,
    * duration_ms}} ({@code result}: the tool's JSON value; for a tool error, its message). {@code
    * direct: true} (the execute endpoint, {@code tool.call}): an unknown tool fails {@code
@@ -266,16 +280,20 @@ public final class Addresses {
    * and {@code tool.started} then {@code tool.completed} or {@code tool.failed} are appended to the
    * session. {@code direct: false} (an engine run): both are tool errors the model reads, and no
    * {@code tool.*} event is appended (the run records {@code engine.tool_call}/{@code engine.tool_result}).
-   * {@code mcp}: a tool of the run's agent's MCP servers, as {@link #TOOL_OFFER} listed it.
+   * {@code mcp}: a tool of the run's agent's MCP servers, as {@link #TOOL_OFFER} listed it. {@code
+   * direct: true} checks the session on behalf of the caller's principal; {@code direct: false} is
+   * agentbus's own (the session's {@code tenant_id}, as {@link #TOOL_OFFER} answered it, picks the
+   * global tools and is passed on to {@link #MCP_CALL}).
    */
   public static final String TOOL_EXECUTE = PREFIX + "tool.execute";
   /**
-   * request: {@code {session_id, names?: [name], mcp_servers?: [server id or URL]}} → {@code {tools:
-   * [{name, description, parameters, scope, server_id?, tool?}], errors: [{server, message}]}}: what an
-   * engine run offers its model, in one request — the session's tools, the global ones not shadowed,
+   * request: {@code {session_id, tenant_id?, names?: [name], mcp_servers?: [server id or URL]}} → {@code {tools:
+   * [{name, description, parameters, scope, server_id?, tool?}], errors: [{server, message}], tenant_id}}: what an
+   * engine run offers its model, in one request — the session's tools, its tenant's global ones not shadowed,
    * the built-ins, then the MCP servers' tools (one {@link #MCP_OFFER} when {@code mcp_servers} is not
-   * empty; its failure is listed in {@code errors}, the rest is still offered); only {@code names}
-   * (in that order; unknown ones skipped) when given.
+   * empty, with the session's {@code tenant_id}; its failure is listed in {@code errors}, the rest
+   * is still offered); only {@code names} (in that order; unknown ones skipped) when given. The
+   * answer's {@code tenant_id} is the session's: the run passes it on in its {@link #TOOL_EXECUTE}s.
    */
   public static final String TOOL_OFFER = PREFIX + "tool.offer";
   /** publish: {@code {key}} or {@code {session_id}} after a registration changed: every node drops it from its cache. */
@@ -353,12 +371,22 @@ public final class Addresses {
    * request: {@code {name, url, headers?: {name: value}}} → server. Connects first (MCP Streamable
    * HTTP {@code initialize}, {@code tools/list}). Fails {@code VALIDATION_ERROR} naming {@code url}
    * (the SSRF guard) or {@code headers} (credentials but no {@code security.secret_key}), {@code
-   * CONFLICT} when the name is taken, {@code MCP_UNAVAILABLE} (with the reason) when it is unreachable or not MCP.
+   * CONFLICT} when the name is taken (in the caller's tenant: names are unique per tenant), {@code
+   * MCP_UNAVAILABLE} (with the reason) when it is unreachable or not MCP. The server belongs to the
+   * caller's tenant ({@code Tenancy.home}). Every server has {@code tenant_id}.
    */
   public static final String MCP_REGISTER = PREFIX + "mcp.register";
-  /** request: {@code {}} → {@code {data: [server], next_cursor: null, has_more: false}}, oldest first. */
+  /**
+   * request: {@code {tenant_id?}} → {@code {data: [server], next_cursor: null, has_more: false}},
+   * oldest first: the caller's tenant's; the admin's: every tenant's, or {@code tenant_id}'s.
+   */
   public static final String MCP_LIST = PREFIX + "mcp.list";
-  /** request: {@code {server_id}} → server, or {@code NOT_FOUND}. */
+  /**
+   * request: {@code {server_id}} → server, or {@code NOT_FOUND} — also for another tenant's server
+   * when the request carries a principal ({@link Headers#PRINCIPAL}): whoever checks a server id for
+   * a caller (an agent's {@code mcp_servers}) sends it on the caller's behalf ({@code Tenancy.onBehalf}).
+   * The same holds for {@link #MCP_DELETE} and {@link #MCP_TOOLS}.
+   */
   public static final String MCP_GET = PREFIX + "mcp.get";
   /** request: {@code {server_id}} → {@code {server_id, deleted: true}}, or {@code NOT_FOUND}; every node drops its session. */
   public static final String MCP_DELETE = PREFIX + "mcp.delete";
@@ -369,18 +397,20 @@ public final class Addresses {
    */
   public static final String MCP_TOOLS = PREFIX + "mcp.tools";
   /**
-   * request: {@code {servers: [server id or URL]}} → {@code {tools: [tool], errors: [{server,
-   * message}]}}: the tools an engine offers for an agent's {@code mcp_servers}. A URL of a registered
-   * server uses it; another URL is connected ad hoc (through the SSRF guard, no headers) under the
+   * request: {@code {servers: [server id or URL], tenant_id?}} → {@code {tools: [tool], errors: [{server,
+   * message}]}}: the tools an engine offers for an agent's {@code mcp_servers}, for a session of
+   * {@code tenant_id}: a server id of another tenant is listed in {@code errors} as not found, and a
+   * URL is looked up among that tenant's servers only. A URL of a registered server uses it; another URL is connected ad hoc (through the SSRF guard, no headers) under the
    * synthetic id {@code mcp_url_<hash of the URL>} and a name made of its host (kept cluster-wide, so
    * {@link #MCP_CALL} takes that id on any node). A server that fails is listed in {@code errors}.
    */
   public static final String MCP_OFFER = PREFIX + "mcp.offer";
   /**
-   * request: {@code {server_id, tool, arguments, timeout_ms?}} → {@code {result, is_error}}: MCP {@code
+   * request: {@code {server_id, tool, arguments, timeout_ms?, tenant_id?}} → {@code {result, is_error}}: MCP {@code
    * tools/call}; {@code result} is the joined text content (a string), else the structured content
    * or the content list (JSON); MCP {@code isError} and JSON-RPC errors are {@code is_error: true}.
-   * Fails {@code NOT_FOUND} (unknown server), {@code MCP_UNAVAILABLE} when unreachable, {@code TIMEOUT}
+   * Fails {@code NOT_FOUND} (unknown server, or one of another tenant than the calling session's
+   * {@code tenant_id}), {@code MCP_UNAVAILABLE} when unreachable, {@code TIMEOUT}
    * after {@code timeout_ms} (default {@code mcp.call_timeout_ms}).
    */
   public static final String MCP_CALL = PREFIX + "mcp.call";
@@ -402,14 +432,14 @@ public final class Addresses {
    * SESSION_NOT_FOUND}, or {@code VALIDATION_ERROR} naming {@code handler.url} (the SSRF guard).
    */
   public static final String HANDLER_REGISTER = PREFIX + "handler.register";
-  /** request: {@code {session_id?}} → {@code {data: [handler without secret]}}: that scope's command handlers only. */
+  /** request: {@code {session_id?, tenant_id?}} → {@code {data: [handler without secret]}}: that scope's command handlers only (global: see the tools' section on tenants). */
   public static final String HANDLER_LIST = PREFIX + "handler.list";
   /** request: {@code {session_id?, command_type}} → {@code {deleted: true, command_type, scope}}, or {@code HANDLER_NOT_FOUND}. */
   public static final String HANDLER_UNREGISTER = PREFIX + "handler.unregister";
   /**
-   * request, local only: {@code {session_id, command_type}} → the registration that handles the
-   * type in that session ({@code {handler_id, scope, command_type, kind}}): the session's, else the
-   * global one; fails {@code HANDLER_NOT_FOUND}. Served from a node cache invalidated by
+   * request, local only: {@code {session_id, command_type, tenant_id?}} → the registration that handles the
+   * type in that session ({@code {handler_id, scope, command_type, kind}}): the session's, else its
+   * tenant's global one ({@code tenant_id}: the session's, when the sender knows it); fails {@code HANDLER_NOT_FOUND}. Served from a node cache invalidated by
    * {@link #HANDLER_CHANGED}. The command side asks it at submit, for types that are not built in.
    */
   public static final String HANDLER_RESOLVE = PREFIX + "handler.resolve";
@@ -469,7 +499,7 @@ public final class Addresses {
    */
   public static final String EVENT_HANDLER_REGISTER = PREFIX + "event-handler.register";
   /**
-   * request: {@code {session_id?}} → {@code {data: [handler without secret + {delivered_seq,
+   * request: {@code {session_id?, tenant_id?}} → {@code {data: [handler without secret + {delivered_seq,
    * pending, failures, last_error}], next_cursor: null, has_more: false}}: that scope's event
    * handlers only, with their delivery state (a global handler's aggregates its cursors, see
    * {@code EventHandlerStore}).
@@ -485,20 +515,23 @@ public final class Addresses {
    * request, <b>local only</b>, from the event log ({@code SeqWriter}) after it stored a write and
    * before it acknowledges or announces it: {@code {events: [stored event]}} → {@code {cursors:
    * n}} once the cursor of every matching (handler, session) durably covers the events ({@code
-   * target_seq}); at once (no store access) when no registration matches. {@code NO_HANDLERS} (no
+   * target_seq}); at once (no store access) when no registration matches. A tenant's global
+   * handlers take only events of that tenant's sessions (the event's {@code tenant_id}, else the
+   * session's, looked up only when a global handler could match). {@code NO_HANDLERS} (no
    * event-handler verticle on this node) or any failure never fails the append.
    */
   public static final String HANDLER_EVENTS_STORED = PREFIX + "event-handler.events-stored";
   /**
-   * request: {@code {limit, cursor?, session_id?, handler_id?}} → {@code {data: [dead letter],
-   * next_cursor, has_more}}, oldest first; a dead letter is {@code {dead_letter_id, handler_id,
-   * session_id, scope, event, attempts, last_error, created_at, updated_at}}.
+   * request: {@code {limit, cursor?, session_id?, handler_id?, tenant_id?}} → {@code {data: [dead letter],
+   * next_cursor, has_more}}, oldest first, the caller's tenant's (the admin's: all, or {@code tenant_id}'s);
+   * a dead letter is {@code {dead_letter_id, handler_id, session_id, tenant_id, scope, event, attempts,
+   * last_error, created_at, updated_at}}.
    */
   public static final String DEAD_LETTER_LIST = PREFIX + "event-handler.dead-letter-list";
   /**
    * request: {@code {dead_letter_id}} → {@code {dead_letter_id, delivered, attempts, last_error}}:
    * one delivery attempt now; success removes the dead letter, failure keeps it with the new
-   * error. Fails {@code NOT_FOUND} for an unknown id, {@code CONFLICT} when its handler is gone.
+   * error. Fails {@code NOT_FOUND} for an unknown id (or another tenant's), {@code CONFLICT} when its handler is gone.
    */
   public static final String DEAD_LETTER_RETRY = PREFIX + "event-handler.dead-letter-retry";
   /**
@@ -510,7 +543,7 @@ public final class Addresses {
   public static final String EVENT_HANDLER_PURGE_SESSION = PREFIX + "event-handler.purge-session";
   /**
    * request, to the one node named, from the node that registered or removed event handlers:
-   * {@code {event_scope: session id | "*", removed: [handler_id]}} → {@code {}} once that node
+   * {@code {event_scope: session id | global scope, removed: [handler_id]}} → {@code {}} once that node
    * dropped the scope from its cache and stopped the removed handlers' lanes. A registration is
    * answered after every live node answered (or timed out), so events stored after the answer
    * reach the handler whichever node writes them.

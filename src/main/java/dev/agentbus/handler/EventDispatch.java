@@ -1,5 +1,6 @@
 package dev.agentbus.handler;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.EventTypes;
 import dev.agentbus.bus.SharedNames;
@@ -47,6 +48,7 @@ final class EventDispatch implements Lane.Needs {
   private final Future<AsyncMap<String, JsonObject>> open;
   private final Future<AsyncMap<String, JsonObject>> nodes;
   private final RegistrationCache cache;
+  private final SessionTenants sessionTenants;
   private final Map<String, Lane> lanes;
   private final String self;
   private List<String> members = List.of();
@@ -61,6 +63,7 @@ final class EventDispatch implements Lane.Needs {
     this.self = Nodes.self(vertx);
     int max = settings.events().maxLanes();
     this.cache = new RegistrationCache(store, settings.cacheTtlMs(), max);
+    this.sessionTenants = new SessionTenants(vertx, max);
     this.lanes = new LinkedHashMap<>(256, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, Lane> eldest) {
@@ -99,7 +102,7 @@ final class EventDispatch implements Lane.Needs {
     }
     String now = Times.now();
     JsonObject doc = new JsonObject().put("_id", Ids.next("dlq")).put("handler_id", registration.getString("handler_id"))
-        .put("session_id", event.getString("session_id")).put("scope", registration.getString("scope")).put("event", event)
+        .put("session_id", event.getString("session_id")).put(Tenancy.FIELD, Tenancy.of(registration)).put("scope", registration.getString("scope")).put("event", event)
         .put("attempts", attempts).put("last_error", error).put("created_at", now).put("updated_at", now);
     JsonObject data = new JsonObject().put("dead_letter_id", doc.getString("_id")).put("handler_id", doc.getString("handler_id"))
         .put("scope", doc.getString("scope")).put("event_type", registration.getString("event_type"))
@@ -152,58 +155,67 @@ final class EventDispatch implements Lane.Needs {
         cache.knownEmpty(event.getString("session_id"));
       }
     });
-    List<String> scopes = new ArrayList<>(bySession.keySet());
-    scopes.add(EventHandlerStore.GLOBAL);
-    return cache.get(scopes).compose(sets -> {
-      List<Future<Void>> writes = new ArrayList<>();
-      List<Runnable> offers = new ArrayList<>();
-      Map<String, JsonArray> wakes = new LinkedHashMap<>();
-      bySession.forEach((sessionId, sessionEvents) -> {
-        List<JsonObject> registrations = new ArrayList<>(sets.getOrDefault(sessionId, List.of()));
-        registrations.addAll(sets.getOrDefault(EventHandlerStore.GLOBAL, List.of()));
-        for (JsonObject registration : registrations) {
-          String pattern = registration.getString("event_type");
-          List<JsonObject> matching = sessionEvents.stream().filter(e -> Lane.matches(pattern, e.getString("event_type"))).toList();
-          String handlerId = registration.getString("handler_id");
-          Lane known = lanes.get(EventHandlerStore.cursorId(handlerId, sessionId));
-          Lane lane = known == null || known.stopped() ? null : known;
-          if (matching.isEmpty()) {
-            if (lane != null) {
-              lane.offer(sessionEvents); // keeps its buffer contiguous
-            }
-            continue;
+    Future<Map<String, List<JsonObject>>> sessionSets = cache.get(new ArrayList<>(bySession.keySet()));
+    Future<Map<String, List<JsonObject>>> globalSets = cache.globals();
+    return Future.all(sessionSets, globalSets)
+        .compose(read -> sessionTenants.of(bySession, globalSets.result()))
+        .compose(tenants -> dispatch(bySession, sessionSets.result(), globalSets.result(), tenants));
+  }
+
+  /** {@link #stored} once the registrations and (where a global one could match) the sessions' tenants are known. */
+  private Future<JsonObject> dispatch(Map<String, List<JsonObject>> bySession, Map<String, List<JsonObject>> sets,
+      Map<String, List<JsonObject>> globals, Map<String, String> tenants) {
+    List<Future<Void>> writes = new ArrayList<>();
+    List<Runnable> offers = new ArrayList<>();
+    Map<String, JsonArray> wakes = new LinkedHashMap<>();
+    bySession.forEach((sessionId, sessionEvents) -> {
+      List<JsonObject> registrations = new ArrayList<>(sets.getOrDefault(sessionId, List.of()));
+      String tenant = tenants.get(sessionId);
+      if (tenant != null) {
+        registrations.addAll(globals.getOrDefault(tenant, List.of()));
+      }
+      for (JsonObject registration : registrations) {
+        String pattern = registration.getString("event_type");
+        List<JsonObject> matching = sessionEvents.stream().filter(e -> Lane.matches(pattern, e.getString("event_type"))).toList();
+        String handlerId = registration.getString("handler_id");
+        Lane known = lanes.get(EventHandlerStore.cursorId(handlerId, sessionId));
+        Lane lane = known == null || known.stopped() ? null : known;
+        if (matching.isEmpty()) {
+          if (lane != null) {
+            lane.offer(sessionEvents); // keeps its buffer contiguous
           }
-          writes.add(store.raiseTarget(handlerId, sessionId, matching.get(0).getLong("seq") - 1,
-              matching.get(matching.size() - 1).getLong("seq")));
-          String owner = ownerOf(sessionId);
-          if (lane == null && !self.equals(owner)) { // its lane runs on the owner: open the cursor and wake it there
-            String id = EventHandlerStore.cursorId(handlerId, sessionId);
-            JsonObject entry = new JsonObject().put("handler_id", handlerId).put("session_id", sessionId);
-            writes.add(open.compose(map -> map.put(id, entry)));
-            wakes.computeIfAbsent(owner, k -> new JsonArray()).add(entry.copy().put("cursor_id", id));
-            continue;
-          }
-          Lane target = lane != null ? lane : new Lane(this, registration, sessionId, null);
-          lanes.put(target.id(), target);
-          if (!target.open) {
-            target.open = true;
-            JsonObject entry = new JsonObject().put("handler_id", handlerId).put("session_id", sessionId);
-            target.openOps = target.openOps.transform(previous -> open.compose(map -> map.put(target.id(), entry)));
-            writes.add(target.openOps);
-          }
-          offers.add(() -> target.offer(sessionEvents));
+          continue;
         }
-      });
-      int cursors = offers.size();
-      return Future.join(writes).transform(written -> {
-        if (written.failed()) {
-          LOG.error("recording event handler cursors failed; delivery goes on from memory: {}", written.cause().getMessage());
+        writes.add(store.raiseTarget(handlerId, sessionId, Tenancy.of(registration), matching.get(0).getLong("seq") - 1,
+            matching.get(matching.size() - 1).getLong("seq")));
+        String owner = ownerOf(sessionId);
+        if (lane == null && !self.equals(owner)) { // its lane runs on the owner: open the cursor and wake it there
+          String id = EventHandlerStore.cursorId(handlerId, sessionId);
+          JsonObject entry = new JsonObject().put("handler_id", handlerId).put("session_id", sessionId);
+          writes.add(open.compose(map -> map.put(id, entry)));
+          wakes.computeIfAbsent(owner, k -> new JsonArray()).add(entry.copy().put("cursor_id", id));
+          continue;
         }
-        offers.forEach(Runnable::run);
-        wakes.forEach((owner, wake) -> vertx.eventBus().request(Addresses.eventHandlerWakeOn(owner),
-            new JsonObject().put("cursors", wake), new DeliveryOptions().setLocalOnly(false).setSendTimeout(5_000)));
-        return Future.succeededFuture(new JsonObject().put("cursors", cursors + wakes.values().stream().mapToInt(JsonArray::size).sum()));
-      });
+        Lane target = lane != null ? lane : new Lane(this, registration, sessionId, null);
+        lanes.put(target.id(), target);
+        if (!target.open) {
+          target.open = true;
+          JsonObject entry = new JsonObject().put("handler_id", handlerId).put("session_id", sessionId);
+          target.openOps = target.openOps.transform(previous -> open.compose(map -> map.put(target.id(), entry)));
+          writes.add(target.openOps);
+        }
+        offers.add(() -> target.offer(sessionEvents));
+      }
+    });
+    int cursors = offers.size();
+    return Future.join(writes).transform(written -> {
+      if (written.failed()) {
+        LOG.error("recording event handler cursors failed; delivery goes on from memory: {}", written.cause().getMessage());
+      }
+      offers.forEach(Runnable::run);
+      wakes.forEach((owner, wake) -> vertx.eventBus().request(Addresses.eventHandlerWakeOn(owner),
+          new JsonObject().put("cursors", wake), new DeliveryOptions().setLocalOnly(false).setSendTimeout(5_000)));
+      return Future.succeededFuture(new JsonObject().put("cursors", cursors + wakes.values().stream().mapToInt(JsonArray::size).sum()));
     });
   }
 

@@ -1,6 +1,8 @@
 package dev.agentbus.handler;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.store.GroupWrite;
+import dev.agentbus.store.ScopedCollection;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
@@ -16,17 +18,20 @@ import java.util.Map;
  * The collections of event handlers, owned by the {@code handler} package:
  *
  * <ul>
- *   <li>{@value #HANDLERS}: one document per scope, {@code {_id: <session_id> | "*", session_id
- *       (null: global), handlers: [{handler_id, event_type, handler: {kind, url, secret} | {kind,
- *       address}, scope, session_id?, timeout_ms?, created_at}]}}: what the dispatch needs for a
- *       session is one read by {@code _id} ({@code $in} of the session and {@code "*"});
+ *   <li>{@value #HANDLERS}: one document per scope, {@code {_id: <session_id> | <global scope>,
+ *       session_id (null: global), tenant_id, handlers: [{handler_id, event_type, handler: {kind,
+ *       url, secret} | {kind, address}, scope, session_id?, tenant_id, timeout_ms?, created_at}]}}.
+ *       A tenant's global scope is {@link ScopedCollection#globalScope} ({@code "*"} for {@code
+ *       default}, whose registrations stored before tenancy it keeps; {@code "*<tenant_id>"} else),
+ *       and the document {@value #TENANTS} {@code {tenants: [tenant_id]}} lists the other tenants
+ *       that ever had one, so what the dispatch needs is reads by {@code _id} only;
  *   <li>{@value #CURSORS}: one per (handler, session) that ever had an event to deliver, {@code
- *       {_id: "<handler_id>/<session_id>", handler_id, session_id, delivered_seq, target_seq,
+ *       {_id: "<handler_id>/<session_id>", handler_id, session_id, tenant_id, delivered_seq, target_seq,
  *       failures, last_error, last_error_at, updated_at}}; every event of the session with {@code
  *       delivered_seq < seq <= target_seq} that matches is still to be delivered. Hot writes go by
  *       {@code _id} through one {@link GroupWrite}; lists of a global handler and purges filter on
  *       {@code handler_id} / {@code session_id} (scans on the embedded store, never per event);
- *   <li>{@value #DEAD_LETTERS}: {@code {_id: "dlq_...", handler_id, session_id, scope, event,
+ *   <li>{@value #DEAD_LETTERS}: {@code {_id: "dlq_...", handler_id, session_id, tenant_id, scope, event,
  *       attempts, last_error, created_at, updated_at}}.
  * </ul>
  */
@@ -34,7 +39,9 @@ public final class EventHandlerStore {
   static final String HANDLERS = "event_handlers";
   static final String CURSORS = "handler_cursors";
   static final String DEAD_LETTERS = "handler_dead_letters";
-  static final String GLOBAL = "*";
+  static final String GLOBAL = ScopedCollection.GLOBAL;
+  /** The {@value #HANDLERS} document listing the tenants besides {@code default} with a global scope (':' is in no tenant id nor session id). */
+  static final String TENANTS = "*:tenants";
 
   private final MongoClient mongo;
   private final GroupWrite cursorWrites;
@@ -45,7 +52,8 @@ public final class EventHandlerStore {
         Store.index(mongo, CURSORS, new JsonObject().put("handler_id", 1), "handler_cursors_handler"),
         Store.index(mongo, CURSORS, new JsonObject().put("session_id", 1), "handler_cursors_session"),
         Store.index(mongo, DEAD_LETTERS, new JsonObject().put("session_id", 1), "dead_letters_session"),
-        Store.index(mongo, DEAD_LETTERS, new JsonObject().put("handler_id", 1), "dead_letters_handler"))).mapEmpty();
+        Store.index(mongo, DEAD_LETTERS, new JsonObject().put("handler_id", 1), "dead_letters_handler"),
+        Store.index(mongo, DEAD_LETTERS, new JsonObject().put(Tenancy.FIELD, 1), "dead_letters_tenant"))).mapEmpty();
   }
 
   EventHandlerStore(MongoClient mongo, int maxBatch, int maxQueued) {
@@ -53,8 +61,9 @@ public final class EventHandlerStore {
     this.cursorWrites = new GroupWrite(mongo, CURSORS, maxBatch, maxQueued);
   }
 
-  static String scopeOf(String sessionId) {
-    return sessionId == null ? GLOBAL : sessionId;
+  /** The session's scope, or ({@code sessionId} null) {@code tenant}'s global scope. */
+  static String scopeOf(String sessionId, String tenant) {
+    return sessionId == null ? ScopedCollection.globalScope(tenant) : sessionId;
   }
 
   static String cursorId(String handlerId, String sessionId) {
@@ -75,10 +84,26 @@ public final class EventHandlerStore {
     });
   }
 
+  /**
+   * The tenants besides {@code default} that have (or had) a global scope. The list only grows: a
+   * tenant left without global handlers costs an empty scope in the dispatch's cache, nothing more.
+   */
+  Future<List<String>> globalTenants() {
+    return mongo.findOne(HANDLERS, new JsonObject().put("_id", TENANTS), null).map(doc -> doc == null ? List.of()
+        : doc.getJsonArray("tenants", new JsonArray()).stream().map(String.class::cast).toList());
+  }
+
+  /** Lists {@code tenant} among {@link #globalTenants} (before its first global registration is added). */
+  Future<Void> addGlobalTenant(String tenant) {
+    return mongo.updateCollectionWithOptions(HANDLERS, new JsonObject().put("_id", TENANTS),
+        new JsonObject().put("$addToSet", new JsonObject().put("tenants", tenant)),
+        new io.vertx.ext.mongo.UpdateOptions().setUpsert(true)).mapEmpty();
+  }
+
   /** Adds a registration to its scope's document (created on the first one). */
   Future<Void> add(String scope, String sessionId, JsonObject registration) {
     JsonObject update = new JsonObject().put("$push", new JsonObject().put("handlers", registration))
-        .put("$set", new JsonObject().put("session_id", sessionId));
+        .put("$set", new JsonObject().put("session_id", sessionId).put(Tenancy.FIELD, Tenancy.of(registration)));
     return mongo.updateCollectionWithOptions(HANDLERS, new JsonObject().put("_id", scope), update,
         new io.vertx.ext.mongo.UpdateOptions().setUpsert(true)).mapEmpty();
   }
@@ -100,10 +125,10 @@ public final class EventHandlerStore {
   // ---- cursors ----
 
   /** Raises the cursor's target to {@code targetSeq}, creating it delivered up to {@code startAfter} (grouped write). */
-  Future<Void> raiseTarget(String handlerId, String sessionId, long startAfter, long targetSeq) {
+  Future<Void> raiseTarget(String handlerId, String sessionId, String tenant, long startAfter, long targetSeq) {
     JsonObject update = new JsonObject()
         .put("$max", new JsonObject().put("target_seq", targetSeq))
-        .put("$setOnInsert", new JsonObject().put("handler_id", handlerId).put("session_id", sessionId)
+        .put("$setOnInsert", new JsonObject().put("handler_id", handlerId).put("session_id", sessionId).put(Tenancy.FIELD, tenant)
             .put("delivered_seq", startAfter).put("failures", 0).put("created_at", Times.now()));
     return cursorWrites.update(cursorId(handlerId, sessionId), update, true);
   }
@@ -164,9 +189,9 @@ public final class EventHandlerStore {
         .put("$set", new JsonObject().put("last_error", error).put("updated_at", Times.now()))).mapEmpty();
   }
 
-  /** A page of dead letters after {@code cursor} in id (time) order, {@code limit + 1} fetched. */
-  Future<List<JsonObject>> deadLetters(String cursor, String sessionId, String handlerId, int limit) {
-    JsonObject filter = new JsonObject();
+  /** A page of dead letters after {@code cursor} in id (time) order, {@code limit + 1} fetched; {@code tenantCondition}: {@link Tenancy#filter}. */
+  Future<List<JsonObject>> deadLetters(String cursor, String sessionId, String handlerId, JsonObject tenantCondition, int limit) {
+    JsonObject filter = tenantCondition.copy();
     if (cursor != null) {
       filter.put("_id", new JsonObject().put("$gt", cursor));
     }

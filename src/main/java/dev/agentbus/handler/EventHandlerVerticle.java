@@ -1,5 +1,7 @@
 package dev.agentbus.handler;
 
+import dev.agentbus.auth.Principal;
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
@@ -12,6 +14,7 @@ import dev.agentbus.net.Signatures;
 import dev.agentbus.net.UrlGuard;
 import dev.agentbus.net.Webhook;
 import dev.agentbus.session.Sessions;
+import dev.agentbus.store.ScopedCollection;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Json;
@@ -61,11 +64,11 @@ public class EventHandlerVerticle extends VerticleBase {
     dispatch = new EventDispatch(vertx, store, delivery, settings.handlers());
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.EVENT_HANDLER_REGISTER, this::register).completion(),
-        Bus.serve(vertx, Addresses.EVENT_HANDLER_LIST, (body, h) -> list(body, h.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.EVENT_HANDLER_UNREGISTER, (body, h) -> unregister(body, h.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.EVENT_HANDLER_LIST, this::list).completion(),
+        Bus.serve(vertx, Addresses.EVENT_HANDLER_UNREGISTER, this::unregister).completion(),
         Bus.serveLocal(vertx, Addresses.HANDLER_EVENTS_STORED, (body, h) -> dispatch.stored(body.getJsonArray("events"))).completion(),
-        Bus.serve(vertx, Addresses.DEAD_LETTER_LIST, (body, h) -> deadLetters(body)).completion(),
-        Bus.serve(vertx, Addresses.DEAD_LETTER_RETRY, (body, h) -> retry(body.getString("dead_letter_id"))).completion(),
+        Bus.serve(vertx, Addresses.DEAD_LETTER_LIST, this::deadLetters).completion(),
+        Bus.serve(vertx, Addresses.DEAD_LETTER_RETRY, (body, h) -> retry(body.getString("dead_letter_id"), h)).completion(),
         Bus.serveLocal(vertx, Addresses.EVENT_HANDLER_PURGE_SESSION, (body, h) -> purge(body.getString("session_id"))).completion(),
         Bus.serve(vertx, Addresses.eventHandlerChangedOn(Nodes.self(vertx)), (body, h) -> changedHere(body)).completion(),
         Bus.serve(vertx, Addresses.eventHandlerWakeOn(Nodes.self(vertx)), (body, h) ->
@@ -96,7 +99,6 @@ public class EventHandlerVerticle extends VerticleBase {
   private Future<JsonObject> register(JsonObject body, MultiMap headers) {
     String requestId = headers.get(Headers.REQUEST_ID);
     String sessionId = body.getString("session_id");
-    String scope = EventHandlerStore.scopeOf(sessionId);
     JsonObject handler = body.getJsonObject("handler").copy();
     boolean webhook = "webhook".equals(handler.getString("kind"));
     if (webhook && handler.getString("secret") == null) {
@@ -108,57 +110,90 @@ public class EventHandlerVerticle extends VerticleBase {
     if (body.getValue("timeout_ms") != null) {
       registration.put("timeout_ms", body.getValue("timeout_ms"));
     }
+    return ScopedCollection.tenantOfScope(vertx, sessionId, headers).compose(tenant -> {
+      registration.put(Tenancy.FIELD, tenant);
+      Future<Void> listed = sessionId == null && !Principal.DEFAULT_TENANT.equals(tenant) ? store.addGlobalTenant(tenant)
+          : Future.succeededFuture();
+      return listed.compose(done -> webhook ? UrlGuard.verify(vertx, handler.getString("url"), settings.security(), "handler.url")
+              : Future.succeededFuture())
+          .compose(allowed -> add(EventHandlerStore.scopeOf(sessionId, tenant), registration));
+    }).map(added -> {
+      LOG.info("event handler {} registered: {} {} ({}) request_id={}", registration.getString("handler_id"),
+          registration.getString("scope"), registration.getString("event_type"), handler.getString("kind"), requestId);
+      return view(registration, true);
+    });
+  }
+
+  /** Adds the registration to its scope (within {@code handlers.events.max_per_scope}), tells every node, notes it in the session. */
+  private Future<Void> add(String scope, JsonObject registration) {
+    String sessionId = registration.getString("session_id");
     int max = settings.handlers().events().maxPerScope();
-    Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
-    return session
-        .compose(exists -> webhook ? UrlGuard.verify(vertx, handler.getString("url"), settings.security(), "handler.url")
-            : Future.succeededFuture())
-        .compose(allowed -> store.sets(List.of(scope)))
+    return store.sets(List.of(scope))
         .compose(sets -> sets.get(scope).size() >= max ? Future.failedFuture(new BusError(ErrorCode.CONFLICT,
             "This scope already has " + max + " event handlers (handlers.events.max_per_scope)", new JsonObject()
                 .put("field", "event_type").put("max", max))) : store.add(scope, sessionId, registration))
         .compose(added -> notifyNodes(scope, List.of()))
         .compose(noted -> sessionId == null ? Future.succeededFuture()
-            : Events.append(vertx, sessionId, EventTypes.HANDLER_REGISTERED, view(registration, false), null))
-        .map(appended -> {
-          LOG.info("event handler {} registered: {} {} ({}) request_id={}", registration.getString("handler_id"),
-              registration.getString("scope"), registration.getString("event_type"), handler.getString("kind"), requestId);
-          return view(registration, true);
-        });
+            : Events.append(vertx, sessionId, EventTypes.HANDLER_REGISTERED, view(registration, false), null).mapEmpty());
   }
 
-  private Future<JsonObject> list(JsonObject body, String requestId) {
+  /** A session's handlers, or the global ones: the caller's tenant's; the admin's: every tenant's, or {@code tenant_id}'s. */
+  private Future<JsonObject> list(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
-    String scope = EventHandlerStore.scopeOf(sessionId);
-    Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
-    return session.compose(exists -> store.sets(List.of(scope))).compose(sets -> {
-      List<JsonObject> registrations = sets.get(scope);
-      Future<List<JsonObject>> states = sessionId != null
-          ? store.cursors(registrations.stream().map(r -> EventHandlerStore.cursorId(r.getString("handler_id"), sessionId)).toList())
-              .map(cursors -> registrations.stream().map(r -> DeliveryState.of(cursors.stream().filter(c -> c.getString("_id")
-                  .equals(EventHandlerStore.cursorId(r.getString("handler_id"), sessionId))).toList(), false)).toList())
-          : Future.all(registrations.stream().map(r -> store.cursorsOf(r.getString("handler_id"))
-              .map(cursors -> DeliveryState.of(cursors, true))).toList()).map(all -> all.<JsonObject>list());
-      return states.map(state -> {
-        JsonArray data = new JsonArray();
-        for (int i = 0; i < registrations.size(); i++) {
-          data.add(view(registrations.get(i), false).mergeIn(state.get(i)));
-        }
-        return new JsonObject().put("data", data).put("next_cursor", null).put("has_more", false);
-      });
+    Future<List<String>> scopes = sessionId != null ? Sessions.require(vertx, sessionId, headers).map(session -> List.of(sessionId))
+        : globalScopes(headers, body.getString(Tenancy.FIELD));
+    return scopes.compose(listed -> store.sets(listed).map(sets -> listed.stream().flatMap(s -> sets.get(s).stream()).toList()))
+        .compose(registrations -> withStates(registrations, sessionId));
+  }
+
+  /** The list's page: each registration with its delivery state (a global one's aggregates its cursors). */
+  private Future<JsonObject> withStates(List<JsonObject> registrations, String sessionId) {
+    Future<List<JsonObject>> states = sessionId != null
+        ? store.cursors(registrations.stream().map(r -> EventHandlerStore.cursorId(r.getString("handler_id"), sessionId)).toList())
+            .map(cursors -> registrations.stream().map(r -> DeliveryState.of(cursors.stream().filter(c -> c.getString("_id")
+                .equals(EventHandlerStore.cursorId(r.getString("handler_id"), sessionId))).toList(), false)).toList())
+        : Future.all(registrations.stream().map(r -> store.cursorsOf(r.getString("handler_id"))
+            .map(cursors -> DeliveryState.of(cursors, true))).toList()).map(all -> all.<JsonObject>list());
+    return states.map(state -> {
+      JsonArray data = new JsonArray();
+      for (int i = 0; i < registrations.size(); i++) {
+        data.add(view(registrations.get(i), false).mergeIn(state.get(i)));
+      }
+      return new JsonObject().put("data", data).put("next_cursor", null).put("has_more", false);
     });
   }
 
-  private Future<JsonObject> unregister(JsonObject body, String requestId) {
+  /** The global scopes a list shows: the caller's tenant's; the admin's (and agentbus's): {@code requested}'s, or every tenant's. */
+  private Future<List<String>> globalScopes(MultiMap headers, String requested) {
+    Principal caller = Tenancy.requester(headers);
+    if (caller != null && !"admin".equals(caller.kind())) {
+      return Future.succeededFuture(requested != null && !requested.equals(Tenancy.home(headers)) ? List.of()
+          : List.of(EventHandlerStore.scopeOf(null, Tenancy.home(headers))));
+    }
+    if (requested != null) {
+      return Future.succeededFuture(List.of(EventHandlerStore.scopeOf(null, requested)));
+    }
+    return store.globalTenants().map(tenants -> java.util.stream.Stream.concat(java.util.stream.Stream.of(Principal.DEFAULT_TENANT),
+        tenants.stream()).map(tenant -> EventHandlerStore.scopeOf(null, tenant)).toList());
+  }
+
+  /** Checks the scope first: removing by scope alone would let a caller remove another tenant's session handlers. */
+  private Future<JsonObject> unregister(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     String type = body.getString("event_type");
-    String scope = EventHandlerStore.scopeOf(sessionId);
+    return ScopedCollection.tenantOfScope(vertx, sessionId, body.getString(Tenancy.FIELD), headers, notFound(sessionId, type))
+        .compose(tenant -> unregister(sessionId, EventHandlerStore.scopeOf(sessionId, tenant), type));
+  }
+
+  private static BusError notFound(String sessionId, String type) {
+    return new BusError(ErrorCode.NOT_FOUND, "Event type '" + type + "' has no handler in " + (sessionId == null ? "global" : "session")
+        + " scope", new JsonObject().put("field", "event_type").put("event_type", type));
+  }
+
+  private Future<JsonObject> unregister(String sessionId, String scope, String type) {
     return store.removeType(scope, type).compose(removed -> {
       if (removed.isEmpty()) {
-        Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
-        return session.compose(exists -> Future.failedFuture(new BusError(ErrorCode.NOT_FOUND, "Event type '" + type
-            + "' has no handler in " + (sessionId == null ? "global" : "session") + " scope",
-            new JsonObject().put("field", "event_type").put("event_type", type))));
+        return Future.failedFuture(notFound(sessionId, type));
       }
       List<String> ids = removed.stream().map(r -> r.getString("handler_id")).toList();
       Set<String> gone = Set.copyOf(ids);
@@ -209,22 +244,23 @@ public class EventHandlerVerticle extends VerticleBase {
 
   // ---- dead letters ----
 
-  private Future<JsonObject> deadLetters(JsonObject query) {
+  private Future<JsonObject> deadLetters(JsonObject query, MultiMap headers) {
     int limit = query.getInteger("limit", 50);
-    return store.deadLetters(query.getString("cursor"), query.getString("session_id"), query.getString("handler_id"), limit)
+    return store.deadLetters(query.getString("cursor"), query.getString("session_id"), query.getString("handler_id"),
+            Tenancy.filter(headers, query.getString(Tenancy.FIELD)), limit)
         .map(docs -> Pages.of(docs.stream().map(EventHandlerVerticle::deadLetterView).toList(), limit,
             last -> last.getString("dead_letter_id")));
   }
 
   private static JsonObject deadLetterView(JsonObject doc) {
     return Json.view(doc, "dead_letter_id", List.of("handler_id", "session_id", "scope", "event", "attempts", "last_error",
-        "created_at", "updated_at"), List.of());
+        "created_at", "updated_at"), List.of()).put(Tenancy.FIELD, Tenancy.of(doc));
   }
 
   /** One attempt now: success removes the dead letter, failure keeps it with the new error. */
-  private Future<JsonObject> retry(String id) {
+  private Future<JsonObject> retry(String id, MultiMap headers) {
     return store.deadLetterOf(id).compose(doc -> {
-      if (doc == null) {
+      if (doc == null || !Tenancy.sees(headers, doc)) {
         return Future.failedFuture(BusError.notFound(ErrorCode.NOT_FOUND, "Dead letter", "dead_letter_id", id));
       }
       String handlerId = doc.getString("handler_id");

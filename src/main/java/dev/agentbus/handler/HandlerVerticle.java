@@ -1,5 +1,6 @@
 package dev.agentbus.handler;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
@@ -68,10 +69,10 @@ public class HandlerVerticle extends VerticleBase {
       needs = new Delivery.Needs(vertx, new Webhook(vertx, http, settings.security()), settings.handlers(), base, key);
       return Future.all(List.of(
           Bus.serve(vertx, Addresses.HANDLER_REGISTER, this::register).completion(),
-          Bus.serve(vertx, Addresses.HANDLER_LIST, (body, h) -> list(body, h.get(Headers.REQUEST_ID))).completion(),
-          Bus.serve(vertx, Addresses.HANDLER_UNREGISTER, (body, h) -> unregister(body, h.get(Headers.REQUEST_ID))).completion(),
+          Bus.serve(vertx, Addresses.HANDLER_LIST, this::list).completion(),
+          Bus.serve(vertx, Addresses.HANDLER_UNREGISTER, this::unregister).completion(),
           Bus.serveLocal(vertx, Addresses.HANDLER_RESOLVE, (body, h) -> resolve(body.getString("session_id"),
-              body.getString("command_type")).map(HandlerVerticle::reference)).completion(),
+              body.getString(Tenancy.FIELD), body.getString("command_type")).map(HandlerVerticle::reference)).completion(),
           Bus.serveLocal(vertx, Addresses.HANDLER_DELIVER, (body, h) -> deliver(body.getJsonObject("command"))).completion(),
           Bus.serve(vertx, Addresses.HANDLER_RESULT, callbacks::result).completion(),
           Bus.serve(vertx, Addresses.HANDLER_PROGRESS, callbacks::progress).completion(),
@@ -123,7 +124,6 @@ public class HandlerVerticle extends VerticleBase {
       handler.put("secret", Signatures.newSecret());
     }
     JsonObject doc = new JsonObject()
-        .put("_id", HandlerStore.key(sessionId, type))
         .put("handler_id", Ids.next("hdl"))
         .put("session_id", sessionId)
         .put("scope", scope)
@@ -133,10 +133,12 @@ public class HandlerVerticle extends VerticleBase {
     if (body.getValue("timeout_ms") != null) {
       doc.put("timeout_ms", body.getValue("timeout_ms"));
     }
-    Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
-    Future<Void> url = webhook ? UrlGuard.verify(vertx, handler.getString("url"), settings.security(), "handler.url")
-        : Future.succeededFuture();
-    return session.compose(exists -> url)
+    return HandlerStore.tenantOfScope(vertx, sessionId, headers)
+        .compose(tenant -> {
+          doc.put("_id", HandlerStore.key(sessionId, tenant, type)).put(Tenancy.FIELD, tenant);
+          return webhook ? UrlGuard.verify(vertx, handler.getString("url"), settings.security(), "handler.url")
+              : Future.<Void>succeededFuture();
+        })
         .compose(allowed -> store.insert(doc).recover(failure -> Future.failedFuture(Store.isDuplicateKey(failure)
             ? new BusError(ErrorCode.CONFLICT, "Command type '" + type + "' already has a handler in " + scope + " scope",
                 new JsonObject().put("field", "command_type").put("command_type", type).put("scope", scope))
@@ -149,24 +151,34 @@ public class HandlerVerticle extends VerticleBase {
         });
   }
 
-  private Future<JsonObject> list(JsonObject body, String requestId) {
+  /** A session's handlers, or the global ones: the caller's tenant's; the admin's: every tenant's, or {@code tenant_id}'s. */
+  private Future<JsonObject> list(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
-    Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
-    return session.compose(exists -> store.list(sessionId))
+    Future<List<JsonObject>> found = sessionId == null ? store.globals(Tenancy.filter(headers, body.getString(Tenancy.FIELD)))
+        : Sessions.require(vertx, sessionId, headers).compose(session -> store.list(sessionId));
+    return found
         .map(docs -> new JsonObject().put("data", new JsonArray(docs.stream().map(doc -> view(doc, false)).toList()))
             .put("next_cursor", null).put("has_more", false));
   }
 
-  private Future<JsonObject> unregister(JsonObject body, String requestId) {
+  /** Checks the scope first: removing by key alone would let a caller remove another tenant's session handler. */
+  private Future<JsonObject> unregister(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     String type = body.getString("command_type");
-    String key = HandlerStore.key(sessionId, type);
+    return HandlerStore.tenantOfScope(vertx, sessionId, body.getString(Tenancy.FIELD), headers, notFound(sessionId, type))
+        .compose(tenant -> unregister(sessionId, tenant, type));
+  }
+
+  private static BusError notFound(String sessionId, String type) {
+    return new BusError(ErrorCode.NOT_FOUND, "Command type '" + type + "' has no handler in "
+        + (sessionId == null ? "global" : "session") + " scope", new JsonObject().put("field", "command_type").put("command_type", type));
+  }
+
+  private Future<JsonObject> unregister(String sessionId, String tenant, String type) {
+    String key = HandlerStore.key(sessionId, tenant, type);
     return store.remove(key).compose(removed -> {
       if (removed == null) {
-        Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
-        return session.compose(exists -> Future.failedFuture(new BusError(ErrorCode.NOT_FOUND,
-            "Command type '" + type + "' has no handler in " + (sessionId == null ? "global" : "session") + " scope",
-            new JsonObject().put("field", "command_type").put("command_type", type))));
+        return Future.failedFuture(notFound(sessionId, type));
       }
       return changed(key, sessionId, EventTypes.HANDLER_UNREGISTERED, view(removed, false))
           .map(noted -> new JsonObject().put("handler_id", removed.getString("handler_id")).put("command_type", type)
@@ -207,10 +219,16 @@ public class HandlerVerticle extends VerticleBase {
 
   // ---- resolution ----
 
-  /** The session's registration of the type, else the global one; fails {@code HANDLER_NOT_FOUND}. */
-  private Future<JsonObject> resolve(String sessionId, String type) {
-    return lookup(HandlerStore.key(sessionId, type))
-        .compose(scoped -> scoped != null ? Future.succeededFuture(scoped) : lookup(HandlerStore.key(null, type)))
+  /**
+   * The session's registration of the type, else its tenant's global one; fails {@code
+   * HANDLER_NOT_FOUND}. {@code tenant}: the session's when the asker knows it; else it is looked up
+   * (the session directory caches it), only when the session has no handler of its own.
+   */
+  private Future<JsonObject> resolve(String sessionId, String tenant, String type) {
+    return lookup(HandlerStore.key(sessionId, tenant, type))
+        .compose(scoped -> scoped != null ? Future.succeededFuture(scoped)
+            : (tenant != null ? Future.succeededFuture(tenant) : HandlerStore.tenantOfSession(vertx, sessionId))
+                .compose(sessionTenant -> lookup(HandlerStore.key(null, sessionTenant, type))))
         .compose(found -> found != null ? Future.succeededFuture(found)
             : Future.failedFuture(new BusError(ErrorCode.HANDLER_NOT_FOUND,
                 "No handler is registered for command type '" + type + "' in this session or globally",
@@ -244,7 +262,8 @@ public class HandlerVerticle extends VerticleBase {
       handler.remove("secret");
     }
     JsonObject view = new JsonObject().put("handler_id", doc.getString("handler_id"))
-        .put("command_type", doc.getString("command_type")).put("handler", handler).put("scope", doc.getString("scope"));
+        .put("command_type", doc.getString("command_type")).put("handler", handler).put("scope", doc.getString("scope"))
+        .put(Tenancy.FIELD, Tenancy.of(doc));
     if (doc.getValue("timeout_ms") != null) {
       view.put("timeout_ms", doc.getValue("timeout_ms"));
     }
@@ -258,7 +277,7 @@ public class HandlerVerticle extends VerticleBase {
 
   private Future<JsonObject> deliver(JsonObject command) {
     String id = command.getString("_id");
-    return resolve(command.getString("session_id"), command.getString("command_type"))
+    return resolve(command.getString("session_id"), command.getString(Tenancy.FIELD), command.getString("command_type"))
         .recover(failure -> Future.failedFuture(BusError.is(failure, ErrorCode.HANDLER_NOT_FOUND)
             ? new BusError(ErrorCode.HANDLER_NOT_FOUND, "The command's handler was removed before it ran",
                 new JsonObject().put("command_type", command.getString("command_type")))

@@ -22,9 +22,9 @@ record EventHandlerRoutes(Api api, Limits limits) {
     for (boolean global : List.of(false, true)) {
       String base = global ? Api.BASE + "/handlers/events" : Api.BASE + "/sessions/:session_id/handlers/events";
       router.post(base).handler(ctx -> register(ctx, global));
-      router.get(base).handler(ctx -> api.forwardPlain(ctx, Addresses.EVENT_HANDLER_LIST, scope(ctx, global), 200));
-      router.delete(base + "/:event_type").handler(ctx -> api.forwardPlain(ctx, Addresses.EVENT_HANDLER_UNREGISTER,
-          scope(ctx, global).put("event_type", ctx.pathParam("event_type")), 200));
+      router.get(base).handler(ctx -> api.forward(ctx, Addresses.EVENT_HANDLER_LIST, HandlerRoutes.scopeRequest(ctx, global), 200));
+      router.delete(base + "/:event_type").handler(ctx -> api.forward(ctx, Addresses.EVENT_HANDLER_UNREGISTER,
+          HandlerRoutes.scopeRequest(ctx, global).put("event_type", ctx.pathParam("event_type")), 200));
     }
     router.get(Api.BASE + "/handlers/dead-letters").handler(this::deadLetters);
     router.post(Api.BASE + "/handlers/dead-letters/:dead_letter_id/retry").handler(ctx ->
@@ -58,8 +58,8 @@ record EventHandlerRoutes(Api api, Limits limits) {
   }
 
   private void deadLetters(RoutingContext ctx) {
-    Validator check = Validator.of(ctx, "limit", "cursor", "session_id", "handler_id");
-    JsonObject query = new JsonObject().put("limit", check.limit(ctx, limits));
+    Validator check = Validator.of(ctx, "limit", "cursor", "session_id", "handler_id", "tenant_id");
+    JsonObject query = new JsonObject().put("limit", check.limit(ctx, limits)).put("tenant_id", check.tenantQuery(ctx));
     String cursor = check.idCursor(ctx);
     if (cursor != null) {
       query.put("cursor", cursor);

@@ -27,15 +27,31 @@ record HandlerRoutes(Api api) {
     for (boolean global : List.of(false, true)) {
       String base = global ? Api.BASE + "/handlers/commands" : Api.BASE + "/sessions/:session_id/handlers/commands";
       router.post(base).handler(ctx -> register(ctx, global));
-      router.get(base).handler(ctx -> api.forwardPlain(ctx, Addresses.HANDLER_LIST, scope(ctx, global), 200));
-      router.delete(base + "/:command_type").handler(ctx -> api.forwardPlain(ctx, Addresses.HANDLER_UNREGISTER,
-          scope(ctx, global).put("command_type", ctx.pathParam("command_type")), 200));
+      router.get(base).handler(ctx -> api.forward(ctx, Addresses.HANDLER_LIST, scopeRequest(ctx, global), 200));
+      router.delete(base + "/:command_type").handler(ctx -> api.forward(ctx, Addresses.HANDLER_UNREGISTER,
+          scopeRequest(ctx, global).put("command_type", ctx.pathParam("command_type")), 200));
     }
     router.post(Api.BASE + "/sessions/:session_id/commands/:command_id/result").handler(this::result);
   }
 
   private static JsonObject scope(RoutingContext ctx, boolean global) {
     return global ? new JsonObject() : Api.path(ctx, "session_id");
+  }
+
+  /**
+   * The scope of a registry request (list, get, remove): a session's (no query), or the global one,
+   * where {@code ?tenant_id=} picks the tenant whose global scope the admin addresses (a list: every
+   * tenant's without it; else the admin's own, {@code default}'s).
+   */
+  static JsonObject scopeRequest(RoutingContext ctx, boolean global) {
+    if (!global) {
+      Validator.of(ctx).throwIfInvalid();
+      return scope(ctx, false);
+    }
+    Validator check = Validator.of(ctx, dev.agentbus.auth.Tenancy.FIELD);
+    String tenant = check.tenantQuery(ctx);
+    check.throwIfInvalid();
+    return new JsonObject().put(dev.agentbus.auth.Tenancy.FIELD, tenant);
   }
 
   private void register(RoutingContext ctx, boolean global) {

@@ -30,7 +30,7 @@ record McpRoutes(Api api) {
   void mount(Router router) {
     String base = Api.BASE + "/mcp-servers";
     router.post(base).handler(this::register);
-    router.get(base).handler(ctx -> api.forwardPlain(ctx, Addresses.MCP_LIST, new JsonObject(), 200));
+    router.get(base).handler(ctx -> api.forward(ctx, Addresses.MCP_LIST, HandlerRoutes.scopeRequest(ctx, true), 200));
     router.get(base + "/:server_id").handler(ctx -> api.forwardPlain(ctx, Addresses.MCP_GET, Api.path(ctx, "server_id"), 200));
     router.delete(base + "/:server_id").handler(ctx -> api.forwardPlain(ctx, Addresses.MCP_DELETE, Api.path(ctx, "server_id"), 200));
     router.get(base + "/:server_id/tools").handler(this::tools);

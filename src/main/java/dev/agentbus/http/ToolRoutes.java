@@ -31,11 +31,11 @@ record ToolRoutes(Api api, Settings.Tools limits) {
     for (boolean global : List.of(false, true)) {
       String base = global ? Api.BASE + "/tools" : Api.BASE + "/sessions/:session_id/tools";
       router.post(base).handler(ctx -> register(ctx, global));
-      router.get(base).handler(ctx -> api.forwardPlain(ctx, Addresses.TOOL_LIST, scope(ctx, global), 200));
-      router.get(base + "/:name").handler(ctx -> api.forwardPlain(ctx, Addresses.TOOL_GET,
-          scope(ctx, global).put("name", ctx.pathParam("name")), 200));
-      router.delete(base + "/:name").handler(ctx -> api.forwardPlain(ctx, Addresses.TOOL_UNREGISTER,
-          scope(ctx, global).put("name", ctx.pathParam("name")), 200));
+      router.get(base).handler(ctx -> api.forward(ctx, Addresses.TOOL_LIST, HandlerRoutes.scopeRequest(ctx, global), 200));
+      router.get(base + "/:name").handler(ctx -> api.forward(ctx, Addresses.TOOL_GET,
+          HandlerRoutes.scopeRequest(ctx, global).put("name", ctx.pathParam("name")), 200));
+      router.delete(base + "/:name").handler(ctx -> api.forward(ctx, Addresses.TOOL_UNREGISTER,
+          HandlerRoutes.scopeRequest(ctx, global).put("name", ctx.pathParam("name")), 200));
     }
     router.post(Api.BASE + "/sessions/:session_id/tools/:name/execute").handler(this::execute);
   }

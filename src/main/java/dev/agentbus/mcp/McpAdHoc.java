@@ -41,14 +41,14 @@ final class McpAdHoc {
     JsonObject entry = new JsonObject().put("url", url).put("name", name.isEmpty() ? id : name);
     return vertx.sharedData().<String, JsonObject>getAsyncMap(SharedNames.MCP_AD_HOC)
         .compose(map -> map.putIfAbsent(id, entry))
-        .map(existing -> new Spec(id, (existing != null ? existing : entry).getString("name"), url, Map.of()));
+        .map(existing -> new Spec(id, (existing != null ? existing : entry).getString("name"), url, Map.of(), null));
   }
 
   /** The spec of a synthetic id some node made, or null. */
   static Future<Spec> find(Vertx vertx, String serverId) {
     return vertx.sharedData().<String, JsonObject>getAsyncMap(SharedNames.MCP_AD_HOC)
         .compose(map -> map.get(serverId))
-        .map(entry -> entry == null ? null : new Spec(serverId, entry.getString("name"), entry.getString("url"), Map.of()));
+        .map(entry -> entry == null ? null : new Spec(serverId, entry.getString("name"), entry.getString("url"), Map.of(), null));
   }
 
   private static String digest(String url) {

@@ -53,8 +53,16 @@ final class McpConnections {
   static final String CONNECTING = "connecting";
   static final String UNAVAILABLE = "unavailable";
 
-  /** What a session needs: header values in clear (never logged, never in a reply). */
-  record Spec(String id, String name, String url, Map<String, String> headers) {}
+  /**
+   * What a session needs: header values in clear (never logged, never in a reply), and the tenant
+   * that registered the server (null for an ad hoc URL: it carries no credential, any run may name it).
+   */
+  record Spec(String id, String name, String url, Map<String, String> headers, String tenant) {
+    /** Whether a run of {@code tenant} may use the server ({@code tenant} null: agentbus's own request, any). */
+    boolean serves(String tenant) {
+      return this.tenant == null || tenant == null || this.tenant.equals(tenant);
+    }
+  }
 
   /** One server's session on this node. */
   static final class Connection {

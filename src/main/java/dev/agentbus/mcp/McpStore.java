@@ -1,5 +1,6 @@
 package dev.agentbus.mcp;
 
+import dev.agentbus.auth.Tenancy;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
@@ -9,9 +10,11 @@ import java.util.List;
 
 /**
  * The {@value #COLLECTION} collection: one document per registered MCP server, {@code {_id:
- * "mcp_...", name, url, headers: {header name: sealed value (SecretBox)}, created_at}}. The unique
- * {@code name} index makes a second server of one name impossible (E11000) on both stores. Lists and
- * look-ups by URL scan the collection: servers are few ({@code mcp.max_servers}) and off the hot path.
+ * "mcp_...", tenant_id, name, url, headers: {header name: sealed value (SecretBox)}, created_at}}
+ * (one stored before tenancy has no {@code tenant_id}: it is {@code default}'s). The unique {@code
+ * (tenant_id, name)} index makes a second server of one name in a tenant impossible (E11000) on both
+ * stores; the unique {@code name} index of before tenancy is dropped. Lists and look-ups by URL scan
+ * the collection: servers are few ({@code mcp.max_servers}) and off the hot path.
  */
 public final class McpStore {
   static final String COLLECTION = "mcp_servers";
@@ -24,8 +27,9 @@ public final class McpStore {
   }
 
   public static Future<Void> ensureIndexes(MongoClient mongo) {
-    return mongo.createIndexWithOptions(COLLECTION, new JsonObject().put("name", 1),
-        new IndexOptions().unique(true).name("mcp_server_names"));
+    return mongo.dropIndex(COLLECTION, "mcp_server_names").otherwiseEmpty()
+        .compose(dropped -> mongo.createIndexWithOptions(COLLECTION, new JsonObject().put(Tenancy.FIELD, 1).put("name", 1),
+            new IndexOptions().unique(true).name("mcp_server_tenant_names")));
   }
 
   /** Inserts; fails E11000 when the name is taken. */
@@ -41,9 +45,14 @@ public final class McpStore {
     return mongo.findOne(COLLECTION, new JsonObject().put(field, value), null);
   }
 
-  /** Every registration, oldest first (ids are time-ordered). */
-  Future<List<JsonObject>> list() {
-    return mongo.findWithOptions(COLLECTION, new JsonObject(),
+  /** The registration of {@code tenant} whose {@code field} is {@code value}, or null. */
+  Future<JsonObject> findIn(String tenant, String field, String value) {
+    return mongo.findOne(COLLECTION, Tenancy.match(tenant).put(field, value), null);
+  }
+
+  /** The registrations {@code tenantCondition} matches ({@link Tenancy#filter}; empty: every one), oldest first (ids are time-ordered). */
+  Future<List<JsonObject>> list(JsonObject tenantCondition) {
+    return mongo.findWithOptions(COLLECTION, tenantCondition,
         new FindOptions().setSort(new JsonObject().put("_id", 1)).setLimit(MAX_LISTED));
   }
 

@@ -1,5 +1,6 @@
 package dev.agentbus.mcp;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
@@ -12,6 +13,7 @@ import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -49,20 +51,24 @@ public class McpVerticle extends VerticleBase {
     connections = new McpConnections(vertx, context, settings);
     retryTimer = vertx.setPeriodic(settings.mcp().reconnectIntervalMs(), tick -> retryUnavailable());
     return Future.all(List.of(
-        Bus.serve(vertx, Addresses.MCP_REGISTER, (body, h) -> register(body)).completion(),
-        Bus.serve(vertx, Addresses.MCP_LIST, (body, h) -> store.list().map(docs -> new JsonObject()
+        Bus.serve(vertx, Addresses.MCP_REGISTER, this::register).completion(),
+        Bus.serve(vertx, Addresses.MCP_LIST, (body, h) -> store.list(Tenancy.filter(h, body.getString(Tenancy.FIELD))).map(docs -> new JsonObject()
             .put("data", new JsonArray(docs.stream().map(this::view).toList())).put("next_cursor", null).put("has_more", false))).completion(),
-        Bus.serve(vertx, Addresses.MCP_GET, (body, h) -> registered(body.getString("server_id")).map(this::view)).completion(),
-        Bus.serve(vertx, Addresses.MCP_DELETE, (body, h) -> delete(body.getString("server_id"))).completion(),
-        Bus.serve(vertx, Addresses.MCP_TOOLS, (body, h) -> spec(body.getString("server_id"))
+        Bus.serve(vertx, Addresses.MCP_GET, (body, h) -> visible(body.getString("server_id"), h).map(this::view)).completion(),
+        Bus.serve(vertx, Addresses.MCP_DELETE, (body, h) -> visible(body.getString("server_id"), h)
+            .compose(doc -> delete(doc.getString("_id")))).completion(),
+        Bus.serve(vertx, Addresses.MCP_TOOLS, (body, h) -> visible(body.getString("server_id"), h)
+            .compose(doc -> spec(body.getString("server_id")))
             .compose(spec -> connections.tools(spec, body.getBoolean("refresh", false)))
             .map(c -> new JsonObject().put("server_id", c.spec.id()).put("status", c.status).put("tools", new JsonArray(c.tools)))).completion(),
-        Bus.serve(vertx, Addresses.MCP_OFFER, (body, h) -> offer(body.getJsonArray("servers", new JsonArray()))).completion(),
-        Bus.serve(vertx, Addresses.MCP_CALL, (body, h) -> spec(body.getString("server_id")).compose(spec -> connections.call(spec,
-            body.getString("tool"), body.getJsonObject("arguments"), callTimeout(body.getLong("timeout_ms"))))).completion(),
+        Bus.serve(vertx, Addresses.MCP_OFFER, (body, h) -> offer(body.getJsonArray("servers", new JsonArray()),
+            body.getString(Tenancy.FIELD))).completion(),
+        Bus.serve(vertx, Addresses.MCP_CALL, (body, h) -> spec(body.getString("server_id"), body.getString(Tenancy.FIELD))
+            .compose(spec -> connections.call(spec, body.getString("tool"), body.getJsonObject("arguments"),
+                callTimeout(body.getLong("timeout_ms"))))).completion(),
         Bus.serveLocal(vertx, Addresses.MCP_STATUS, (body, h) -> status()).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.MCP_CHANGED, message -> changed(message.body().getString("server_id"))).completion()))
-        .onSuccess(served -> store.list().onSuccess(docs -> docs.forEach(this::connect)));
+        .onSuccess(served -> store.list(new JsonObject()).onSuccess(docs -> docs.forEach(this::connect)));
   }
 
   @Override
@@ -71,7 +77,9 @@ public class McpVerticle extends VerticleBase {
     return connections.closeAll();
   }
 
-  private Future<JsonObject> register(JsonObject body) {
+  /** Registers for the caller's tenant ({@link Tenancy#home}): names are unique per tenant. */
+  private Future<JsonObject> register(JsonObject body, MultiMap caller) {
+    String tenant = Tenancy.home(caller);
     String id = Ids.next("mcp");
     JsonObject headers = body.getJsonObject("headers", new JsonObject());
     if (!headers.isEmpty() && !box.available()) {
@@ -85,15 +93,15 @@ public class McpVerticle extends VerticleBase {
       sealed.put(entry.getKey(), box.seal(String.valueOf(entry.getValue()), id + "/" + entry.getKey()));
     });
     String name = body.getString("name");
-    Spec spec = new Spec(id, name, body.getString("url"), Map.copyOf(clear));
-    JsonObject doc = new JsonObject().put("_id", id).put("name", name).put("url", spec.url()).put("headers", sealed)
+    Spec spec = new Spec(id, name, body.getString("url"), Map.copyOf(clear), tenant);
+    JsonObject doc = new JsonObject().put("_id", id).put(Tenancy.FIELD, tenant).put("name", name).put("url", spec.url()).put("headers", sealed)
         .put("created_at", Times.now());
     BusError taken = new BusError(ErrorCode.CONFLICT, "An MCP server named '" + name + "' is already registered",
         new JsonObject().put("field", "name").put("name", name));
     return store.count().compose(count -> count >= settings.mcp().maxServers()
             ? Future.failedFuture(new BusError(ErrorCode.CONFLICT, "At most " + settings.mcp().maxServers()
                 + " MCP servers can be registered", new JsonObject().put("max_servers", settings.mcp().maxServers())))
-            : store.findBy("name", name))
+            : store.findIn(tenant, "name", name))
         .compose(existing -> existing != null ? Future.failedFuture(taken) : connections.open(spec))
         .compose(connected -> store.insert(doc).recover(failure -> {
           connections.drop(id);
@@ -119,13 +127,17 @@ public class McpVerticle extends VerticleBase {
     });
   }
 
-  /** The tools of each named server (id or URL); one that fails is reported in {@code errors}, the others still offered. */
-  private Future<JsonObject> offer(JsonArray servers) {
+  /**
+   * The tools of each named server (id or URL) for a run of {@code tenant}: another tenant's server is
+   * unknown, and a URL is one of the tenant's registrations or else an ad hoc server. One that fails is
+   * reported in {@code errors}, the others still offered.
+   */
+  private Future<JsonObject> offer(JsonArray servers, String tenant) {
     List<String> named = servers.stream().map(String::valueOf).distinct().toList();
     List<Future<Connection>> opened = new ArrayList<>();
     for (String server : named) {
-      Future<Spec> spec = server.startsWith("mcp_") ? spec(server)
-          : store.findBy("url", server).compose(doc -> doc != null ? Future.succeededFuture(spec(doc)) : McpAdHoc.spec(vertx, server));
+      Future<Spec> spec = server.startsWith("mcp_") ? spec(server, tenant)
+          : (tenant == null ? store.findBy("url", server) : store.findIn(tenant, "url", server)).compose(doc -> doc != null ? Future.succeededFuture(spec(doc)) : McpAdHoc.spec(vertx, server));
       opened.add(spec.compose(connections::ensure));
     }
     return Future.join(new ArrayList<>(opened)).transform(done -> {
@@ -144,6 +156,17 @@ public class McpVerticle extends VerticleBase {
       }
       return Future.succeededFuture(new JsonObject().put("tools", tools).put("errors", errors));
     });
+  }
+
+  /** {@link #spec(String)} for a request of {@code tenant} (null: agentbus's own, any): another tenant's server is not found. */
+  private Future<Spec> spec(String serverId, String tenant) {
+    return spec(serverId).compose(spec -> spec.serves(tenant) ? Future.succeededFuture(spec) : Future.failedFuture(notFound(serverId)));
+  }
+
+  /** The registration if the caller of {@code headers} may see it ({@link Tenancy}): another tenant's is not found. */
+  private Future<JsonObject> visible(String serverId, MultiMap headers) {
+    return registered(serverId).compose(doc -> Tenancy.sees(headers, doc) ? Future.succeededFuture(doc)
+        : Future.failedFuture(notFound(serverId)));
   }
 
   /** What a session of the server needs: from this node's session, the store (headers opened), or the ad hoc map. */
@@ -179,7 +202,7 @@ public class McpVerticle extends VerticleBase {
           + "node cannot decrypt: its security.secret_key is missing or differs from the one they were stored with",
           new JsonObject().put("server_id", id));
     }
-    return new Spec(id, doc.getString("name"), doc.getString("url"), Map.copyOf(headers));
+    return new Spec(id, doc.getString("name"), doc.getString("url"), Map.copyOf(headers), Tenancy.of(doc));
   }
 
   private Future<JsonObject> registered(String serverId) {
@@ -208,14 +231,14 @@ public class McpVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> status() {
-    return store.list().map(docs -> new JsonObject().put("servers", new JsonArray(docs.stream()
+    return store.list(new JsonObject()).map(docs -> new JsonObject().put("servers", new JsonArray(docs.stream()
         .map(doc -> state(doc).put("url", doc.getString("url"))).toList())));
   }
 
   /** A registration as the API shows it: header names only, this node's session state and tools. */
   private JsonObject view(JsonObject doc) {
     Connection connection = connections.get(doc.getString("_id"));
-    return state(doc).put("url", doc.getString("url"))
+    return state(doc).put("url", doc.getString("url")).put(Tenancy.FIELD, Tenancy.of(doc))
         .put("headers", new JsonArray(new ArrayList<>(doc.getJsonObject("headers", new JsonObject()).fieldNames())))
         .put("tools", new JsonArray(connection == null ? List.of() : connection.tools.stream().map(t -> t.getString("tool")).toList()))
         .put("created_at", doc.getString("created_at"));

@@ -47,6 +47,7 @@ public final class RunTools {
       request.put("names", new JsonArray(new ArrayList<>(names)));
     }
     return Bus.request(vertx, Addresses.TOOL_OFFER, request, Bus.withRequestId(requestId)).map(answer -> {
+      String tenant = answer.getString(dev.agentbus.auth.Tenancy.FIELD);
       List<ToolSpec> specs = new ArrayList<>();
       Map<String, JsonObject> mcp = new HashMap<>();
       answer.getJsonArray("tools").forEach(item -> {
@@ -66,7 +67,8 @@ public final class RunTools {
         @Override
         public Future<ToolOutcome> call(String name, String toolCallId, JsonObject arguments) {
           JsonObject execute = new JsonObject().put("session_id", sessionId).put("name", name).put("arguments", arguments)
-              .put("command_id", commandId).put("tool_call_id", toolCallId).put("direct", false).put("mcp", mcp.get(name));
+              .put("command_id", commandId).put("tool_call_id", toolCallId).put("direct", false).put("mcp", mcp.get(name))
+              .put(dev.agentbus.auth.Tenancy.FIELD, tenant);
           DeliveryOptions options = Bus.withRequestId(requestId).setSendTimeout(EXECUTE_TIMEOUT_MS);
           return Bus.request(vertx, Addresses.TOOL_EXECUTE, execute, options).map(done -> new ToolOutcome(text(done.getValue("result")),
               done.getBoolean("is_error", false), done.getLong("duration_ms", 0L)))

@@ -1,5 +1,6 @@
 package dev.agentbus.tool;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import io.vertx.core.Future;
@@ -45,10 +46,13 @@ final class ToolCatalog {
     }
   }
 
-  /** The tool a session sees under {@code name}: its own, else the global one, else the built-in; fails {@code TOOL_NOT_FOUND}. */
-  Future<JsonObject> resolve(String sessionId, String name) {
-    Future<JsonObject> own = sessionId == null ? Future.succeededFuture() : lookup(ToolStore.key(sessionId, name));
-    return own.compose(found -> found != null ? Future.succeededFuture(found) : lookup(ToolStore.key(null, name)))
+  /**
+   * The tool a session of {@code tenant} (or, {@code sessionId} null, the tenant itself) sees under
+   * {@code name}: the session's own, else the tenant's global one, else the built-in; fails {@code TOOL_NOT_FOUND}.
+   */
+  Future<JsonObject> resolve(String sessionId, String tenant, String name) {
+    Future<JsonObject> own = sessionId == null ? Future.succeededFuture() : lookup(ToolStore.key(sessionId, tenant, name));
+    return own.compose(found -> found != null ? Future.succeededFuture(found) : lookup(ToolStore.key(null, tenant, name)))
         .compose(found -> {
           if (found != null) {
             return Future.succeededFuture(tool(found));
@@ -67,15 +71,15 @@ final class ToolCatalog {
     return store.find(key).onSuccess(found -> remember(key, found));
   }
 
-  /** One scope's registered tools ({@code sessionId} null: global), oldest first. */
+  /** One scope's registered tools (a session id, or a tenant's {@link ToolStore#globalScope}), oldest first. */
   @SuppressWarnings("unchecked")
-  Future<List<JsonObject>> scope(String sessionId) {
-    String key = LIST + (sessionId == null ? ToolStore.GLOBAL : sessionId);
+  Future<List<JsonObject>> scope(String scope) {
+    String key = LIST + scope;
     Cached hit = fresh(key);
     if (hit != null) {
       return Future.succeededFuture((List<JsonObject>) hit.value());
     }
-    return store.list(sessionId).map(docs -> docs.stream().map(ToolCatalog::tool).toList()).onSuccess(tools -> remember(key, tools));
+    return store.listScope(scope).map(docs -> docs.stream().map(ToolCatalog::tool).toList()).onSuccess(tools -> remember(key, tools));
   }
 
   private Cached fresh(String key) {
@@ -96,9 +100,10 @@ final class ToolCatalog {
         .put("implementation", new JsonObject().put("kind", "builtin"))).toList();
   }
 
-  /** A stored document as a resolved tool: {@code {name, scope, session_id?, description, parameters, implementation, created_at}}. */
+  /** A stored document as a resolved tool: {@code {name, scope, session_id?, tenant_id, description, parameters, implementation, created_at}}. */
   static JsonObject tool(JsonObject doc) {
     return new JsonObject().put("name", doc.getString("name")).put("scope", doc.getString("scope"))
+        .put(Tenancy.FIELD, Tenancy.of(doc))
         .put("session_id", doc.getString("session_id")).put("description", doc.getString("description"))
         .put("parameters", new JsonObject(doc.getString("parameters_json"))).put("implementation", doc.getJsonObject("implementation"))
         .put("created_at", doc.getString("created_at"));
@@ -115,6 +120,9 @@ final class ToolCatalog {
         .put("scope", tool.getString("scope"));
     if (tool.getString("session_id") != null) {
       view.put("session_id", tool.getString("session_id"));
+    }
+    if (tool.getString(Tenancy.FIELD) != null) {
+      view.put(Tenancy.FIELD, tool.getString(Tenancy.FIELD));
     }
     if (tool.getString("created_at") != null) {
       view.put("created_at", tool.getString("created_at"));

@@ -64,7 +64,7 @@ final class ToolExecutor {
           .map(done -> new Outcome(done.isError() ? done.result() : builtinValue(done.result()), done.isError()));
       case "http" -> http(name, implementation, call, timeoutMs);
       case "bus" -> bus(name, implementation.getString("address"), call, timeoutMs);
-      case "mcp" -> mcp(name, implementation, call.getJsonObject("arguments"), timeoutMs);
+      case "mcp" -> mcp(name, tool.getString(dev.agentbus.auth.Tenancy.FIELD), implementation, call.getJsonObject("arguments"), timeoutMs);
       default -> Future.succeededFuture(Outcome.error("The tool " + name + " has an unknown kind"));
     };
   }
@@ -141,8 +141,9 @@ final class ToolExecutor {
     return message == null ? "the tool failed" : message;
   }
 
-  private Future<Outcome> mcp(String name, JsonObject implementation, JsonObject arguments, long timeoutMs) {
-    JsonObject request = new JsonObject().put("server_id", implementation.getString("server_id"))
+  /** {@code tenant}: the calling session's; the MCP verticle refuses a server of another tenant as unknown. */
+  private Future<Outcome> mcp(String name, String tenant, JsonObject implementation, JsonObject arguments, long timeoutMs) {
+    JsonObject request = new JsonObject().put("server_id", implementation.getString("server_id")).put(dev.agentbus.auth.Tenancy.FIELD, tenant)
         .put("tool", implementation.getString("tool")).put("arguments", arguments).put("timeout_ms", timeoutMs);
     return Bus.request(vertx, Addresses.MCP_CALL, request, Bus.withRequestId(null).setSendTimeout(timeoutMs + 1_000))
         .map(reply -> new Outcome(reply.getValue("result"), reply.getBoolean("is_error", false)))

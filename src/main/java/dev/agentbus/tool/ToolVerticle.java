@@ -1,5 +1,6 @@
 package dev.agentbus.tool;
 
+import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
@@ -13,7 +14,6 @@ import dev.agentbus.event.Events;
 import dev.agentbus.net.Signatures;
 import dev.agentbus.net.UrlGuard;
 import dev.agentbus.net.Webhook;
-import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Times;
@@ -62,11 +62,11 @@ public class ToolVerticle extends VerticleBase {
     executor = new ToolExecutor(vertx, new Webhook(vertx, http, settings.security()), builtins, settings.tools());
     return Future.all(List.of(
         Bus.serve(vertx, Addresses.TOOL_REGISTER, this::register).completion(),
-        Bus.serve(vertx, Addresses.TOOL_LIST, (body, h) -> list(body.getString("session_id"), h.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.TOOL_GET, (body, h) -> get(body, h.get(Headers.REQUEST_ID))).completion(),
-        Bus.serve(vertx, Addresses.TOOL_UNREGISTER, (body, h) -> unregister(body, h.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.TOOL_LIST, this::list).completion(),
+        Bus.serve(vertx, Addresses.TOOL_GET, this::get).completion(),
+        Bus.serve(vertx, Addresses.TOOL_UNREGISTER, this::unregister).completion(),
         Bus.serveLocal(vertx, Addresses.TOOL_CHECK, (body, h) -> check(body)).completion(),
-        Bus.serve(vertx, Addresses.TOOL_EXECUTE, (body, h) -> execute(body, h.get(Headers.REQUEST_ID))).completion(),
+        Bus.serve(vertx, Addresses.TOOL_EXECUTE, this::execute).completion(),
         Bus.serveLocal(vertx, Addresses.TOOL_OFFER, (body, h) -> offer(body, h.get(Headers.REQUEST_ID))).completion(),
         Bus.serve(vertx, Addresses.TOOL_PURGE_SESSION, (body, h) -> purge(body.getString("session_id"))).completion(),
         vertx.eventBus().<JsonObject>consumer(Addresses.TOOL_CHANGED, message -> catalog.forget(message.body())).completion()));
@@ -93,14 +93,17 @@ public class ToolVerticle extends VerticleBase {
     if (httpKind && implementation.getString("secret") == null) {
       implementation.put("secret", Signatures.newSecret());
     }
-    JsonObject doc = new JsonObject().put("_id", ToolStore.key(sessionId, name)).put("name", name).put("session_id", sessionId)
+    JsonObject doc = new JsonObject().put("name", name).put("session_id", sessionId)
         .put("scope", scope).put("description", body.getString("description", ""))
         .put("parameters_json", body.getJsonObject("parameters").encode()).put("implementation", implementation)
         .put("created_at", Times.now());
-    Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
-    Future<Void> url = httpKind ? UrlGuard.verify(vertx, implementation.getString("url"), settings.security(), "implementation.url")
-        : Future.succeededFuture();
-    return session.compose(exists -> url)
+    return ToolStore.tenantOfScope(vertx, sessionId, headers)
+        .compose(tenant -> {
+          doc.put("_id", ToolStore.key(sessionId, tenant, name)).put(Tenancy.FIELD, tenant);
+          return httpKind ? UrlGuard.verify(vertx, implementation.getString("url"), settings.security(), "implementation.url")
+              : "mcp".equals(implementation.getString("kind")) ? mcpServerVisible(implementation.getString("server_id"), headers)
+              : Future.<Void>succeededFuture();
+        })
         .compose(allowed -> store.insert(doc).recover(failure -> Future.failedFuture(Store.isDuplicateKey(failure)
             ? new BusError(ErrorCode.CONFLICT, "Tool '" + name + "' is already registered in " + scope + " scope",
                 new JsonObject().put("field", "name").put("name", name).put("scope", scope))
@@ -112,25 +115,48 @@ public class ToolVerticle extends VerticleBase {
         });
   }
 
-  private Future<JsonObject> list(String sessionId, String requestId) {
-    Future<List<JsonObject>> own = sessionId == null ? Future.succeededFuture(List.of())
-        : Sessions.require(vertx, sessionId, requestId).compose(exists -> catalog.scope(sessionId));
-    return own.compose(session -> catalog.scope(null).map(global -> {
-      JsonArray data = new JsonArray();
-      session.forEach(tool -> data.add(ToolCatalog.view(tool, false)));
-      global.forEach(tool -> data.add(ToolCatalog.view(tool, false)));
-      catalog.builtinTools().forEach(tool -> data.add(ToolCatalog.view(tool, false)));
-      return new JsonObject().put("data", data).put("next_cursor", null).put("has_more", false);
-    }));
+  /**
+   * An {@code mcp} tool may not name another tenant's server: that is 404 naming the server, as if
+   * it did not exist. A server not registered (yet) is accepted, as before tenancy: a call reports it.
+   */
+  private Future<Void> mcpServerVisible(String serverId, MultiMap headers) {
+    return Bus.request(vertx, Addresses.MCP_GET, new JsonObject().put("server_id", serverId), Bus.withRequestId(headers.get(Headers.REQUEST_ID)))
+        .transform(found -> found.succeeded() && !Tenancy.sees(headers, found.result())
+            ? Future.failedFuture(BusError.notFound(ErrorCode.NOT_FOUND, "MCP server", "server_id", serverId))
+            : Future.succeededFuture());
   }
 
-  private Future<JsonObject> get(JsonObject body, String requestId) {
+  /**
+   * A session's tools (its own, its tenant's global ones, the built-ins), or the global list: the
+   * caller's tenant's global tools; the admin's: every tenant's, or {@code tenant_id}'s.
+   */
+  private Future<JsonObject> list(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
-    Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
-    return session.compose(exists -> catalog.resolve(sessionId, body.getString("name"))).map(tool -> ToolCatalog.view(tool, false));
+    if (sessionId == null) {
+      return store.globals(Tenancy.filter(headers, body.getString(Tenancy.FIELD)))
+          .map(docs -> page(List.of(), docs.stream().map(ToolCatalog::tool).toList()));
+    }
+    return ToolStore.tenantOfScope(vertx, sessionId, headers)
+        .compose(tenant -> Future.all(catalog.scope(sessionId), catalog.scope(ToolStore.globalScope(tenant))))
+        .map(both -> page(both.resultAt(0), both.resultAt(1)));
   }
 
-  private Future<JsonObject> unregister(JsonObject body, String requestId) {
+  private JsonObject page(List<JsonObject> session, List<JsonObject> global) {
+    JsonArray data = new JsonArray();
+    session.forEach(tool -> data.add(ToolCatalog.view(tool, false)));
+    global.forEach(tool -> data.add(ToolCatalog.view(tool, false)));
+    catalog.builtinTools().forEach(tool -> data.add(ToolCatalog.view(tool, false)));
+    return new JsonObject().put("data", data).put("next_cursor", null).put("has_more", false);
+  }
+
+  private Future<JsonObject> get(JsonObject body, MultiMap headers) {
+    String sessionId = body.getString("session_id");
+    return ToolStore.tenantOfScope(vertx, sessionId, body.getString(Tenancy.FIELD), headers, notFound(body.getString("name"), "global"))
+        .compose(tenant -> catalog.resolve(sessionId, tenant, body.getString("name"))).map(tool -> ToolCatalog.view(tool, false));
+  }
+
+  /** Checks the scope first: removing by key alone would let a caller remove another tenant's session tool. */
+  private Future<JsonObject> unregister(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     String name = body.getString("name");
     String scope = sessionId == null ? "global" : "session";
@@ -138,16 +164,17 @@ public class ToolVerticle extends VerticleBase {
       return Future.failedFuture(new BusError(ErrorCode.CONFLICT, "Tool '" + name + "' is built in: it cannot be removed",
           new JsonObject().put("field", "name").put("name", name)));
     }
-    String key = ToolStore.key(sessionId, name);
-    return store.remove(key).compose(removed -> {
-      if (removed == null) {
-        Future<?> session = sessionId == null ? Future.succeededFuture() : Sessions.require(vertx, sessionId, requestId);
-        return session.compose(exists -> Future.failedFuture(new BusError(ErrorCode.TOOL_NOT_FOUND,
-            "Tool '" + name + "' is not registered in " + scope + " scope", new JsonObject().put("field", "name").put("name", name))));
-      }
-      return changed(key, sessionId, EventTypes.TOOL_UNREGISTERED, ToolCatalog.view(ToolCatalog.tool(removed), false))
-          .map(noted -> new JsonObject().put("name", name).put("scope", scope).put("deleted", true));
+    return ToolStore.tenantOfScope(vertx, sessionId, body.getString(Tenancy.FIELD), headers, notFound(name, scope)).compose(tenant -> {
+      String key = ToolStore.key(sessionId, tenant, name);
+      return store.remove(key).compose(removed -> removed == null ? Future.failedFuture(notFound(name, scope))
+          : changed(key, sessionId, EventTypes.TOOL_UNREGISTERED, ToolCatalog.view(ToolCatalog.tool(removed), false))
+          .map(noted -> new JsonObject().put("name", name).put("scope", scope).put("deleted", true)));
     });
+  }
+
+  private static BusError notFound(String name, String scope) {
+    return new BusError(ErrorCode.TOOL_NOT_FOUND, "Tool '" + name + "' is not registered in " + scope + " scope",
+        new JsonObject().put("field", "name").put("name", name));
   }
 
   private Future<JsonObject> purge(String sessionId) {
@@ -186,8 +213,10 @@ public class ToolVerticle extends VerticleBase {
 
   // ---- calls ----
 
+  /** See {@link Addresses#TOOL_CHECK}: internal, so the session's tenant comes from the session. */
   private Future<JsonObject> check(JsonObject body) {
-    return catalog.resolve(body.getString("session_id"), body.getString("name"))
+    String sessionId = body.getString("session_id");
+    return sessionTenant(body).compose(tenant -> catalog.resolve(sessionId, tenant, body.getString("name")))
         .recover(failure -> Future.failedFuture(BusError.is(failure, ErrorCode.TOOL_NOT_FOUND)
             ? new BusError(ErrorCode.TOOL_NOT_FOUND, failure.getMessage(), new JsonObject().put("field", "parameters.name")
                 .put("name", body.getString("name"))) : failure))
@@ -200,7 +229,7 @@ public class ToolVerticle extends VerticleBase {
   }
 
   /** See {@link Addresses#TOOL_EXECUTE}. */
-  private Future<JsonObject> execute(JsonObject body, String requestId) {
+  private Future<JsonObject> execute(JsonObject body, MultiMap headers) {
     String sessionId = body.getString("session_id");
     String name = body.getString("name");
     boolean direct = body.getBoolean("direct", false);
@@ -210,11 +239,12 @@ public class ToolVerticle extends VerticleBase {
     long started = System.currentTimeMillis();
     JsonObject mcp = body.getJsonObject("mcp");
     Future<JsonObject> found = mcp != null
-        ? Future.succeededFuture(new JsonObject().put("name", name).put("scope", "mcp")
+        ? sessionTenant(body).map(tenant -> new JsonObject().put("name", name).put("scope", "mcp").put(Tenancy.FIELD, tenant)
             .put("parameters", mcp.getJsonObject("parameters", new JsonObject().put("type", "object")))
             .put("implementation", new JsonObject().put("kind", "mcp").put("server_id", mcp.getString("server_id"))
                 .put("tool", mcp.getString("tool"))))
-        : (direct ? Sessions.require(vertx, sessionId, requestId).compose(exists -> catalog.resolve(sessionId, name)) : catalog.resolve(sessionId, name));
+        : (direct ? ToolStore.tenantOfScope(vertx, sessionId, headers) : sessionTenant(body))
+            .compose(tenant -> catalog.resolve(sessionId, tenant, name));
     return found.transform(resolved -> {
       if (resolved.failed()) {
         return direct || !BusError.is(resolved.cause(), ErrorCode.TOOL_NOT_FOUND) ? Future.failedFuture(resolved.cause())
@@ -254,18 +284,29 @@ public class ToolVerticle extends VerticleBase {
         .put("is_error", outcome.isError()).put("duration_ms", System.currentTimeMillis() - startedMs);
   }
 
+  /** The tenant of a request's session: its {@code tenant_id} when the sender knows it, else the session's (agentbus's own lookup). */
+  private Future<String> sessionTenant(JsonObject body) {
+    String known = body.getString(Tenancy.FIELD);
+    return known != null ? Future.succeededFuture(known) : ToolStore.tenantOfSession(vertx, body.getString("session_id"));
+  }
+
   /** See {@link Addresses#TOOL_OFFER}. */
   private Future<JsonObject> offer(JsonObject body, String requestId) {
+    return sessionTenant(body).compose(tenant -> offer(body, tenant, requestId));
+  }
+
+  private Future<JsonObject> offer(JsonObject body, String tenant, String requestId) {
     String sessionId = body.getString("session_id");
     JsonArray servers = body.getJsonArray("mcp_servers", new JsonArray());
     Future<JsonObject> mcp = servers.isEmpty() ? Future.succeededFuture(new JsonObject())
-        : Bus.request(vertx, Addresses.MCP_OFFER, new JsonObject().put("servers", servers), Bus.withRequestId(requestId))
+        : Bus.request(vertx, Addresses.MCP_OFFER, new JsonObject().put("servers", servers).put(Tenancy.FIELD, tenant),
+                Bus.withRequestId(requestId))
             .otherwise(failure -> {
               LOG.warn("MCP tools of {} not offered: {} request_id={}", servers, failure.getMessage(), requestId);
               return new JsonObject().put("errors", new JsonArray().add(new JsonObject().put("server", "*")
                   .put("message", "The MCP service did not answer: " + failure.getMessage())));
             });
-    return Future.all(catalog.scope(sessionId), catalog.scope(null), mcp).map(all -> {
+    return Future.all(catalog.scope(sessionId), catalog.scope(ToolStore.globalScope(tenant)), mcp).map(all -> {
       Map<String, JsonObject> byName = new LinkedHashMap<>();
       List<JsonObject> candidates = new ArrayList<>();
       candidates.addAll(all.resultAt(0));
@@ -291,7 +332,8 @@ public class ToolVerticle extends VerticleBase {
         }
         tools.add(spec);
       });
-      return new JsonObject().put("tools", tools).put("errors", mcpAnswer.getJsonArray("errors", new JsonArray()));
+      return new JsonObject().put("tools", tools).put("errors", mcpAnswer.getJsonArray("errors", new JsonArray()))
+          .put(Tenancy.FIELD, tenant);
     });
   }
 }

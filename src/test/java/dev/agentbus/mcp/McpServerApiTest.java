@@ -147,7 +147,7 @@ class McpServerApiTest {
   @DisplayName("a failure reason never carries a header value, even when the server echoes the request in its error")
   void reasonsAreScrubbed() {
     McpConnections.Spec spec = new McpConnections.Spec("mcp_x", "x", "http://127.0.0.1/mcp",
-        java.util.Map.of("Authorization", "Bearer abcdefgh12345"));
+        java.util.Map.of("Authorization", "Bearer abcdefgh12345"), "default");
     assertThat(McpConnections.scrub(spec, "401: header was 'Bearer abcdefgh12345', token abcdefgh12345"))
         .doesNotContain("abcdefgh12345").contains("[redacted]");
   }
