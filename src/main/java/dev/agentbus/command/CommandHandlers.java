@@ -2,7 +2,9 @@ package dev.agentbus.command;
 
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
+import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.CommandTypes;
+import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.FieldErrors.FieldError;
 import dev.agentbus.engine.EngineKeys;
 import io.vertx.core.Future;
@@ -84,12 +86,21 @@ public final class CommandHandlers implements io.vertx.core.shareddata.Shareable
       return errors;
     }
 
-    /** A named agent must exist: an unknown one is refused at submit ({@code AGENT_NOT_FOUND}), not at run time. */
+    /**
+     * A named agent must exist in the session's tenant: an unknown one, or another tenant's, is
+     * refused at submit ({@code AGENT_NOT_FOUND}), not at run time.
+     */
     @Override
-    public Future<Void> admit(io.vertx.core.Vertx vertx, JsonObject parameters, String requestId) {
+    public Future<Void> admit(io.vertx.core.Vertx vertx, String sessionId, JsonObject parameters, String requestId) {
       String agentId = parameters.getString("agent_id");
-      return agentId == null ? Future.succeededFuture()
-          : Bus.request(vertx, Addresses.AGENT_GET, new JsonObject().put("agent_id", agentId), requestId).mapEmpty();
+      if (agentId == null) {
+        return Future.succeededFuture();
+      }
+      Future<JsonObject> agent = Bus.request(vertx, Addresses.AGENT_GET, new JsonObject().put("agent_id", agentId), requestId);
+      Future<JsonObject> session = dev.agentbus.session.Sessions.require(vertx, sessionId, requestId);
+      return Future.all(agent, session).compose(both -> dev.agentbus.auth.Tenancy.of(agent.result())
+              .equals(dev.agentbus.auth.Tenancy.of(session.result())) ? Future.<Void>succeededFuture()
+          : Future.failedFuture(BusError.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent", "agent_id", agentId)));
     }
 
     @Override

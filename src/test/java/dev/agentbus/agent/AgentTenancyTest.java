@@ -109,7 +109,11 @@ class AgentTenancyTest {
     String acmeAgent = agent(acme, "acme-runner").getString("agent_id");
 
     assertThat(promptWith(acme, acmeAgent)).as("its own tenant's prompt runs").isNull();
-    assertThat(promptWith(globex, acmeAgent)).isEqualTo("AGENT_NOT_FOUND");
+    String sessionId = globex.createSession(new JsonObject()).getString("session_id");
+    assertError(globex.post("/sessions/" + sessionId + "/commands", new JsonObject().put("command_type", "engine.prompt")
+        .put("parameters", new JsonObject().put("prompt", "hi").put("agent_id", acmeAgent))), 404, "AGENT_NOT_FOUND");
+    assertThat(globex.get("/sessions/" + sessionId + "/commands").bodyAsJsonObject().getJsonArray("data"))
+        .as("refused at submit: no command stored").isEmpty();
   }
 
   @Test

@@ -36,8 +36,8 @@ class HandlerTenancyTest {
     receiver = new WebhookReceiver(node.vertx());
     node.vertx().eventBus().<JsonObject>consumer("test.handler.acme", m -> m.reply(new JsonObject().put("who", "acme")));
     node.vertx().eventBus().<JsonObject>consumer("test.handler.globex", m -> m.reply(new JsonObject().put("who", "globex")));
-    acme = Tenants.asRegistryAdmin(node, "acme");
-    globex = Tenants.asRegistryAdmin(node, "globex");
+    acme = Tenants.as(node, "acme");
+    globex = Tenants.as(node, "globex");
     admin = Tenants.admin(node);
   }
 

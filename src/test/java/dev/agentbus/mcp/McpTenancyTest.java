@@ -38,8 +38,8 @@ class McpTenancyTest {
     server = TestMcpServer.start();
     node = TestNode.start(Tenants.config()
         .put("security", new JsonObject().put("allowed_hosts", new JsonArray().add("127.0.0.1").add("localhost"))));
-    acme = Tenants.asRegistryAdmin(node, "acme");
-    globex = Tenants.asRegistryAdmin(node, "globex");
+    acme = Tenants.as(node, "acme");
+    globex = Tenants.as(node, "globex");
     admin = Tenants.admin(node);
     HttpResponse<Buffer> created = acme.post("/mcp-servers", new JsonObject().put("name", "everything").put("url", server.url()));
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);

@@ -42,16 +42,4 @@ public final class Tenants {
   public static HttpCalls as(TestNode node, String tenant) {
     return new HttpCalls(node, key(node, tenant));
   }
-
-  /**
-   * Calls as a new API key of {@code tenant} that also holds {@code admin}: the scope the global
-   * registries ({@code /tools}, {@code /handlers}, {@code /mcp-servers}) need. It still acts for its
-   * own tenant there (its own global scope), unlike the admin key.
-   */
-  public static HttpCalls asRegistryAdmin(TestNode node, String tenant) {
-    HttpResponse<Buffer> created = admin(node).post("/keys", new JsonObject().put("name", tenant + "-registry-key")
-        .put("tenant_id", tenant).put("scopes", TENANT_SCOPES.copy().add("admin")).put("tier", "premium"));
-    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
-    return new HttpCalls(node, created.bodyAsJsonObject().getString("key"));
-  }
 }

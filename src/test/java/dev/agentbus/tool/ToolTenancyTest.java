@@ -30,8 +30,8 @@ class ToolTenancyTest {
     node = TestNode.start(Tenants.config());
     node.vertx().eventBus().<JsonObject>consumer("test.tenant.acme", m -> m.reply(new JsonObject().put("who", "acme")));
     node.vertx().eventBus().<JsonObject>consumer("test.tenant.globex", m -> m.reply(new JsonObject().put("who", "globex")));
-    acme = Tenants.asRegistryAdmin(node, "acme");
-    globex = Tenants.asRegistryAdmin(node, "globex");
+    acme = Tenants.as(node, "acme");
+    globex = Tenants.as(node, "globex");
     admin = Tenants.admin(node);
   }
 
