@@ -149,7 +149,7 @@ final class OpenApiDocument {
         .queryObject("metadata", "`metadata.<key>=<value>`: sessions whose metadata has that value")
         .json(200, "a page of sessions", page("Session"));
     op("post", base + "/bulk-create", "sessions", "Create several sessions").idempotent().body("SessionBulkCreate")
-        .json(201, "one result per session, in order", "BulkResults");
+        .json(200, "one result per session, in order (each item its own status)", "BulkResults");
     op("post", base + "/bulk-delete", "sessions", "Delete several sessions").idempotent().body("SessionBulkDelete")
         .json(200, "one result per session id, in order", "BulkResults");
     op("get", base + "/{session_id}", "sessions", "Get a session").json(200, "the session", "Session");
@@ -245,7 +245,9 @@ final class OpenApiDocument {
     op("post", base + "/{engine_id}/execute", "engines", "Run a prompt on an engine").idempotent().body("EngineExecute")
         .describe("Like a command (`engine.prompt`); with `Accept: text/event-stream` the run streams directly "
             + "(`token`, `tool_call`, `tool_result`, `message`, `complete` or `error` events).")
+        .query("wait", obj("type", "integer", "minimum", 0, "maximum", 60), "wait up to this many seconds for the final state")
         .json(202, "accepted", "Command")
+        .json(200, "finished within `?wait`", "Command")
         .sse("the run, streamed (with `Accept: text/event-stream`)", "event: token\ndata: {\"text\":\"Hel\"}\n\n")
         .errors(409, 422, 503);
     String agents = Api.BASE + "/agents";
@@ -464,7 +466,7 @@ final class OpenApiDocument {
     JsonObject agentFields = obj("name", obj("type", "string", "maxLength", 200), "llm_config", obj("type", "object",
         "additionalProperties", true, "description", "`provider` (dummy|openai), `model`, `temperature`, `max_tokens`, …"),
         "mcp_servers", obj("type", "array", "items", str(), "description", "server ids or URLs"),
-        "system_prompt", str(), "metadata", metadata);
+        "system_prompt", nullable("string"), "metadata", metadata);
     schema("AgentCreate", example(props(agentFields.copy()).put("required", arr("name")),
         obj("name", "helper", "llm_config", obj("provider", "dummy"), "system_prompt", "Be brief.")));
     schema("AgentPatch", example(props(agentFields.copy()), obj("system_prompt", "Be briefer.")));

@@ -51,7 +51,7 @@ final class SystemRoutes {
    */
   Future<Void> announce(int port) {
     JsonObject entry = new JsonObject().put("node_id", Nodes.self(vertx)).put("http_address", http.host() + ":" + port)
-        .put("version", HealthRoutes.VERSION).put("started_at", STARTED.toString()).put("ready", true);
+        .put("version", HealthRoutes.VERSION).put("started_at", Times.format(STARTED)).put("ready", true);
     return nodes().compose(map -> map.put(entry.getString("node_id"), entry));
   }
 
@@ -90,7 +90,7 @@ final class SystemRoutes {
       Api.json(ctx, 200, new JsonObject()
           .put("node_id", self)
           .put("version", HealthRoutes.VERSION)
-          .put("started_at", STARTED.toString())
+          .put("started_at", Times.format(STARTED))
           .put("uptime_seconds", (System.currentTimeMillis() - STARTED.toEpochMilli()) / 1000)
           .put("timestamp", Times.now())
           .put("cluster", new JsonObject().put("mode", vertx.isClustered() ? "clustered" : "standalone")
