@@ -92,6 +92,22 @@ class OpenApiConformanceTest {
     assertConforms("Thread", body(admin.post("/chat", new JsonObject().put("user_id", "u-1")), 201));
     assertConforms("Inference", body(admin.post("/infer", new JsonObject().put("prompt", "hi")), 202));
     assertConforms("ToolList", body(admin.get("/sessions/" + sessionId + "/tools"), 200));
+    JsonObject page = body(admin.get("/sessions/" + sessionId + "/commands"), 200);
+    assertThat(page.getJsonArray("data")).isNotEmpty();
+    page.getJsonArray("data").forEach(command -> assertConforms("Command", command));
+    body(admin.get("/sessions/" + sessionId + "/events"), 200).getJsonArray("data").forEach(event -> assertConforms("Event", event));
+    assertConforms("SessionToken", body(admin.post("/sessions/" + sessionId + "/tokens", new JsonObject().put("ttl_seconds", 60)), 201));
+    assertConforms("CommandHandler", body(admin.post("/sessions/" + sessionId + "/handlers/commands", new JsonObject()
+        .put("command_type", "shop.quote").put("handler", new JsonObject().put("kind", "bus").put("address", "shop.quote"))), 201));
+    assertConforms("EventHandler", body(admin.post("/sessions/" + sessionId + "/handlers/events", new JsonObject()
+        .put("event_type", "app.*").put("handler", new JsonObject().put("kind", "bus").put("address", "shop.events"))), 201));
+    assertConforms("Tool", body(admin.post("/sessions/" + sessionId + "/tools", new JsonObject().put("name", "shop.price")
+        .put("parameters", new JsonObject().put("type", "object"))
+        .put("implementation", new JsonObject().put("kind", "bus").put("address", "shop.price"))), 201));
+    JsonObject key = body(admin.post("/keys", new JsonObject().put("name", "conformance").put("tenant_id", "acme")
+        .put("scopes", new io.vertx.core.json.JsonArray().add("sessions:read"))), 201);
+    assertConforms("ApiKeyCreated", key);
+    assertConforms("ApiKey", body(admin.get("/keys/" + key.getString("key_id")), 200));
     assertConforms("Status", body(admin.get("/status"), 200));
     assertConforms("Config", body(admin.get("/config"), 200));
     assertConforms("Health", body(HttpCalls.await(node.client().get("/health").send()), 200));
