@@ -236,7 +236,7 @@ final class OpenApiDocument {
     String base = Api.BASE + "/engines";
     op("post", base, "engines", "Create an engine").idempotent().body("EngineCreate")
         .json(201, "created", "Engine");
-    op("get", base, "engines", "List engines").page().tenant()
+    op("get", base, "engines", "List engines").page()
         .query("session_id", str(), "engines of this session")
         .query("status", enumOf("initialized", "active", "running", "stopped", "failed"), "only this status")
         .json(200, "a page of engines", page("Engine"));
@@ -253,7 +253,7 @@ final class OpenApiDocument {
     String agents = Api.BASE + "/agents";
     op("post", agents, "engines", "Create an agent (a reusable engine configuration)").idempotent().body("AgentCreate")
         .json(201, "created", "Agent");
-    op("get", agents, "engines", "List agents").page().tenant().query("name_prefix", str(), "names starting with this")
+    op("get", agents, "engines", "List agents").page().query("name_prefix", str(), "names starting with this")
         .json(200, "a page of agents", page("Agent"));
     op("get", agents + "/{agent_id}", "engines", "Get an agent").json(200, "the agent", "Agent");
     op("patch", agents + "/{agent_id}", "engines", "Update an agent").body("AgentPatch").json(200, "the agent as updated", "Agent");
