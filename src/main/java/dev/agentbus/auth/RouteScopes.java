@@ -7,7 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * The scope each route needs — the one table README's "Scopes" section shows. Paths are matched
- * below {@code /api/v1} (and {@code /internal/...} at the root); the first matching row wins; a path
+ * below {@code /api/v1}, and as they are for the few routes served at the root ({@link #ROOT}:
+ * {@code /internal/...}, {@code /health...}, {@code /openapi.json}, {@code /docs...}); the first
+ * matching row wins; a path
  * no row names needs authentication but no scope (the router then answers 404 or 405).
  */
 public final class RouteScopes {
@@ -41,6 +43,11 @@ public final class RouteScopes {
 
   private static final List<Row> ROWS = List.of(
       row(GET, "/health(/live|/ready)?", Access.OPEN, null, false),
+      // the API's description and its UI (at the root; /api/v1/openapi.json too)
+      row(GET, "/openapi\\.json", Access.OPEN, null, false),
+      row(GET, "/docs(/.*)?", Access.OPEN, null, false),
+      row(GET, "/status", Access.SCOPED, "metrics:read", false),
+      row(ANY, "/config", Access.SCOPED, "admin", false),
       row(ANY, "/keys(/.*)?", Access.SCOPED, "admin", false),
       // a tenant's own registries (tenant-wide scope): another tenant never sees them
       row(GET, "/(mcp-servers|tools|handlers)(/.*)?", Access.SCOPED, "sessions:read", false),
@@ -72,6 +79,9 @@ public final class RouteScopes {
       row(GET, "/ws", Access.SCOPED, "commands:write", true),
       row(POST, "/internal/chat/stream", Access.SCOPED, "commands:write", true));
 
+  /** Root paths (outside {@code /api/v1}) whose rows apply as they are; every other root path needs authentication only. */
+  private static final Pattern ROOT = Pattern.compile("/internal/.*|/health(/.*)?|/openapi\\.json|/docs(/.*)?");
+
   private RouteScopes() {}
 
   private static Row row(Set<String> methods, String path, Access access, String scope, boolean stream) {
@@ -85,7 +95,7 @@ public final class RouteScopes {
   /** The rule of a request: {@code path} is the full request path ({@code /api/v1/...}). */
   public static Rule of(String method, String path) {
     String relative = path.startsWith("/api/v1/") ? path.substring("/api/v1".length())
-        : path.startsWith("/internal/") ? path : null;
+        : ROOT.matcher(path).matches() ? path : null;
     if (relative != null) {
       if (relative.length() > 1 && relative.endsWith("/")) {
         relative = relative.substring(0, relative.length() - 1);

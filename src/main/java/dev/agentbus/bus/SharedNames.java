@@ -48,6 +48,13 @@ public final class SharedNames {
   /** node-local map: the count of open SSE and WebSocket streams ({@code "open"}). */
   public static final String STREAMS = "agentbus.streams";
 
+  /**
+   * cluster-wide async map: node id → {@code {node_id, http_address, version, started_at, ready}} of
+   * every node whose HTTP edge is listening (put when it starts listening). {@code GET /status} joins
+   * it with the live members, so the entry of a node that left is never shown.
+   */
+  public static final String HTTP_NODES = "agentbus.http-nodes";
+
   /** node-local map: this standalone node's id ({@code "id"}). */
   public static final String NODE = "agentbus.node";
 

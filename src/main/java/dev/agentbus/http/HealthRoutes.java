@@ -3,7 +3,10 @@ package dev.agentbus.http;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
+import dev.agentbus.config.Redacted;
+import dev.agentbus.config.Settings;
 import dev.agentbus.util.Times;
+import java.util.List;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
@@ -16,8 +19,10 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code /health} (and {@code /health/ready}): store and cluster state, 503 when not ready; each MCP
- * server's state on this node ({@code dependencies.mcp_servers}), reported but never making the node
- * unhealthy; {@code /health/live}.
+ * server's state on this node ({@code dependencies.mcp_servers}) and the engines this node can run
+ * ({@code dependencies.engines}: the OpenAI-compatible endpoint configured or not, never called),
+ * reported but never making the node unhealthy; {@code /health/live}. Served under {@code /api/v1}
+ * and at the root, where probes and load balancers look.
  */
 final class HealthRoutes {
   static final String VERSION = "0.1.0";
@@ -27,7 +32,7 @@ final class HealthRoutes {
   private final Vertx vertx;
   private final HealthChecks checks;
 
-  HealthRoutes(Vertx vertx) {
+  HealthRoutes(Vertx vertx, Settings.Engines engines) {
     this.vertx = vertx;
     this.checks = HealthChecks.create(vertx)
         .register("mongodb", CHECK_TIMEOUT_MS, promise ->
@@ -40,7 +45,22 @@ final class HealthRoutes {
             Bus.request(vertx, Addresses.MCP_STATUS, new JsonObject(), Bus.withRequestId(null).setSendTimeout(CHECK_TIMEOUT_MS))
                 .onSuccess(status -> promise.tryComplete(Status.OK(mcpSummary(status.getJsonArray("servers", new JsonArray())))))
                 .onFailure(failure -> promise.tryComplete(Status.OK(new JsonObject().put("servers", new JsonArray())
-                    .put("error", BusError.from(failure, "health", null).getMessage())))));
+                    .put("error", BusError.from(failure, "health", null).getMessage())))))
+        // Configuration only: asking a paid API whether it is up would cost money on every probe.
+        .register("engines", CHECK_TIMEOUT_MS, promise -> promise.complete(Status.OK(engineSummary(engines))));
+  }
+
+  /**
+   * {@code {default_type, dummy: {available}, openai: {base_url, api_key_set, model}}} (a local
+   * OpenAI-compatible server may need no key; the key itself is never shown).
+   */
+  static JsonObject engineSummary(Settings.Engines engines) {
+    Settings.OpenAi openai = engines.openai();
+    boolean keyed = openai.apiKey() != null && !openai.apiKey().isBlank();
+    return new JsonObject().put("default_type", engines.defaultType())
+        .put("dummy", new JsonObject().put("available", true))
+        .put("openai", new JsonObject().put("base_url", Redacted.withoutCredentials(openai.baseUrl())).put("api_key_set", keyed)
+            .put("model", openai.model()));
   }
 
   /** {@code {servers: [{server_id, name, url, status, last_error, tool_count}], connected, unavailable}}. */
@@ -50,10 +70,12 @@ final class HealthRoutes {
   }
 
   void mount(Router router) {
-    router.get(Api.BASE + "/health").handler(this::ready);
-    router.get(Api.BASE + "/health/ready").handler(this::ready);
-    router.get(Api.BASE + "/health/live").handler(ctx -> Api.json(ctx, 200, new JsonObject().put("status", "UP")
-        .put("timestamp", Times.now()).put("version", VERSION)));
+    for (String base : List.of(Api.BASE, "")) {
+      router.get(base + "/health").handler(this::ready);
+      router.get(base + "/health/ready").handler(this::ready);
+      router.get(base + "/health/live").handler(ctx -> Api.json(ctx, 200, new JsonObject().put("status", "UP")
+          .put("timestamp", Times.now()).put("version", VERSION)));
+    }
   }
 
   private void ready(RoutingContext ctx) {

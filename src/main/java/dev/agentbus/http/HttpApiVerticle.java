@@ -5,6 +5,7 @@ import dev.agentbus.config.Settings;
 import dev.agentbus.stream.SocketLimits;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -19,6 +20,31 @@ public class HttpApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     JsonObject config = config();
+    Settings settings = Settings.of(config);
+    Settings.Http http = settings.http();
+    SystemRoutes system = new SystemRoutes(vertx, config, settings);
+    Router router = router(vertx, config, system);
+
+    // WebSocket messages over the limit are closed with 1009, compressed or not (see SocketLimits).
+    int messageLimit = http.maxWsFrameBytes();
+    HttpServerOptions options = SocketLimits.apply(new HttpServerOptions(), messageLimit)
+        .setHost(http.host())
+        .setPort(http.port())
+        // Streams write at least a keep-alive every 15 s, and ?wait is at most 60 s: idle past this is abandoned.
+        .setIdleTimeout(http.idleTimeoutSeconds());
+    return SocketLimits.install(vertx.createHttpServer(options), options, messageLimit).requestHandler(router).listen()
+        .compose(server -> system.announce(server.actualPort()));
+  }
+
+  /**
+   * The router with every handler and route of the API mounted: what a node serves, what {@code
+   * /openapi.json} describes (a test walks {@link Router#getRoutes()} against it).
+   */
+  static Router router(Vertx vertx, JsonObject config) {
+    return router(vertx, config, new SystemRoutes(vertx, config, Settings.of(config)));
+  }
+
+  private static Router router(Vertx vertx, JsonObject config, SystemRoutes system) {
     Settings settings = Settings.of(config);
     Settings.Http http = settings.http();
     Api api = new Api(vertx, settings);
@@ -51,7 +77,9 @@ public class HttpApiVerticle extends VerticleBase {
         ctx.next();
       }
     });
-    new HealthRoutes(vertx).mount(router);
+    new HealthRoutes(vertx, settings.engines()).mount(router);
+    system.mount(router);
+    new DocsRoutes().mount(router);
     new SessionRoutes(api, limits).mount(router);
     new KeyRoutes(api, settings.auth()).mount(router);
     new StreamRoutes(api, limits).mount(router);
@@ -73,14 +101,6 @@ public class HttpApiVerticle extends VerticleBase {
     router.errorHandler(404, Api::routeFailure);
     router.errorHandler(405, Api::routeFailure);
     router.errorHandler(500, Api::routeFailure);
-
-    // WebSocket messages over the limit are closed with 1009, compressed or not (see SocketLimits).
-    int messageLimit = http.maxWsFrameBytes();
-    HttpServerOptions options = SocketLimits.apply(new HttpServerOptions(), messageLimit)
-        .setHost(http.host())
-        .setPort(http.port())
-        // Streams write at least a keep-alive every 15 s, and ?wait is at most 60 s: idle past this is abandoned.
-        .setIdleTimeout(http.idleTimeoutSeconds());
-    return SocketLimits.install(vertx.createHttpServer(options), options, messageLimit).requestHandler(router).listen();
+    return router;
   }
 }

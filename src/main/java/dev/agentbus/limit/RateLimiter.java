@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * IP's stream-connect bucket. Every counted response carries the IETF httpapi ratelimit headers in
  * structured-field form — {@code RateLimit-Policy: "<tier>";q=<quota>;w=<window s>} and {@code
  * RateLimit: "<tier>";r=<remaining>;t=<s until full>} — and a refusal is 429 {@code RATE_LIMITED}
- * with {@code Retry-After} (seconds). Health checks are not counted. If the cluster's buckets cannot
+ * with {@code Retry-After} (seconds). Health checks and the API's description ({@code /openapi.json},
+ * the {@code /docs} UI and its files) are not counted. If the cluster's buckets cannot
  * be reached the request passes (fail open, logged): a limit must not take the API down with it.
  */
 public final class RateLimiter implements Handler<RoutingContext> {
@@ -62,9 +63,10 @@ public final class RateLimiter implements Handler<RoutingContext> {
     }
   }
 
-  /** Whether a request is never counted: health checks. */
+  /** Whether a request is never counted: health checks, and the API's description and its UI (one page load is a dozen files). */
   static boolean exempt(String path) {
-    return path.equals("/health") || path.startsWith("/health/") || path.startsWith("/api/v1/health");
+    return path.equals("/health") || path.startsWith("/health/") || path.startsWith("/api/v1/health")
+        || path.equals("/openapi.json") || path.equals("/api/v1/openapi.json") || path.equals("/docs") || path.startsWith("/docs/");
   }
 
   /** The tokens a request takes: the first matching {@code limits.route_costs} entry, else 1. */

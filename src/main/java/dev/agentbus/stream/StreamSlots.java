@@ -23,6 +23,12 @@ public final class StreamSlots {
         .computeIfAbsent("open", k -> new OpenStreams()).count;
   }
 
+  /** How many streams are open on this node now (what {@code GET /status} reports). */
+  public static int openOn(Vertx vertx) {
+    OpenStreams streams = vertx.sharedData().<String, OpenStreams>getLocalMap(SharedNames.STREAMS).get("open");
+    return streams == null ? 0 : streams.count.get();
+  }
+
   /** Takes a slot, or fails with {@code SERVICE_UNAVAILABLE}; the returned release is safe to call more than once. */
   public Runnable acquire() {
     if (open.incrementAndGet() > max) {

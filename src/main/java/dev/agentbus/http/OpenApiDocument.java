@@ -1,0 +1,891 @@
+package dev.agentbus.http;
+
+import dev.agentbus.auth.RouteScopes;
+import dev.agentbus.bus.ErrorCode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The OpenAPI 3.1 document of the HTTP API — its one source, built here in code so that what is
+ * derivable is derived: each operation's security comes from {@link RouteScopes} (the table the
+ * guard enforces), each error response's codes from {@link ErrorCode} (grouped by HTTP status).
+ *
+ * <p>Paths are absolute (the API under {@code /api/v1}; {@code /health}, {@code /openapi.json} and
+ * {@code /docs} also at the root, {@code /internal/chat/stream} at both), so there is no {@code
+ * servers} list: the default server {@code /} is the node that serves the document. SSE routes answer {@code text/event-stream} (each event described in the
+ * operation); WebSocket routes are {@code GET} with a {@code 101} response, and their frames are
+ * described by the schemas {@code WsClientFrame} / {@code WsServerFrame} (OpenAPI has no WebSocket
+ * object). {@code OpenApiDocumentTest} fails when a route is served but not described here, or the
+ * other way round.
+ */
+final class OpenApiDocument {
+  static final String VERSION = "3.1.0";
+  private static final Pattern PATH_PARAM = Pattern.compile("\\{([a-z_]+)}");
+  private static final String JSON = "application/json";
+  private static final String SSE = "text/event-stream";
+
+  private final JsonObject paths = new JsonObject();
+  private final JsonObject schemas = new JsonObject();
+  private final List<Op> operations = new ArrayList<>();
+  private static volatile String encoded;
+
+  private OpenApiDocument() {}
+
+  /** The document, encoded once. */
+  static String json() {
+    String json = encoded;
+    if (json == null) {
+      json = document().encodePrettily();
+      encoded = json;
+    }
+    return json;
+  }
+
+  /** A new copy of the document. */
+  static JsonObject document() {
+    OpenApiDocument doc = new OpenApiDocument();
+    doc.schemas();
+    doc.system();
+    doc.sessions();
+    doc.commands();
+    doc.events();
+    doc.streams();
+    doc.engines();
+    doc.chat();
+    doc.tools();
+    doc.handlers();
+    doc.identity();
+    doc.shortcuts();
+    doc.operations.forEach(Op::finish);
+    return new JsonObject()
+        .put("openapi", VERSION)
+        .put("info", obj("title", "agentbus HTTP API", "version", HealthRoutes.VERSION,
+            "summary", "Event-bus orchestrator for LLM agents: sessions, commands, events, engines, tools and handlers",
+            "description", """
+                The API lives under `/api/v1`; `/health…`, `/openapi.json` and `/docs` are also served at the root.
+                Every error is the envelope `{"error": {"code", "message", "details"}, "timestamp", "request_id"}` \
+                with a stable `code` (each error response below lists the codes of its status). Every response \
+                carries `X-Request-ID` and `traceparent`; counted responses carry `RateLimit` and `RateLimit-Policy`. \
+                Every POST honours `Idempotency-Key`. Lists take `limit` (default 50, max 500) and `cursor` and \
+                answer `{data, next_cursor, has_more}`. Unknown body fields and query parameters are refused (400). \
+                SSE routes stream `text/event-stream`; WebSocket routes (`GET` with `Upgrade: websocket`, answered \
+                `101`) exchange the JSON frames of the schemas `WsClientFrame` and `WsServerFrame`.""",
+            "license", obj("name", "Apache-2.0", "identifier", "Apache-2.0")))
+        .put("tags", doc.tags())
+        .put("paths", doc.paths)
+        .put("components", new JsonObject()
+            .put("schemas", doc.schemas)
+            .put("responses", errorResponses())
+            .put("parameters", obj(
+                "IdempotencyKey", obj("name", "Idempotency-Key", "in", "header", "required", false,
+                    "description", "1–255 visible ASCII characters, kept 24 h cluster-wide: the same key and request replay "
+                        + "the first 2xx (with `Idempotent-Replayed: true`); another request with it is 422 "
+                        + "`IDEMPOTENCY_KEY_REUSED`; while the first runs, 409 `IDEMPOTENCY_IN_PROGRESS`",
+                    "schema", obj("type", "string", "minLength", 1, "maxLength", 255)),
+                "Limit", obj("name", "limit", "in", "query", "required", false, "description", "page size",
+                    "schema", obj("type", "integer", "minimum", 1, "maximum", 500, "default", 50)),
+                "Cursor", obj("name", "cursor", "in", "query", "required", false,
+                    "description", "the `next_cursor` of the previous page", "schema", str()),
+                "TenantId", obj("name", "tenant_id", "in", "query", "required", false,
+                    "description", "admin only: list this tenant's resources (another tenant's credential lists nothing for it)",
+                    "schema", str())))
+            .put("securitySchemes", obj(
+                "bearer", obj("type", "http", "scheme", "bearer",
+                    "description", "`Authorization: Bearer <API key | JWT | session token>`; the admin key (`AGENTBUS_ADMIN_KEY`) holds every scope"),
+                "apiKey", obj("type", "apiKey", "in", "header", "name", "X-API-Key", "description", "an API key (`abk_…`) or the admin key"),
+                "sessionToken", obj("type", "apiKey", "in", "header", "name", "X-Session-Token",
+                    "description", "a session token (`abt_…`, `POST /sessions/{session_id}/tokens`): its one session only"),
+                "accessToken", obj("type", "apiKey", "in", "query", "name", "access_token",
+                    "description", "any credential, on SSE and WebSocket routes only (browsers cannot set headers there); refused elsewhere"),
+                "callbackToken", obj("type", "http", "scheme", "bearer",
+                    "description", "a handler's callback token (`callback.token` of the webhook delivery): that command only, until its deadline"))));
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  private void system() {
+    for (String base : List.of("", Api.BASE)) {
+      String where = base.isEmpty() ? " (at the root)" : "";
+      op("get", base + "/health", "system", "Health and readiness" + where).id(base.isEmpty() ? "rootHealth" : "health")
+          .describe("200 `healthy` or 503 `unhealthy` (the store or the cluster is down); `dependencies` also lists "
+              + "the engines (configuration only: no model is called) and each MCP server, which never make the node unhealthy")
+          .json(200, "healthy", "Health").json(503, "unhealthy", "Health");
+      op("get", base + "/health/ready", "system", "Readiness" + where).id(base.isEmpty() ? "rootHealthReady" : "healthReady")
+          .json(200, "ready", "Health").json(503, "not ready", "Health");
+      op("get", base + "/health/live", "system", "Liveness" + where).id(base.isEmpty() ? "rootHealthLive" : "healthLive")
+          .json(200, "the process is up", "Live");
+      op("get", base + "/openapi.json", "system", "This OpenAPI document" + where).id(base.isEmpty() ? "rootOpenApi" : "openApi")
+          .json(200, "the OpenAPI 3.1 document", null);
+    }
+    op("get", "/docs", "system", "Interactive API docs (Swagger UI)").html("Swagger UI, pointed at `/openapi.json`");
+    op("get", Api.BASE + "/status", "system", "This node and the cluster")
+        .describe("Node id, version, uptime, the cluster's members with their HTTP addresses and readiness, streams open "
+            + "on this node, commands not yet final across the cluster, the store's latency. Read from memory and one store "
+            + "ping: nothing is counted by scanning stored data, so sessions are not counted.")
+        .json(200, "the status", "Status");
+    op("get", Api.BASE + "/config", "system", "The effective configuration, secrets redacted")
+        .describe("Every field whose name contains key, secret, password, passwd, token, credential or private shows "
+            + "`[redacted]` (null when unset); credentials in URIs (`mongodb://user:pass@…`) are redacted too.")
+        .json(200, "the configuration", "Config");
+  }
+
+  private void sessions() {
+    String base = Api.BASE + "/sessions";
+    op("post", base, "sessions", "Create a session").idempotent().body("SessionCreate")
+        .json(201, "created (`Location` names it)", "Session");
+    op("get", base, "sessions", "List sessions").page().tenant()
+        .query("status", enumOf("active", "expired", "deleted"), "only sessions in this status")
+        .query("name_prefix", str(), "names starting with this")
+        .query("sort", enumOf("created_at", "-created_at"), "order (newest first with `-created_at`)")
+        .queryObject("metadata", "`metadata.<key>=<value>`: sessions whose metadata has that value")
+        .json(200, "a page of sessions", page("Session"));
+    op("post", base + "/bulk-create", "sessions", "Create several sessions").idempotent().body("SessionBulkCreate")
+        .json(200, "one result per session, in order (each item its own status)", "BulkResults");
+    op("post", base + "/bulk-delete", "sessions", "Delete several sessions").idempotent().body("SessionBulkDelete")
+        .json(200, "one result per session id, in order", "BulkResults");
+    op("get", base + "/{session_id}", "sessions", "Get a session").json(200, "the session", "Session");
+    op("patch", base + "/{session_id}", "sessions", "Update a session's name, metadata or expiry").body("SessionPatch")
+        .json(200, "the session as updated", "Session");
+    op("delete", base + "/{session_id}", "sessions", "Delete a session")
+        .describe("Cancels its running commands, ends its streams with a final `session.deleted` event, removes its handlers and tools")
+        .json(200, "deleted", "Deleted");
+    op("post", base + "/{session_id}/tokens", "identity", "Issue a session token").idempotent().body("SessionTokenCreate")
+        .describe("A token for this session only (default scopes `events:read`, `events:write`, `commands:write`); "
+            + "401 after it expires or the session is deleted")
+        .json(201, "the token, shown once", "SessionToken");
+    op("get", base + "/{session_id}/messages", "chat", "A session's conversation messages").page()
+        .query("role", enumOf("user", "assistant", "tool"), "only this role")
+        .query("type", enumOf("message", "reasoning", "tool_call", "tool_result"), "only this kind")
+        .query("parent_id", str(), "replies to this message")
+        .query("q", str(), "messages whose text contains this")
+        .json(200, "a page of messages", page("Message"));
+  }
+
+  private void commands() {
+    String base = Api.BASE + "/sessions/{session_id}/commands";
+    op("post", base, "commands", "Submit a command").idempotent().body("CommandSubmit")
+        .query("wait", obj("type", "integer", "minimum", 0, "maximum", 60), "wait up to this many seconds for the final state")
+        .describe("Resolved to the session's handler, then the tenant's, then a built-in (`echo`, `engine.prompt`, `tool.call`); "
+            + "none is 422 `HANDLER_NOT_FOUND`.")
+        .json(202, "accepted (`Location` is where to poll)", "Command")
+        .json(200, "finished within `?wait`", "Command").errors(409, 422, 503);
+    op("get", base, "commands", "List a session's commands").page()
+        .query("status", enumOf("pending", "executing", "completed", "failed", "cancelled", "timed_out"), "only this status")
+        .query("command_type", str(), "only this type")
+        .json(200, "a page of commands", page("Command"));
+    op("post", base + "/batch", "commands", "Submit several commands").idempotent().body("CommandBatch")
+        .json(202, "one entry per command, in order", "CommandBatchResult").errors(409, 422, 503);
+    op("get", base + "/{command_id}", "commands", "Get (or long-poll) a command")
+        .query("wait", obj("type", "integer", "minimum", 0, "maximum", 60), "wait up to this many seconds for a final state")
+        .json(200, "the command", "Command").errors(504);
+    op("post", base + "/{command_id}/cancel", "commands", "Cancel a command (idempotent)").idempotent()
+        .json(200, "the command, cancelled or already final", "Command").errors(409);
+    op("post", base + "/{command_id}/result", "handlers", "A handler's asynchronous answer")
+        .describe("After a webhook answered 202: `{result}` completes the command, `{error: {code, message}}` fails it. "
+            + "Authorised by the callback token of the delivery, required even in protected mode.")
+        .idempotent().body("CommandResultCallback").json(200, "the command, now final", "Command").errors(409);
+  }
+
+  private void events() {
+    String base = Api.BASE + "/sessions/{session_id}/events";
+    op("post", base, "events", "Publish an event").idempotent().body("EventPublish")
+        .describe("Reserved prefixes (`session.`, `command.`, `engine.`, `tool.`, `handler.`) are refused. A handler's "
+            + "progress event names `command_id` and is authorised by its callback token instead of `events:write`.")
+        .json(201, "stored, with its `seq`", "Event");
+    op("get", base, "events", "List a session's events")
+        .query("event_type", str(), "only this type")
+        .query("after_seq", obj("type", "integer", "minimum", 0), "events after this seq")
+        .ref("Limit").ref("Cursor")
+        .query("offset", obj("type", "integer", "minimum", 0), "skip this many")
+        .json(200, "a page of events in seq order", page("Event"));
+    op("get", base + "/{event_id}", "events", "Get an event").json(200, "the event", "Event");
+  }
+
+  private void streams() {
+    String session = Api.BASE + "/sessions/{session_id}";
+    op("get", session + "/events/sse", "streams", "Follow a session's events (SSE)")
+        .query("after_seq", obj("type", "integer", "minimum", 0), "replay from after this seq (or send `Last-Event-ID`)")
+        .query("types", str(), "comma-separated event types or prefixes ending in `*`")
+        .header("Last-Event-ID", "the last seq seen: the stream resumes after it")
+        .sse("events: `id:` = seq, `event:` = event_type, `data:` = the event (schema `Event`); `: keep-alive` every 15 s; "
+            + "a final `session.deleted`, or an `error` event with the error envelope's `error`",
+            "id: 7\nevent: app.note\ndata: {\"event_id\":\"evt_01\",\"session_id\":\"ses_01\",\"seq\":7,\"event_type\":\"app.note\",\"data\":{}}\n\n")
+        .errors(503);
+    op("get", session + "/events/stream", "streams", "Follow and publish over a WebSocket")
+        .query("after_seq", obj("type", "integer", "minimum", 0), "replay from after this seq")
+        .query("types", str(), "comma-separated event types or prefixes ending in `*`")
+        .query("subscriber_id", str(), "a durable subscriber: the server keeps its acked cursor")
+        .websocket("frames `WsClientFrame` in, `WsServerFrame` out; a slow client is closed 1013 and resumes from its last seq")
+        .errors(503);
+    op("get", session + "/commands/{command_id}/stream", "streams", "Follow one command's events (SSE)")
+        .query("after_seq", obj("type", "integer", "minimum", 0), "replay from after this seq")
+        .sse("the command's events (schema `Event`) until it is final", "id: 3\nevent: command.completed\ndata: {\"seq\":3}\n\n")
+        .errors(503);
+  }
+
+  private void engines() {
+    String base = Api.BASE + "/engines";
+    op("post", base, "engines", "Create an engine").idempotent().body("EngineCreate")
+        .json(201, "created", "Engine");
+    op("get", base, "engines", "List engines").page()
+        .query("session_id", str(), "engines of this session")
+        .query("status", enumOf("initialized", "active", "running", "stopped", "failed"), "only this status")
+        .json(200, "a page of engines", page("Engine"));
+    op("get", base + "/{engine_id}", "engines", "Get an engine").json(200, "the engine", "Engine");
+    op("delete", base + "/{engine_id}", "engines", "Delete an engine").json(200, "deleted", "Deleted");
+    op("post", base + "/{engine_id}/execute", "engines", "Run a prompt on an engine").idempotent().body("EngineExecute")
+        .describe("Like a command (`engine.prompt`); with `Accept: text/event-stream` the run streams directly "
+            + "(`token`, `tool_call`, `tool_result`, `message`, `complete` or `error` events).")
+        .query("wait", obj("type", "integer", "minimum", 0, "maximum", 60), "wait up to this many seconds for the final state")
+        .json(202, "accepted", "Command")
+        .json(200, "finished within `?wait`", "Command")
+        .sse("the run, streamed (with `Accept: text/event-stream`)", "event: token\ndata: {\"text\":\"Hel\"}\n\n")
+        .errors(409, 422, 503);
+    String agents = Api.BASE + "/agents";
+    op("post", agents, "engines", "Create an agent (a reusable engine configuration)").idempotent().body("AgentCreate")
+        .json(201, "created", "Agent");
+    op("get", agents, "engines", "List agents").page().query("name_prefix", str(), "names starting with this")
+        .json(200, "a page of agents", page("Agent"));
+    op("get", agents + "/{agent_id}", "engines", "Get an agent").json(200, "the agent", "Agent");
+    op("patch", agents + "/{agent_id}", "engines", "Update an agent").body("AgentPatch").json(200, "the agent as updated", "Agent");
+    op("delete", agents + "/{agent_id}", "engines", "Delete an agent").json(200, "deleted", "Deleted");
+  }
+
+  private void chat() {
+    op("post", Api.BASE + "/chat", "chat", "Start a chat thread (a session)").idempotent().body("ThreadCreate")
+        .json(201, "created", "Thread");
+    op("get", Api.BASE + "/chat/{thread_id}", "chat", "A thread's history")
+        .query("limit", obj("type", "integer", "minimum", 1, "maximum", 500), "at most this many messages")
+        .query("before", str(), "messages before this message id")
+        .json(200, "the messages, oldest first", "ThreadHistory");
+    op("post", Api.BASE + "/chat/{thread_id}/stream", "chat", "Send a message and stream the answer (SSE)").idempotent()
+        .body("ChatStreamRequest")
+        .sse("`data:` JSON with `type`: `init_stream`, `reasoning`, `tool_call`, `tool_result`, `message`, `end_stream`, `error`",
+            "data: {\"type\":\"init_stream\",\"thread_id\":\"ses_01\"}\n\ndata: {\"type\":\"end_stream\"}\n\n")
+        .errors(409, 422, 503);
+    for (String base : List.of("", Api.BASE)) {
+      op("post", base + "/internal/chat/stream", "chat", "Semantic chat stream (SSE)" + (base.isEmpty() ? " at the root" : ""))
+          .id(base.isEmpty() ? "rootSemanticChatStream" : "semanticChatStream").idempotent().body("SemanticStreamRequest")
+          .sse("semantic events (`data:` JSON with `type`) of one run", "data: {\"type\":\"message\",\"content\":\"Hi\"}\n\n")
+          .errors(409, 422, 503);
+    }
+  }
+
+  private void tools() {
+    for (boolean global : List.of(false, true)) {
+      String base = global ? Api.BASE + "/tools" : Api.BASE + "/sessions/{session_id}/tools";
+      String scope = global ? "the tenant's (all its sessions)" : "the session's";
+      String prefix = global ? "global" : "session";
+      op("post", base, "tools", "Register a tool, " + scope).id(prefix + "ToolRegister").idempotent().body("ToolRegister")
+          .json(201, "registered (an http tool's generated `secret` is shown once)", "Tool").errors(409);
+      op("get", base, "tools", "List tools, " + scope).id(prefix + "ToolList")
+          .json(200, global ? "the tenant's tools" : "the session's tools, then global ones, then built-ins", "ToolList");
+      op("get", base + "/{name}", "tools", "Get a tool, " + scope).id(prefix + "ToolGet").json(200, "the tool", "Tool");
+      op("delete", base + "/{name}", "tools", "Unregister a tool, " + scope).id(prefix + "ToolDelete").json(200, "unregistered", "Deleted");
+    }
+    op("post", Api.BASE + "/sessions/{session_id}/tools/{name}/execute", "tools", "Call a tool").idempotent().body("ToolExecute")
+        .describe("Arguments are checked against the tool's `parameters` (400 naming each bad argument); emits `tool.started`, "
+            + "then `tool.completed` or `tool.failed`")
+        .json(200, "the tool's result (a tool error has `is_error: true`)", "ToolResult").errors(422, 504);
+    String mcp = Api.BASE + "/mcp-servers";
+    op("post", mcp, "tools", "Register an MCP server (Streamable HTTP)").idempotent().body("McpServerRegister")
+        .json(201, "connected and registered", "McpServer").errors(409, 422);
+    op("get", mcp, "tools", "List MCP servers").json(200, "the tenant's MCP servers", "McpServerList");
+    op("get", mcp + "/{server_id}", "tools", "Get an MCP server").json(200, "the server and its state", "McpServer");
+    op("delete", mcp + "/{server_id}", "tools", "Unregister an MCP server").json(200, "unregistered", "Deleted");
+    op("get", mcp + "/{server_id}/tools", "tools", "An MCP server's tools")
+        .query("refresh", enumOf("true", "false"), "ask the server again (`tools/list`) instead of the cached list")
+        .json(200, "the tools", "McpTools").errors(422);
+  }
+
+  private void handlers() {
+    for (boolean global : List.of(false, true)) {
+      String base = global ? Api.BASE + "/handlers" : Api.BASE + "/sessions/{session_id}/handlers";
+      String scope = global ? "the tenant's" : "the session's";
+      String prefix = global ? "global" : "session";
+      op("post", base + "/commands", "handlers", "Register a command handler, " + scope).id(prefix + "CommandHandlerRegister")
+          .idempotent().body("CommandHandlerRegister")
+          .json(201, "registered (a webhook's generated `secret` is shown once)", "CommandHandler").errors(409, 422);
+      op("get", base + "/commands", "handlers", "List command handlers, " + scope).id(prefix + "CommandHandlerList")
+          .json(200, "the handlers", page("CommandHandler"));
+      op("delete", base + "/commands/{command_type}", "handlers", "Unregister a command handler, " + scope)
+          .id(prefix + "CommandHandlerDelete").json(200, "unregistered", "Deleted");
+      op("post", base + "/events", "handlers", "Register an event handler, " + scope).id(prefix + "EventHandlerRegister")
+          .idempotent().body("EventHandlerRegister")
+          .json(201, "registered (a webhook's generated `secret` is shown once)", "EventHandler").errors(409, 422);
+      op("get", base + "/events", "handlers", "List event handlers, " + scope).id(prefix + "EventHandlerList")
+          .json(200, "the handlers with their delivery state", page("EventHandler"));
+      op("delete", base + "/events/{event_type}", "handlers", "Unregister the event handlers of a type, " + scope)
+          .id(prefix + "EventHandlerDelete").json(200, "unregistered", "Deleted");
+    }
+    op("get", Api.BASE + "/handlers/dead-letters", "handlers", "List dead-lettered deliveries").page()
+        .query("session_id", str(), "of this session").query("handler_id", str(), "of this handler")
+        .json(200, "a page of dead letters", page("DeadLetter"));
+    op("post", Api.BASE + "/handlers/dead-letters/{dead_letter_id}/retry", "handlers", "Retry a dead-lettered delivery")
+        .idempotent().json(200, "the delivery, queued again", "DeadLetter").errors(409);
+  }
+
+  private void identity() {
+    String base = Api.BASE + "/keys";
+    op("post", base, "identity", "Create an API key").idempotent().body("ApiKeyCreate")
+        .describe("Not replayed by `Idempotency-Key` (a replay would show the secret again)")
+        .json(201, "the key; its secret `key` is shown once", "ApiKeyCreated");
+    op("get", base, "identity", "List API keys").json(200, "the keys (never their secrets)",
+        props(obj("keys", obj("type", "array", "items", ref("ApiKey")))).put("required", arr("keys")));
+    op("get", base + "/{key_id}", "identity", "Get an API key").json(200, "the key (never its secret)", "ApiKey");
+    op("delete", base + "/{key_id}", "identity", "Revoke an API key (on every node at once)").json(200, "revoked", "ApiKey");
+  }
+
+  private void shortcuts() {
+    op("post", Api.BASE + "/infer", "shortcuts", "Run a prompt (a new session unless one is named)").idempotent()
+        .body("InferRequest").json(202, "accepted", "Inference").errors(422, 503);
+    op("get", Api.BASE + "/status/{request_id}", "shortcuts", "An inference's state").json(200, "the state", "Inference");
+    op("get", Api.BASE + "/result/{request_id}", "shortcuts", "An inference's result")
+        .json(200, "done", "Inference").json(202, "not done yet", "Inference");
+    op("get", Api.BASE + "/stream/{request_id}", "shortcuts", "Follow an inference (SSE)")
+        .sse("`event:` start, token, complete or error", "event: token\ndata: {\"text\":\"Hel\"}\n\nevent: complete\ndata: {}\n\n")
+        .errors(503);
+    op("get", Api.BASE + "/ws", "shortcuts", "Prompts over a WebSocket")
+        .websocket("send `{prompt, metadata, stream}`; receive `ack`, then tokens, then `result` (or an `error` frame)")
+        .errors(503);
+  }
+
+  private JsonArray tags() {
+    JsonArray tags = new JsonArray();
+    Map<String, String> named = new TreeMap<>(Map.of(
+        "system", "health, status, configuration, this document",
+        "sessions", "sessions", "commands", "commands and their lifecycle", "events", "a session's event log",
+        "streams", "SSE and WebSocket streams", "engines", "engines and agents", "chat", "chat threads and streams",
+        "tools", "tools and MCP servers", "handlers", "command and event handlers", "identity", "API keys and session tokens"));
+    named.put("shortcuts", "seed 001 inference shortcuts");
+    named.forEach((name, description) -> tags.add(obj("name", name, "description", description)));
+    return tags;
+  }
+
+  // ---------------------------------------------------------------- schemas
+
+  private void schemas() {
+    JsonObject timestamp = obj("type", "string", "format", "date-time");
+    JsonObject metadata = obj("type", "object", "additionalProperties", true, "description", "free-form JSON object");
+    schema("Error", obj("type", "object", "required", arr("code", "message", "details"), "properties", obj(
+        "code", obj("type", "string", "enum", codes(Arrays.asList(ErrorCode.values())), "description", "stable; the contract"),
+        "message", obj("type", "string", "description", "for people; may change"),
+        "details", obj("type", "object", "additionalProperties", true,
+            "description", "`field` names the first bad field; a 400 lists every one in `fields: [{field, issue}]`"))));
+    schema("ErrorEnvelope", obj("type", "object", "required", arr("error", "timestamp", "request_id"), "properties", obj(
+        "error", ref("Error"), "timestamp", timestamp, "request_id", str())));
+    schema("Deleted", obj("type", "object", "additionalProperties", true, "description", "what was removed (its id, `deleted: true`)"));
+    schema("BulkResults", example(props(obj("results", obj("type", "array", "items", obj("type", "object",
+        "additionalProperties", true, "description", "`{status, session?, session_id?, error?}` for each item")))),
+        obj("results", arr(obj("status", 201, "session", obj("session_id", "ses_01"))))));
+
+    schema("SessionCreate", example(props(obj(
+        "name", obj("type", "string", "maxLength", 200), "metadata", metadata,
+        "ttl_seconds", obj("type", "integer", "minimum", 1, "description", "expires this long after creation"))),
+        obj("name", "support-chat", "metadata", obj("customer", "c-42"), "ttl_seconds", 3600)));
+    schema("SessionPatch", example(props(obj("name", obj("type", "string", "maxLength", 200), "metadata", metadata,
+        "ttl_seconds", obj("type", "integer", "minimum", 1))), obj("metadata", obj("customer", "c-43"))));
+    schema("Session", example(props(obj("session_id", str(), "tenant_id", str(), "name", nullable("string"),
+        "status", enumOf("active", "expired", "deleted"), "metadata", metadata, "created_at", timestamp,
+        "updated_at", timestamp, "expires_at", obj("type", arr("string", "null"), "format", "date-time"))),
+        obj("session_id", "ses_01J8Z", "tenant_id", "default", "name", "support-chat", "status", "active",
+            "metadata", obj("customer", "c-42"), "created_at", "2026-01-01T00:00:00Z")));
+    schema("SessionBulkCreate", example(props(obj("sessions", obj("type", "array", "maxItems", 100, "items", ref("SessionCreate")))),
+        obj("sessions", arr(obj("name", "a"), obj("name", "b")))).put("required", arr("sessions")));
+    schema("SessionBulkDelete", example(props(obj("session_ids", obj("type", "array", "maxItems", 100, "items", str()))),
+        obj("session_ids", arr("ses_01", "ses_02"))).put("required", arr("session_ids")));
+    schema("SessionTokenCreate", example(props(obj("ttl_seconds", obj("type", "integer", "minimum", 1),
+        "scopes", obj("type", "array", "items", str()))), obj("ttl_seconds", 3600)));
+    schema("SessionToken", example(props(obj("token", str(), "token_id", str(), "session_id", str(),
+        "scopes", obj("type", "array", "items", str()), "expires_at", timestamp)),
+        obj("token", "abt_…", "token_id", "tok_01", "session_id", "ses_01", "scopes", arr("events:read", "events:write", "commands:write"),
+            "expires_at", "2026-01-01T01:00:00Z")));
+
+    JsonObject commandMetadata = obj("type", "object", "additionalProperties", true, "properties", obj(
+        "priority", enumOf("low", "normal", "high"), "timeout", obj("type", "integer", "minimum", 1, "description", "seconds")));
+    schema("CommandSubmit", example(props(obj("command_type", obj("type", "string", "maxLength", 200),
+        "parameters", metadata, "metadata", commandMetadata)).put("required", arr("command_type")),
+        obj("command_type", "echo", "parameters", obj("text", "hello"), "metadata", obj("priority", "normal", "timeout", 30))));
+    schema("Command", example(props(obj("command_id", str(), "session_id", str(), "command_type", str(),
+        "status", enumOf("pending", "executing", "completed", "failed", "cancelled", "timed_out"),
+        "parameters", metadata, "metadata", metadata, "result", obj("description", "any JSON value once completed, else null"),
+        "error", obj("oneOf", arr(ref("Error"), obj("type", "null"))), "created_at", timestamp,
+        "started_at", obj("type", arr("string", "null")), "completed_at", obj("type", arr("string", "null")))),
+        obj("command_id", "cmd_01", "session_id", "ses_01", "command_type", "echo", "status", "completed",
+            "parameters", obj("text", "hello"), "result", obj("text", "hello"), "error", null, "created_at", "2026-01-01T00:00:00Z")));
+    schema("CommandBatch", example(props(obj("commands", obj("type", "array", "items", ref("CommandSubmit")),
+        "mode", enumOf("parallel", "sequential"), "stop_on_error", obj("type", "boolean"))).put("required", arr("commands")),
+        obj("commands", arr(obj("command_type", "echo", "parameters", obj("n", 1))), "mode", "sequential", "stop_on_error", true)));
+    schema("CommandBatchResult", props(obj("commands", obj("type", "array", "items", ref("Command")))));
+    schema("CommandResultCallback", example(props(obj("result", obj("description", "any JSON value"), "error",
+        props(obj("code", str(), "message", str())))), obj("result", obj("reserved", true))));
+
+    schema("EventPublish", example(props(obj("event_type", obj("type", "string", "maxLength", 200,
+        "pattern", "^[A-Za-z0-9][A-Za-z0-9_.:-]*$"), "data", metadata, "metadata", metadata,
+        "command_id", obj("type", "string", "description", "a handler's progress for this command"))).put("required", arr("event_type")),
+        obj("event_type", "app.note", "data", obj("text", "hi"))));
+    schema("Event", example(props(obj("event_id", str(), "session_id", str(), "seq", obj("type", "integer", "minimum", 1),
+        "event_type", str(), "data", metadata, "metadata", metadata, "source", str(), "command_id", str(), "created_at", timestamp)),
+        obj("event_id", "evt_01", "session_id", "ses_01", "seq", 7, "event_type", "app.note", "data", obj("text", "hi"),
+            "metadata", obj(), "source", "client", "created_at", "2026-01-01T00:00:00Z")));
+    schema("WsClientFrame", obj("type", "object", "required", arr("type"), "description",
+        "a WebSocket text frame from the client; each may carry `request_id`", "properties", obj(
+            "type", enumOf("subscribe", "unsubscribe", "command", "publish", "ack", "ping"), "request_id", str(),
+            "session_id", str(), "after_seq", obj("type", "integer"), "types", obj("type", "array", "items", str()),
+            "command_type", str(), "parameters", metadata, "event_type", str(), "data", metadata, "seq", obj("type", "integer"),
+            "prompt", str(), "metadata", metadata, "stream", obj("type", "boolean")),
+        "examples", arr(obj("type", "subscribe", "session_id", "ses_01", "after_seq", 0), obj("type", "ping"))));
+    schema("WsServerFrame", obj("type", "object", "required", arr("type"), "description",
+        "a WebSocket text frame from the server; close codes: 1008 policy, 1009 too big, 1012 restarting (resume), 1013 too slow (resume with after_seq)",
+        "properties", obj("type", enumOf("event", "ack", "error", "pong", "token", "result"), "request_id", str(),
+            "event", ref("Event"), "command_id", str(), "seq", obj("type", "integer"), "error", ref("Error")),
+        "examples", arr(obj("type", "event", "event", obj("seq", 8, "event_type", "app.note")), obj("type", "pong"))));
+
+    JsonObject engineConfiguration = obj("type", "object", "additionalProperties", true, "properties", obj(
+        "temperature", obj("type", "number"), "max_tokens", obj("type", "integer"), "system_prompt", str(),
+        "tools", obj("type", "array", "items", str()), "max_iterations", obj("type", "integer", "minimum", 1),
+        "script", obj("description", "dummy engine only: what it answers or which tool it calls")));
+    schema("EngineCreate", example(props(obj("engine_type", enumOf("dummy", "openai"), "session_id", str(), "model_name", str(),
+        "configuration", engineConfiguration)).put("required", arr("engine_type", "session_id")),
+        obj("engine_type", "dummy", "session_id", "ses_01", "configuration", obj("max_iterations", 5))));
+    schema("Engine", example(props(obj("engine_id", str(), "engine_type", str(), "session_id", str(), "model_name", nullable("string"),
+        "status", enumOf("initialized", "active", "running", "stopped", "failed"), "configuration", engineConfiguration,
+        "created_at", timestamp)), obj("engine_id", "eng_01", "engine_type", "dummy", "session_id", "ses_01",
+        "status", "initialized", "created_at", "2026-01-01T00:00:00Z")));
+    schema("EngineExecute", example(props(obj("prompt", str(), "parameters", metadata, "metadata", commandMetadata))
+        .put("required", arr("prompt")), obj("prompt", "What is 2+2?")));
+    JsonObject agentFields = obj("name", obj("type", "string", "maxLength", 200), "llm_config", obj("type", "object",
+        "additionalProperties", true, "description", "`provider` (dummy|openai), `model`, `temperature`, `max_tokens`, …"),
+        "mcp_servers", obj("type", "array", "items", str(), "description", "server ids or URLs"),
+        "system_prompt", nullable("string"), "metadata", metadata);
+    schema("AgentCreate", example(props(agentFields.copy()).put("required", arr("name")),
+        obj("name", "helper", "llm_config", obj("provider", "dummy"), "system_prompt", "Be brief.")));
+    schema("AgentPatch", example(props(agentFields.copy()), obj("system_prompt", "Be briefer.")));
+    schema("Agent", example(props(agentFields.copy().put("agent_id", str()).put("created_at", timestamp).put("updated_at", timestamp)),
+        obj("agent_id", "agt_01", "name", "helper", "llm_config", obj("provider", "dummy"), "created_at", "2026-01-01T00:00:00Z")));
+
+    schema("ThreadCreate", example(props(obj("user_id", str(), "metadata", metadata)), obj("user_id", "u-1")));
+    schema("Thread", example(props(obj("thread_id", str(), "user_id", nullable("string"), "metadata", metadata, "created_at", timestamp)),
+        obj("thread_id", "ses_01", "user_id", "u-1", "metadata", obj(), "created_at", "2026-01-01T00:00:00Z")));
+    schema("Message", example(props(obj("message_id", str(), "session_id", str(), "role", enumOf("user", "assistant", "tool"),
+        "type", enumOf("message", "reasoning", "tool_call", "tool_result"), "content", obj("description", "text, or the call's JSON"),
+        "parent_id", nullable("string"), "created_at", timestamp)),
+        obj("message_id", "msg_01", "session_id", "ses_01", "role", "user", "type", "message", "content", "Hi", "created_at", "2026-01-01T00:00:00Z")));
+    schema("ThreadHistory", props(obj("thread_id", str(), "user_id", nullable("string"),
+        "messages", obj("type", "array", "items", ref("Message")), "has_more", obj("type", "boolean"))));
+    schema("ChatStreamRequest", example(props(obj("content", str(), "agent_id", str(), "engine_id", str(),
+        "llm_config", obj("type", "object", "additionalProperties", true), "on_busy", enumOf("reject", "enqueue", "interrupt"),
+        "on_disconnect", enumOf("continue", "cancel"))).put("required", arr("content")), obj("content", "Hello!")));
+    schema("SemanticStreamRequest", example(props(obj("input", str(), "conversation", props(obj("id", str(), "user_id", str(),
+        "company_id", str())).put("required", arr("id", "user_id", "company_id")))).put("required", arr("input", "conversation")),
+        obj("input", "Hello", "conversation", obj("id", "conv-1", "user_id", "u-1", "company_id", "co-1"))));
+
+    JsonObject implementation = obj("oneOf", arr(
+        props(obj("kind", obj("const", "http"), "url", obj("type", "string", "format", "uri"), "secret", str(),
+            "timeout_ms", obj("type", "integer"))).put("required", arr("kind", "url")),
+        props(obj("kind", obj("const", "bus"), "address", str(), "timeout_ms", obj("type", "integer"))).put("required", arr("kind", "address")),
+        props(obj("kind", obj("const", "mcp"), "server_id", str(), "tool", str())).put("required", arr("kind", "server_id", "tool"))));
+    schema("ToolRegister", example(props(obj("name", obj("type", "string", "maxLength", 200), "description", str(),
+        "parameters", obj("type", "object", "additionalProperties", true, "description", "a JSON Schema object"),
+        "implementation", implementation)).put("required", arr("name", "implementation")),
+        obj("name", "weather.get", "description", "Current weather", "parameters", obj("type", "object", "properties",
+            obj("city", obj("type", "string"))), "implementation", obj("kind", "http", "url", "https://tools.example.com/weather"))));
+    schema("Tool", example(props(obj("name", str(), "description", str(), "parameters", metadata, "implementation", metadata,
+        "scope", enumOf("session", "global", "builtin"), "created_at", timestamp)),
+        obj("name", "weather.get", "scope", "session", "implementation", obj("kind", "http", "url", "https://tools.example.com/weather"))));
+    schema("ToolList", page("Tool"));
+    schema("ToolExecute", example(props(obj("arguments", metadata)), obj("arguments", obj("city", "Paris"))));
+    schema("ToolResult", example(props(obj("tool_call_id", str(), "name", str(), "result", obj("description", "any JSON value"),
+        "is_error", obj("type", "boolean"), "duration_ms", obj("type", "integer"))),
+        obj("tool_call_id", "call_01", "name", "weather.get", "result", obj("sky", "sunny"), "is_error", false, "duration_ms", 41)));
+    schema("McpServerRegister", example(props(obj("name", obj("type", "string", "maxLength", 64), "url", obj("type", "string", "format", "uri"),
+        "headers", obj("type", "object", "additionalProperties", str(), "description", "sent on every call; stored encrypted, never returned")))
+        .put("required", arr("name", "url")), obj("name", "everything", "url", "http://127.0.0.1:3001/mcp")));
+    schema("McpServer", example(props(obj("server_id", str(), "name", str(), "url", str(), "status", str(),
+        "headers", obj("type", "array", "items", str(), "description", "header names only"), "tools", obj("type", "array", "items", str()),
+        "tool_count", obj("type", "integer"), "last_error", nullable("string"), "created_at", timestamp)),
+        obj("server_id", "mcp_01", "name", "everything", "url", "http://127.0.0.1:3001/mcp", "status", "connected", "tools", arr("echo"))));
+    schema("McpServerList", page("McpServer"));
+    schema("McpTools", obj("type", "object", "additionalProperties", true, "properties", obj("server_id", str(),
+        "tools", obj("type", "array", "items", obj("type", "object", "additionalProperties", true)))));
+
+    JsonObject handler = obj("oneOf", arr(
+        props(obj("kind", obj("const", "webhook"), "url", obj("type", "string", "format", "uri"), "secret", str())).put("required", arr("kind", "url")),
+        props(obj("kind", obj("const", "bus"), "address", str())).put("required", arr("kind", "address"))));
+    schema("CommandHandlerRegister", example(props(obj("command_type", str(), "handler", handler,
+        "timeout_ms", obj("type", "integer", "minimum", 1, "maximum", 300000))).put("required", arr("command_type", "handler")),
+        obj("command_type", "shop.reserve", "handler", obj("kind", "webhook", "url", "https://shop.example.com/hooks/reserve"))));
+    schema("CommandHandler", example(props(obj("handler_id", str(), "command_type", str(), "handler", metadata,
+        "scope", enumOf("session", "global"), "timeout_ms", obj("type", "integer"), "created_at", timestamp)),
+        obj("handler_id", "hdl_01", "command_type", "shop.reserve", "scope", "session", "handler", obj("kind", "webhook", "url", "https://shop.example.com/hooks/reserve"))));
+    schema("EventHandlerRegister", example(props(obj("event_type", obj("type", "string", "description", "exact, or a prefix ending in `*`"),
+        "handler", handler, "timeout_ms", obj("type", "integer", "minimum", 1, "maximum", 300000)))
+        .put("required", arr("event_type", "handler")), obj("event_type", "app.*", "handler", obj("kind", "bus", "address", "my.events"))));
+    schema("EventHandler", example(props(obj("handler_id", str(), "event_type", str(), "handler", metadata,
+        "scope", enumOf("session", "global"), "delivered_seq", obj("type", "integer"), "pending", obj("type", "integer"),
+        "failures", obj("type", "integer"), "last_error", nullable("string"), "created_at", timestamp)),
+        obj("handler_id", "hdl_02", "event_type", "app.*", "scope", "session", "handler", obj("kind", "bus", "address", "my.events"))));
+    schema("DeadLetter", obj("type", "object", "additionalProperties", true, "properties", obj("dead_letter_id", str(),
+        "handler_id", str(), "session_id", str(), "seq", obj("type", "integer"), "attempts", obj("type", "integer"),
+        "last_error", str(), "created_at", timestamp)));
+
+    JsonObject scopes = obj("type", "array", "items", enumOf("sessions:read", "sessions:write", "commands:write", "events:read",
+        "events:write", "engines:write", "tools:write", "handlers:write", "metrics:read", "admin"));
+    schema("ApiKeyCreate", example(props(obj("name", obj("type", "string", "maxLength", 200), "tenant_id", obj("type", "string",
+        "maxLength", 64), "scopes", scopes, "tier", enumOf("anonymous", "default", "premium"))).put("required", arr("name")),
+        obj("name", "ci", "tenant_id", "acme", "scopes", arr("sessions:read", "sessions:write", "commands:write"), "tier", "default")));
+    JsonObject keyFields = obj("key_id", str(), "name", str(), "tenant_id", str(), "scopes", scopes, "tier", str(),
+        "created_at", timestamp, "revoked_at", obj("type", arr("string", "null")));
+    schema("ApiKey", props(keyFields.copy()));
+    schema("ApiKeyCreated", example(props(keyFields.copy().put("key", obj("type", "string", "description", "the secret, shown once"))),
+        obj("key_id", "key_01", "key", "abk_…", "name", "ci", "tenant_id", "acme", "scopes", arr("sessions:read"), "tier", "default")));
+
+    schema("InferRequest", example(props(obj("prompt", str(), "session_id", str(), "metadata", commandMetadata)).put("required", arr("prompt")),
+        obj("prompt", "Write a haiku")));
+    schema("Inference", example(props(obj("request_id", str(), "session_id", str(), "status", str(),
+        "result", obj("description", "the answer once completed"), "error", obj("oneOf", arr(ref("Error"), obj("type", "null"))))),
+        obj("request_id", "cmd_01", "session_id", "ses_01", "status", "pending", "result", null, "error", null)));
+
+    JsonObject dependency = obj("type", "object", "additionalProperties", true, "properties", obj("status", enumOf("UP", "DOWN")));
+    schema("Health", example(props(obj("status", enumOf("healthy", "unhealthy"), "timestamp", timestamp, "version", str(),
+        "uptime_seconds", obj("type", "integer"), "node_id", str(), "dependencies", props(obj(
+            "mongodb", dependency, "cluster", dependency, "engines", dependency, "mcp_servers", dependency)))),
+        obj("status", "healthy", "version", HealthRoutes.VERSION, "node_id", "node_01", "dependencies", obj(
+            "mongodb", obj("status", "UP", "latency_ms", 1), "cluster", obj("status", "UP", "mode", "standalone", "members", 1),
+            "engines", obj("status", "UP", "default_type", "dummy", "openai", obj("base_url", "https://api.openai.com/v1", "api_key_set", false)),
+            "mcp_servers", obj("status", "UP", "servers", arr(), "connected", 0, "unavailable", 0)))));
+    schema("Live", example(props(obj("status", obj("const", "UP"), "timestamp", timestamp, "version", str())),
+        obj("status", "UP", "version", HealthRoutes.VERSION)));
+    schema("Status", example(props(obj("node_id", str(), "version", str(), "started_at", timestamp,
+        "uptime_seconds", obj("type", "integer"), "timestamp", timestamp,
+        "cluster", props(obj("mode", enumOf("standalone", "clustered"), "member_count", obj("type", "integer"),
+            "members", obj("type", "array", "items", props(obj("node_id", str(), "self", obj("type", "boolean"),
+                "http_address", nullable("string"), "ready", obj("type", "boolean"), "version", nullable("string"),
+                "started_at", nullable("string")))))),
+        "streams", props(obj("open", obj("type", "integer", "description", "SSE and WebSocket streams open on this node"))),
+        "commands", props(obj("open", obj("type", arr("integer", "null"), "description", "commands accepted and not yet final, cluster-wide"))),
+        "store", dependency)),
+        obj("node_id", "node_01", "version", HealthRoutes.VERSION, "uptime_seconds", 42, "cluster", obj("mode", "standalone",
+            "member_count", 1, "members", arr(obj("node_id", "node_01", "self", true, "http_address", "127.0.0.1:8080", "ready", true))),
+            "streams", obj("open", 0), "commands", obj("open", 0), "store", obj("status", "UP", "latency_ms", 1))));
+    schema("Config", example(props(obj("node_id", str(), "config", obj("type", "object", "additionalProperties", true,
+        "description", "conf/config.json's shape, as this node runs it"))),
+        obj("node_id", "node_01", "config", obj("auth", obj("admin_key", "[redacted]", "jwt", obj("secret", null))))));
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  /** One response per HTTP status any {@link ErrorCode} has, its codes listed (and enumerated in its schema). */
+  private static JsonObject errorResponses() {
+    Map<Integer, List<ErrorCode>> byStatus = new TreeMap<>();
+    for (ErrorCode code : ErrorCode.values()) {
+      byStatus.computeIfAbsent(code.httpStatus(), s -> new ArrayList<>()).add(code);
+    }
+    JsonObject responses = new JsonObject();
+    byStatus.forEach((status, codes) -> {
+      JsonArray names = codes(codes);
+      JsonObject schema = obj("allOf", arr(ref("ErrorEnvelope"), obj("properties", obj("error", obj("properties",
+          obj("code", obj("enum", names)))))));
+      ErrorCode first = codes.get(0);
+      JsonObject example = obj("error", obj("code", first.name(), "message", "…", "details", new JsonObject()),
+          "timestamp", "2026-01-01T00:00:00Z", "request_id", "req_01");
+      JsonObject response = obj("description", "error: " + String.join(", ", names.stream().map(Object::toString).toList()),
+          "content", obj(JSON, obj("schema", schema, "example", example)));
+      if (status == 401) {
+        response.put("headers", obj("WWW-Authenticate", obj("description", "`Bearer realm=\"agentbus\"`", "schema", str())));
+      } else if (status == 429 || status == 503) {
+        response.put("headers", obj("Retry-After", obj("description", "seconds", "schema", obj("type", "integer"))));
+      }
+      responses.put("Error" + status, response);
+    });
+    return responses;
+  }
+
+  private static JsonArray codes(List<ErrorCode> codes) {
+    JsonArray names = new JsonArray();
+    codes.forEach(code -> names.add(code.name()));
+    return names;
+  }
+
+  // ---------------------------------------------------------------- builder
+
+  private Op op(String method, String path, String tag, String summary) {
+    Op op = new Op(method, path, tag, summary);
+    JsonObject item = paths.getJsonObject(path);
+    if (item == null) {
+      item = new JsonObject();
+      paths.put(path, item);
+    }
+    if (item.containsKey(method)) {
+      throw new IllegalStateException("documented twice: " + method + " " + path);
+    }
+    item.put(method, op.operation);
+    operations.add(op);
+    return op;
+  }
+
+  /** One operation as it is built; {@link #finish} adds what every operation has (path parameters, security, errors). */
+  private final class Op {
+    final String method;
+    final String path;
+    final JsonObject operation = new JsonObject();
+    final JsonObject responses = new JsonObject();
+    final JsonArray parameters = new JsonArray();
+    final Set<Integer> errors = new LinkedHashSet<>();
+    boolean hasBody;
+    boolean stream;
+
+    Op(String method, String path, String tag, String summary) {
+      this.method = method;
+      this.path = path;
+      operation.put("tags", arr(tag)).put("summary", summary).put("operationId", defaultId(method, path));
+    }
+
+    Op id(String operationId) {
+      operation.put("operationId", operationId);
+      return this;
+    }
+
+    Op describe(String text) {
+      operation.put("description", text);
+      return this;
+    }
+
+    Op query(String name, JsonObject schema, String description) {
+      parameters.add(obj("name", name, "in", "query", "required", false, "description", description, "schema", schema));
+      return this;
+    }
+
+    Op queryObject(String name, String description) {
+      parameters.add(obj("name", name, "in", "query", "required", false, "description", description, "style", "deepObject",
+          "explode", true, "schema", obj("type", "object", "additionalProperties", str())));
+      return this;
+    }
+
+    Op header(String name, String description) {
+      parameters.add(obj("name", name, "in", "header", "required", false, "description", description, "schema", str()));
+      return this;
+    }
+
+    Op ref(String parameter) {
+      parameters.add(OpenApiDocument.ref(parameter, "parameters"));
+      return this;
+    }
+
+    Op page() {
+      return ref("Limit").ref("Cursor");
+    }
+
+    Op tenant() {
+      return ref("TenantId");
+    }
+
+    Op idempotent() {
+      return ref("IdempotencyKey");
+    }
+
+    Op body(String schema) {
+      hasBody = true;
+      JsonObject media = obj("schema", OpenApiDocument.ref(schema));
+      JsonArray examples = schemas.getJsonObject(schema).getJsonArray("examples");
+      if (examples != null && !examples.isEmpty()) {
+        media.put("example", examples.getValue(0));
+      }
+      operation.put("requestBody", obj("required", true, "content", obj(JSON, media)));
+      return this;
+    }
+
+    /** A JSON response; {@code schema} a component name, an inline schema, or null (any JSON). */
+    Op json(int status, String description, Object schema) {
+      JsonObject media = obj("schema", schema == null ? obj("type", "object")
+          : schema instanceof String name ? OpenApiDocument.ref(name) : (JsonObject) schema);
+      if (schema instanceof String name) {
+        JsonArray examples = schemas.getJsonObject(name).getJsonArray("examples");
+        if (examples != null && !examples.isEmpty()) {
+          media.put("example", examples.getValue(0));
+        }
+      }
+      content(status, description, JSON, media);
+      return this;
+    }
+
+    Op html(String description) {
+      content(200, description, "text/html", obj("schema", str()));
+      return this;
+    }
+
+    /** An SSE answer (200 {@code text/event-stream}); beside a JSON 200 it is chosen by {@code Accept}. */
+    Op sse(String description, String example) {
+      stream = true;
+      content(200, "an SSE stream: " + description, SSE, obj("schema", obj("type", "string",
+          "description", "`text/event-stream`: " + description), "example", example));
+      return this;
+    }
+
+    Op websocket(String description) {
+      stream = true;
+      parameters.add(obj("name", "Upgrade", "in", "header", "required", true, "schema", obj("const", "websocket"),
+          "description", "a WebSocket upgrade (RFC 6455)"));
+      responses.put("101", obj("description", "Switching Protocols: a WebSocket; " + description,
+          "headers", obj("Upgrade", obj("schema", obj("const", "websocket")))));
+      operation.put("x-websocket", obj("client_frames", OpenApiDocument.ref("WsClientFrame"),
+          "server_frames", OpenApiDocument.ref("WsServerFrame")));
+      return this;
+    }
+
+    Op errors(int... statuses) {
+      for (int status : statuses) {
+        errors.add(status);
+      }
+      return this;
+    }
+
+    private void content(int status, String description, String type, JsonObject media) {
+      JsonObject response = responses.getJsonObject(String.valueOf(status));
+      if (response == null) {
+        response = obj("description", description, "content", new JsonObject());
+        responses.put(String.valueOf(status), response);
+      }
+      response.getJsonObject("content").put(type, media);
+    }
+
+    void finish() {
+      Matcher names = PATH_PARAM.matcher(path);
+      JsonArray all = new JsonArray();
+      while (names.find()) {
+        all.add(obj("name", names.group(1), "in", "path", "required", true, "schema", str()));
+      }
+      all.addAll(parameters);
+      if (!all.isEmpty()) {
+        operation.put("parameters", all);
+      }
+      RouteScopes.Rule rule = RouteScopes.of(method.toUpperCase(), PATH_PARAM.matcher(path).replaceAll("x"));
+      boolean open = rule.access() == RouteScopes.Access.OPEN;
+      if (open) {
+        operation.put("security", new JsonArray());
+      } else if (rule.access() == RouteScopes.Access.CALLBACK) {
+        operation.put("security", arr(obj("callbackToken", new JsonArray())));
+        errors.add(401);
+      } else {
+        JsonArray scope = rule.scope() == null ? new JsonArray() : arr(rule.scope());
+        JsonArray security = arr(obj("bearer", scope), obj("apiKey", scope.copy()), obj("sessionToken", scope.copy()));
+        if (rule.stream()) {
+          security.add(obj("accessToken", scope.copy()));
+        }
+        operation.put("security", security);
+        if (rule.scope() != null) {
+          operation.put("x-required-scope", rule.scope());
+        }
+        errors.add(401);
+        errors.add(403);
+        String note = "Scope: " + (rule.scope() == null ? "any valid credential" : "`" + rule.scope() + "`") + ".";
+        operation.put("description", operation.containsKey("description") ? operation.getString("description") + "\n\n" + note : note);
+      }
+      if (hasBody) {
+        errors.add(413);
+        errors.add(415);
+      }
+      if (!path.endsWith(".json") && !path.startsWith("/docs") && !path.contains("/health")) {
+        errors.add(400);
+        errors.add(429);
+      }
+      if (path.contains("{")) {
+        errors.add(404);
+      }
+      if (!open) {
+        errors.add(503); // the store or the cluster cannot be reached
+      }
+      new java.util.TreeSet<>(errors).forEach(status -> {
+        if (!responses.containsKey(String.valueOf(status))) {
+          responses.put(String.valueOf(status), OpenApiDocument.ref("Error" + status, "responses"));
+        }
+      });
+      responses.put("default", obj("description", "any other error (500 `INTERNAL_ERROR`, never a stack trace)",
+          "content", obj(JSON, obj("schema", OpenApiDocument.ref("ErrorEnvelope")))));
+      operation.put("responses", responses);
+    }
+  }
+
+  private static String defaultId(String method, String path) {
+    StringBuilder id = new StringBuilder(method);
+    for (String part : path.replace(Api.BASE, "").split("[/.-]")) {
+      if (part.isEmpty()) {
+        continue;
+      }
+      String word = part.startsWith("{") ? "By" + camel(part.substring(1, part.length() - 1)) : camel(part);
+      id.append(word);
+    }
+    return id.toString();
+  }
+
+  private static String camel(String snake) {
+    StringBuilder out = new StringBuilder();
+    for (String piece : snake.split("_")) {
+      if (!piece.isEmpty()) {
+        out.append(Character.toUpperCase(piece.charAt(0))).append(piece.substring(1));
+      }
+    }
+    return out.toString();
+  }
+
+  // ---------------------------------------------------------------- JSON helpers
+
+  private void schema(String name, JsonObject schema) {
+    schemas.put(name, schema);
+  }
+
+  private static JsonObject obj(Object... pairs) {
+    JsonObject object = new JsonObject();
+    for (int i = 0; i < pairs.length; i += 2) {
+      object.put((String) pairs[i], pairs[i + 1]);
+    }
+    return object;
+  }
+
+  private static JsonArray arr(Object... items) {
+    return new JsonArray(new ArrayList<>(Arrays.asList(items)));
+  }
+
+  private static JsonObject str() {
+    return obj("type", "string");
+  }
+
+  private static JsonObject nullable(String type) {
+    return obj("type", arr(type, "null"));
+  }
+
+  private static JsonObject enumOf(String... values) {
+    return obj("type", "string", "enum", arr((Object[]) values));
+  }
+
+  private static JsonObject props(JsonObject properties) {
+    return obj("type", "object", "properties", properties);
+  }
+
+  private static JsonObject example(JsonObject schema, JsonObject example) {
+    return schema.put("examples", arr(example));
+  }
+
+  private static JsonObject ref(String schema) {
+    return ref(schema, "schemas");
+  }
+
+  private static JsonObject ref(String name, String kind) {
+    return obj("$ref", "#/components/" + kind + "/" + name);
+  }
+
+  /** {@code {data: [item], next_cursor, has_more}}. */
+  private static JsonObject page(String item) {
+    return props(obj("data", obj("type", "array", "items", ref(item)), "next_cursor", nullable("string"),
+        "has_more", obj("type", "boolean"))).put("required", arr("data", "has_more"));
+  }
+}
