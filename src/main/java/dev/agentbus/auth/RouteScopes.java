@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /**
  * The scope each route needs — the one table README's "Scopes" section shows. Paths are matched
- * below {@code /api/v1} (and {@code /internal/...} at the root); the first matching row wins; a path
+ * below {@code /api/v1} (and {@code /internal/...} and {@code /metrics} at the root); the first matching row wins; a path
  * no row names needs authentication but no scope (the router then answers 404 or 405).
  */
 public final class RouteScopes {
@@ -41,6 +41,7 @@ public final class RouteScopes {
 
   private static final List<Row> ROWS = List.of(
       row(GET, "/health(/live|/ready)?", Access.OPEN, null, false),
+      row(GET, "/(metrics|observability/metrics)", Access.SCOPED, "metrics:read", false),
       row(ANY, "/keys(/.*)?", Access.SCOPED, "admin", false),
       // a tenant's own registries (tenant-wide scope): another tenant never sees them
       row(GET, "/(mcp-servers|tools|handlers)(/.*)?", Access.SCOPED, "sessions:read", false),
@@ -85,7 +86,7 @@ public final class RouteScopes {
   /** The rule of a request: {@code path} is the full request path ({@code /api/v1/...}). */
   public static Rule of(String method, String path) {
     String relative = path.startsWith("/api/v1/") ? path.substring("/api/v1".length())
-        : path.startsWith("/internal/") ? path : null;
+        : path.startsWith("/internal/") || path.equals("/metrics") ? path : null;
     if (relative != null) {
       if (relative.length() > 1 && relative.endsWith("/")) {
         relative = relative.substring(0, relative.length() - 1);

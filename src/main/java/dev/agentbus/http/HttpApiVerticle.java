@@ -52,6 +52,7 @@ public class HttpApiVerticle extends VerticleBase {
       }
     });
     new HealthRoutes(vertx).mount(router);
+    new ObservabilityRoutes(vertx).mount(router);
     new SessionRoutes(api, limits).mount(router);
     new KeyRoutes(api, settings.auth()).mount(router);
     new StreamRoutes(api, limits).mount(router);
