@@ -3,6 +3,7 @@ package dev.agentbus.event;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.metrics.Metrics;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Json;
@@ -76,6 +77,7 @@ final class SeqWriter {
 
   /** Stores the drafts, of any sessions, in order; completes or fails each {@link Pending}, and never fails itself. */
   Future<Void> write(List<Pending> batch) {
+    Metrics.eventBatchWritten(batch.size());
     return attempt(batch, new HashMap<>());
   }
 
@@ -205,6 +207,7 @@ final class SeqWriter {
     if (indexes.isEmpty()) {
       return Future.succeededFuture();
     }
+    Metrics.eventsAppended(indexes.size());
     return vertx.eventBus().request(Addresses.HANDLER_EVENTS_STORED, new JsonObject().put("events", events),
             new DeliveryOptions().setLocalOnly(true).setSendTimeout(HANDLERS_TIMEOUT_MS))
         .<Void>transform(handed -> {

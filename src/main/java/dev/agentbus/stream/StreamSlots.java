@@ -3,6 +3,7 @@ package dev.agentbus.stream;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.SharedNames;
+import dev.agentbus.metrics.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,6 +22,7 @@ public final class StreamSlots {
     this.max = max;
     this.open = vertx.sharedData().<String, OpenStreams>getLocalMap(SharedNames.STREAMS)
         .computeIfAbsent("open", k -> new OpenStreams()).count;
+    Metrics.openStreams(open);
   }
 
   /** Takes a slot, or fails with {@code SERVICE_UNAVAILABLE}; the returned release is safe to call more than once. */
