@@ -42,7 +42,7 @@ public final class Main {
       runStoreOnly(settings.store());
       return;
     }
-    Vertx vertx = startVertx(settings.cluster(), config);
+    Vertx vertx = startVertx(settings);
     AtomicReference<String> node = new AtomicReference<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("shutting down");
@@ -72,9 +72,9 @@ public final class Main {
     vertx.close().await();
   }
 
-  /** {@code config}: the whole configuration, for {@code metrics.enabled} (see {@link Metrics#enable}). */
-  static Vertx startVertx(Settings.Cluster cluster, JsonObject config) throws Exception {
-    VertxOptions options = Metrics.enable(new VertxOptions(), config);
+  static Vertx startVertx(Settings settings) throws Exception {
+    Settings.Cluster cluster = settings.cluster();
+    VertxOptions options = Metrics.enable(new VertxOptions(), settings.metrics().enabled());
     if (!cluster.enabled()) {
       return Vertx.builder().with(options).build();
     }

@@ -57,13 +57,12 @@ public final class Metrics {
   private Metrics() {}
 
   /**
-   * {@code options} with Micrometer metrics on a Prometheus registry when {@code metrics.enabled}
-   * (default true) in {@code config}. Vert.x's own labels are limited to method, status code, pool
-   * and event-bus side: never the HTTP path or the bus address, which name sessions.
+   * {@code options} with Micrometer metrics on a Prometheus registry when {@code enabled} ({@code
+   * metrics.enabled}). Vert.x's own labels are limited to method, status code, pool and event-bus
+   * side: never the HTTP path or the bus address, which name sessions.
    */
-  public static VertxOptions enable(VertxOptions options, JsonObject config) {
-    JsonObject metrics = config.getJsonObject("metrics", new JsonObject());
-    if (!metrics.getBoolean("enabled", true)) {
+  public static VertxOptions enable(VertxOptions options, boolean enabled) {
+    if (!enabled) {
       return options;
     }
     return options.setMetricsOptions(new MicrometerMetricsOptions()

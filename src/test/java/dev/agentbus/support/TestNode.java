@@ -56,7 +56,7 @@ public final class TestNode implements AutoCloseable {
 
   /** A standalone node with an in-memory embedded store; {@code overrides} merge into the defaults. */
   public static TestNode start(JsonObject overrides) {
-    return start(Vertx.builder().with(Metrics.enable(new VertxOptions(), overrides)).build(), true, overrides);
+    return start(Vertx.builder().with(Metrics.enable(new VertxOptions(), Settings.of(overrides).metrics().enabled())).build(), true, overrides);
   }
 
   /**
