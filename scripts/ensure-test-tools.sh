@@ -1,20 +1,25 @@
 #!/usr/bin/env sh
 # Installs what the test suite needs beyond Java, when it is missing: Debian's chromium for
-# BrowserOriginTest. Run by `./mvnw verify` (exec-maven-plugin, before the tests). Never fails the
-# build: without chromium that one test is skipped, saying so.
-if [ -x /usr/bin/chromium ]; then
+# BrowserOriginTest, and Debian's python3-prometheus-client (the Prometheus text-format parser that
+# MetricsTest reads scrapes with). Run by `./mvnw verify` (exec-maven-plugin, before the tests).
+# Never fails the build: without a tool, the tests that need it are skipped, saying so.
+missing=""
+[ -x /usr/bin/chromium ] || missing="chromium"
+/usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing="$missing python3-prometheus-client"
+if [ -z "$missing" ]; then
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-test-tools: no apt-get; install chromium yourself or BrowserOriginTest is skipped"
+  echo "ensure-test-tools: no apt-get; install$missing yourself or the tests that need them are skipped"
   exit 0
 fi
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
-  echo "ensure-test-tools: not root and no sudo; install chromium (apt-get install -y chromium) or BrowserOriginTest is skipped"
+  echo "ensure-test-tools: not root and no sudo; install$missing (apt-get install -y$missing) or the tests that need them are skipped"
   exit 0
 fi
-echo "ensure-test-tools: installing chromium for the browser test"
+echo "ensure-test-tools: installing$missing for the tests"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get install -y chromium >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null 2>&1 && $SUDO apt-get install -y chromium >/dev/null 2>&1; } \
-  || echo "ensure-test-tools: chromium could not be installed: BrowserOriginTest will be skipped"
+# shellcheck disable=SC2086 # one word per package
+$SUDO apt-get install -y $missing >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null 2>&1 && $SUDO apt-get install -y $missing >/dev/null 2>&1; } \
+  || echo "ensure-test-tools:$missing could not be installed: the tests that need them will be skipped"
 exit 0

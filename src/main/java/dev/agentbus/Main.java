@@ -3,6 +3,7 @@ package dev.agentbus;
 import com.hazelcast.config.Config;
 import dev.agentbus.config.AppConfig;
 import dev.agentbus.config.Settings;
+import dev.agentbus.metrics.Metrics;
 import dev.agentbus.store.EmbeddedStore;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -41,7 +42,7 @@ public final class Main {
       runStoreOnly(settings.store());
       return;
     }
-    Vertx vertx = startVertx(settings.cluster());
+    Vertx vertx = startVertx(settings);
     AtomicReference<String> node = new AtomicReference<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("shutting down");
@@ -71,16 +72,17 @@ public final class Main {
     vertx.close().await();
   }
 
-  static Vertx startVertx(Settings.Cluster cluster) throws Exception {
+  static Vertx startVertx(Settings settings) throws Exception {
+    Settings.Cluster cluster = settings.cluster();
+    VertxOptions options = Metrics.enable(new VertxOptions(), settings.metrics().enabled());
     if (!cluster.enabled()) {
-      return Vertx.vertx();
+      return Vertx.builder().with(options).build();
     }
     Path file = Path.of(cluster.config());
     if (!Files.isRegularFile(file)) {
       throw new IllegalStateException("cluster config " + file.toAbsolutePath() + " not found (set CLUSTER_CONFIG)");
     }
     Config hazelcast = Config.loadFromFile(file.toFile());
-    VertxOptions options = new VertxOptions();
     options.getEventBusOptions().setHost(cluster.host());
     return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered().await();
   }

@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 /**
  * The scope each route needs — the one table README's "Scopes" section shows. Paths are matched
  * below {@code /api/v1}, and as they are for the few routes served at the root ({@link #ROOT}:
- * {@code /internal/...}, {@code /health...}, {@code /openapi.json}, {@code /docs...}); the first
- * matching row wins; a path
+ * {@code /internal/...}, {@code /health...}, {@code /metrics}, {@code /openapi.json}, {@code /docs...});
+ * the first matching row wins; a path
  * no row names needs authentication but no scope (the router then answers 404 or 405).
  */
 public final class RouteScopes {
@@ -48,6 +48,7 @@ public final class RouteScopes {
       row(GET, "/docs(/.*)?", Access.OPEN, null, false),
       row(GET, "/status", Access.SCOPED, "metrics:read", false),
       row(ANY, "/config", Access.SCOPED, "admin", false),
+      row(GET, "/(metrics|observability/metrics)", Access.SCOPED, "metrics:read", false),
       row(ANY, "/keys(/.*)?", Access.SCOPED, "admin", false),
       // a tenant's own registries (tenant-wide scope): another tenant never sees them
       row(GET, "/(mcp-servers|tools|handlers)(/.*)?", Access.SCOPED, "sessions:read", false),
@@ -80,7 +81,7 @@ public final class RouteScopes {
       row(POST, "/internal/chat/stream", Access.SCOPED, "commands:write", true));
 
   /** Root paths (outside {@code /api/v1}) whose rows apply as they are; every other root path needs authentication only. */
-  private static final Pattern ROOT = Pattern.compile("/internal/.*|/health(/.*)?|/openapi\\.json|/docs(/.*)?");
+  private static final Pattern ROOT = Pattern.compile("/internal/.*|/health(/.*)?|/metrics|/openapi\\.json|/docs(/.*)?");
 
   private RouteScopes() {}
 

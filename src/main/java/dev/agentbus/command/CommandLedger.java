@@ -5,6 +5,7 @@ import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.EventTypes;
 import dev.agentbus.event.Events;
+import dev.agentbus.metrics.Metrics;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Json;
 import dev.agentbus.util.Retry;
@@ -203,7 +204,7 @@ public final class CommandLedger {
         box.drafts.add(draft(box.doc, EventTypes.command(status)));
         return flushLogged(box).map(box.doc);
       });
-    });
+    }).onSuccess(Metrics::commandFinished);
   }
 
   /** The hold expired: the held {@code executing} write, if any, then the held events. */

@@ -11,7 +11,8 @@ import java.util.List;
  */
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
                        Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
-                       Mcp mcp, Tools tools, Security security, Auth auth, Cors cors, RateLimits limits) {
+                       Mcp mcp, Tools tools, Security security, Auth auth, Cors cors, RateLimits limits,
+                       Metrics metrics) {
 
   /**
    * {@code http.cors.*}: the origins ({@code scheme://host[:port]}) whose pages may call the API from
@@ -55,6 +56,9 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
 
   /** {@code cluster.*}: Hazelcast membership. */
   public record Cluster(boolean enabled, String config, String host) {}
+
+  /** {@code metrics.*}: {@code enabled} puts Vert.x's and agentbus's meters on {@code /metrics}. */
+  public record Metrics(boolean enabled) {}
 
   /** {@code pagination.*}: list page sizes. */
   public record Pages(int defaultLimit, int maxLimit) {}
@@ -237,7 +241,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
             new Jwt(jwt.getString("issuer"), jwt.getString("audience"), jwt.getString("secret"), jwt.getString("public_key"),
                 jwt.getString("tenant_claim"), jwt.getInteger("clock_skew_s"))),
         new Cors(strings(http.getJsonObject("cors").getJsonArray("allowed_origins"))),
-        rateLimits(c.getJsonObject("limits")));
+        rateLimits(c.getJsonObject("limits")),
+        new Metrics(c.getJsonObject("metrics").getBoolean("enabled")));
   }
 
   private static RateLimits rateLimits(JsonObject limits) {

@@ -1,5 +1,6 @@
 package dev.agentbus.engine;
 
+import dev.agentbus.metrics.Metrics;
 import dev.agentbus.util.Retry;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
@@ -148,6 +149,7 @@ final class AgentLoop {
   /** Each count summed over the turns that reported it; null while no turn did ("not reported" is not 0). */
   private final JsonObject usage = new JsonObject();
   private final long startedAt = System.currentTimeMillis();
+  private boolean firstTokenSeen;
   private Future<JsonObject> lastEmit = Future.succeededFuture();
   private Throwable emitFailure;
   private Model.Call current;
@@ -236,6 +238,7 @@ final class AgentLoop {
         return;
       }
       addUsage(turn.result().usage());
+      Metrics.modelUsage(turn.result().usage());
       handleTurn(engine, messages, userMessageId, turn.result(), System.currentTimeMillis() - turnStarted);
     });
   }
@@ -333,6 +336,11 @@ final class AgentLoop {
       @Override
       public void content(String text) {
         if (!stopped() && !text.isEmpty()) {
+          if (!firstTokenSeen) {
+            firstTokenSeen = true;
+            Metrics.firstToken(System.currentTimeMillis() - startedAt);
+          }
+          Metrics.tokenStreamed();
           streamed[0] = true;
           lastActivity[0] = System.currentTimeMillis();
           reasoning.flush();
@@ -378,6 +386,7 @@ final class AgentLoop {
           : Retry.jitteredBackoff(settings.retryBaseMs(), settings.retryMaxMs(), attempt);
       LOG.warn("model call failed ({}), retry {} of {} in {} ms request_id={}", e.getMessage(), attempt + 1,
           settings.maxRetries(), delay, requestId);
+      Metrics.modelRetried();
       emit(EventTypes.ENGINE_RETRY, new JsonObject().put("attempt", attempt + 1).put("delay_ms", delay)
           .put("reason", e.getMessage()).put("http_status", e.httpStatus()));
       Promise<ModelTurn> retried = Promise.promise();

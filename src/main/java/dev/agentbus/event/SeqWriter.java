@@ -4,6 +4,7 @@ import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.metrics.Metrics;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Json;
@@ -81,6 +82,7 @@ final class SeqWriter {
 
   /** Stores the drafts, of any sessions, in order; completes or fails each {@link Pending}, and never fails itself. */
   Future<Void> write(List<Pending> batch) {
+    Metrics.eventBatchWritten(batch.size());
     return attempt(batch, new HashMap<>());
   }
 
@@ -228,6 +230,7 @@ final class SeqWriter {
     if (indexes.isEmpty()) {
       return Future.succeededFuture();
     }
+    Metrics.eventsAppended(indexes.size());
     return vertx.eventBus().request(Addresses.HANDLER_EVENTS_STORED, new JsonObject().put("events", events),
             new DeliveryOptions().setLocalOnly(true).setSendTimeout(HANDLERS_TIMEOUT_MS))
         .<Void>transform(handed -> {

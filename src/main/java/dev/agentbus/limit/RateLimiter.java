@@ -4,6 +4,7 @@ import dev.agentbus.auth.Principal;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.config.Settings;
+import dev.agentbus.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -133,10 +134,11 @@ public final class RateLimiter implements Handler<RoutingContext> {
           LOG.warn("rate limits unavailable, frame passes: {}", failure.getMessage());
           return Future.succeededFuture(new Take(true, 0, 0, 0));
         })
-        .compose(take -> take.allowed() ? Future.succeededFuture()
+        .<Void>compose(take -> take.allowed() ? Future.succeededFuture()
             : Future.failedFuture(new BusError(ErrorCode.RATE_LIMITED, "Rate limit of tier " + tier + " (" + quota + " per "
                 + settings.windowSeconds() + " s) reached; retry after " + take.retryAfterSeconds() + " s",
-                new JsonObject().put("retry_after_s", take.retryAfterSeconds()))));
+                new JsonObject().put("retry_after_s", take.retryAfterSeconds()))))
+        .onFailure(refused -> Metrics.rateLimited());
   }
 
   private void streamConnect(RoutingContext ctx) {
@@ -174,6 +176,7 @@ public final class RateLimiter implements Handler<RoutingContext> {
   }
 
   private void refuse(RoutingContext ctx, Take take, String message) {
+    Metrics.rateLimited();
     resume(ctx);
     ctx.response().putHeader("Retry-After", String.valueOf(take.retryAfterSeconds()));
     fail.accept(ctx, new BusError(ErrorCode.RATE_LIMITED, message + "; retry after " + take.retryAfterSeconds() + " s",

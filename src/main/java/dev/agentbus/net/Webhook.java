@@ -2,6 +2,7 @@ package dev.agentbus.net;
 
 import dev.agentbus.bus.BusError;
 import dev.agentbus.config.Settings;
+import dev.agentbus.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -72,7 +73,8 @@ public final class Webhook {
         .recover(blocked -> Future.failedFuture(new Refused("The URL is refused: "
             + (blocked instanceof BusError e ? e.getMessage() : "blocked"))))
         .compose(allowed -> send(url, secret, id, body, timeoutMs, maxResponseBytes,
-            inFlight == null ? request -> {} : inFlight));
+            inFlight == null ? request -> {} : inFlight))
+        .onComplete(done -> Metrics.webhookDelivery(done.succeeded() ? done.result().status() : -1));
   }
 
   private Future<Answer> send(String url, String secret, String id, String body, long timeoutMs, int max,

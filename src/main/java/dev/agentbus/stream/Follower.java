@@ -6,6 +6,7 @@ import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.StreamEnd;
 import dev.agentbus.limit.Callers;
 import dev.agentbus.limit.PrincipalStreams;
+import dev.agentbus.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -135,6 +136,9 @@ public final class Follower {
           public void end(StreamEnd reason, long lastSeq) {
             over[0] = true;
             forget[0].run();
+            if (reason == StreamEnd.OVERFLOW) {
+              Metrics.slowConsumerClosed();
+            }
             if (reason != StreamEnd.OVERFLOW) {
               transport.write(format.closing(reason, lastSeq));
             }

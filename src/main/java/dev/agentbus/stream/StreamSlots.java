@@ -3,6 +3,7 @@ package dev.agentbus.stream;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.SharedNames;
+import dev.agentbus.metrics.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,6 +22,7 @@ public final class StreamSlots {
     this.max = max;
     this.open = vertx.sharedData().<String, OpenStreams>getLocalMap(SharedNames.STREAMS)
         .computeIfAbsent("open", k -> new OpenStreams()).count;
+    Metrics.openStreams(open);
   }
 
   /** How many streams are open on this node now (what {@code GET /status} reports). */

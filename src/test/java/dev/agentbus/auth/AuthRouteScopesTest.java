@@ -50,6 +50,8 @@ class AuthRouteScopesTest {
     assertThat(scope("GET", "/ws")).isEqualTo("commands:write");
     assertThat(scope("GET", "/stream/cmd_1")).isEqualTo("events:read");
     assertThat(RouteScopes.of("POST", "/internal/chat/stream").scope()).isEqualTo("commands:write");
+    assertThat(RouteScopes.of("GET", "/metrics").scope()).isEqualTo("metrics:read");
+    assertThat(scope("GET", "/observability/metrics")).isEqualTo("metrics:read");
   }
 
   @Test

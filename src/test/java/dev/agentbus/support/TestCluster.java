@@ -3,6 +3,7 @@ package dev.agentbus.support;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import dev.agentbus.metrics.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -26,7 +27,7 @@ public final class TestCluster {
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1");
-    VertxOptions options = new VertxOptions();
+    VertxOptions options = Metrics.enable(new VertxOptions(), true);
     options.getEventBusOptions().setHost("127.0.0.1").setPort(0);
     return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered().await();
   }

@@ -3,10 +3,12 @@ package dev.agentbus.support;
 import dev.agentbus.MainVerticle;
 import dev.agentbus.config.AppConfig;
 import dev.agentbus.config.Settings;
+import dev.agentbus.metrics.Metrics;
 import dev.agentbus.store.Store;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -24,8 +26,9 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 
 /**
- * A real agentbus node for tests: its own Vert.x (or a given, possibly clustered, one), the
- * embedded store in memory unless a MongoDB URI is given, real HTTP and WebSocket clients.
+ * A real agentbus node for tests: its own Vert.x, with metrics as {@code Main} starts it (or a given,
+ * possibly clustered, one), the embedded store in memory unless a MongoDB URI is given, real HTTP
+ * and WebSocket clients.
  * Blocking helpers ({@code await}) are for the JUnit thread only.
  */
 public final class TestNode implements AutoCloseable {
@@ -53,7 +56,7 @@ public final class TestNode implements AutoCloseable {
 
   /** A standalone node with an in-memory embedded store; {@code overrides} merge into the defaults. */
   public static TestNode start(JsonObject overrides) {
-    return start(Vertx.vertx(), true, overrides);
+    return start(Vertx.builder().with(Metrics.enable(new VertxOptions(), Settings.of(overrides).metrics().enabled())).build(), true, overrides);
   }
 
   /**
