@@ -132,6 +132,20 @@ final class OpenApiDocument {
             + "on this node, commands not yet final across the cluster, the store's latency. Read from memory and one store "
             + "ping: nothing is counted by scanning stored data, so sessions are not counted.")
         .json(200, "the status", "Status");
+    op("get", "/metrics", "system", "Prometheus metrics of this node")
+        .describe("Vert.x HTTP server and client (`method`, `code`), event bus (`side`), pools, JVM, and agentbus meters: "
+            + "`agentbus_commands_total{command_type,status}` (built-in types by name, any other as `other`), "
+            + "`agentbus_command_duration_seconds`, `agentbus_events_appended_total`, `agentbus_event_write_batch_size`, "
+            + "`agentbus_streams_open`, `agentbus_stream_slow_consumer_closes_total`, "
+            + "`agentbus_engine_time_to_first_token_seconds`, `agentbus_engine_tokens_total{kind}`, "
+            + "`agentbus_engine_model_retries_total`, `agentbus_webhook_deliveries_total{outcome}`, "
+            + "`agentbus_rate_limit_rejections_total`. No label names a session, command, key, tenant, path or address.")
+        .prometheus("the scrape", "# TYPE agentbus_events_appended_total counter\nagentbus_events_appended_total 42.0\n")
+        .errors(503);
+    op("get", Api.BASE + "/observability/metrics", "system", "A JSON summary of this node's metrics")
+        .describe("Counts, and p50/p95/p99 in ms over about the last two minutes; `?session_id=` is refused (metrics are "
+            + "not kept per session)")
+        .json(200, "the summary", null).errors(503);
     op("get", Api.BASE + "/config", "system", "The effective configuration, secrets redacted")
         .describe("Every field whose name contains key, secret, password, passwd, token, credential or private shows "
             + "`[redacted]` (null when unset); credentials in URIs (`mongodb://user:pass@…`) are redacted too.")
@@ -236,7 +250,7 @@ final class OpenApiDocument {
     String base = Api.BASE + "/engines";
     op("post", base, "engines", "Create an engine").idempotent().body("EngineCreate")
         .json(201, "created", "Engine");
-    op("get", base, "engines", "List engines").page()
+    op("get", base, "engines", "List engines").page().tenant()
         .query("session_id", str(), "engines of this session")
         .query("status", enumOf("initialized", "active", "running", "stopped", "failed"), "only this status")
         .json(200, "a page of engines", page("Engine"));
@@ -253,7 +267,7 @@ final class OpenApiDocument {
     String agents = Api.BASE + "/agents";
     op("post", agents, "engines", "Create an agent (a reusable engine configuration)").idempotent().body("AgentCreate")
         .json(201, "created", "Agent");
-    op("get", agents, "engines", "List agents").page().query("name_prefix", str(), "names starting with this")
+    op("get", agents, "engines", "List agents").page().tenant().query("name_prefix", str(), "names starting with this")
         .json(200, "a page of agents", page("Agent"));
     op("get", agents + "/{agent_id}", "engines", "Get an agent").json(200, "the agent", "Agent");
     op("patch", agents + "/{agent_id}", "engines", "Update an agent").body("AgentPatch").json(200, "the agent as updated", "Agent");
@@ -287,10 +301,12 @@ final class OpenApiDocument {
       String prefix = global ? "global" : "session";
       op("post", base, "tools", "Register a tool, " + scope).id(prefix + "ToolRegister").idempotent().body("ToolRegister")
           .json(201, "registered (an http tool's generated `secret` is shown once)", "Tool").errors(409);
-      op("get", base, "tools", "List tools, " + scope).id(prefix + "ToolList")
+      op("get", base, "tools", "List tools, " + scope).id(prefix + "ToolList").tenantIf(global)
           .json(200, global ? "the tenant's tools" : "the session's tools, then global ones, then built-ins", "ToolList");
-      op("get", base + "/{name}", "tools", "Get a tool, " + scope).id(prefix + "ToolGet").json(200, "the tool", "Tool");
-      op("delete", base + "/{name}", "tools", "Unregister a tool, " + scope).id(prefix + "ToolDelete").json(200, "unregistered", "Deleted");
+      op("get", base + "/{name}", "tools", "Get a tool, " + scope).id(prefix + "ToolGet").tenantIf(global)
+          .json(200, "the tool", "Tool");
+      op("delete", base + "/{name}", "tools", "Unregister a tool, " + scope).id(prefix + "ToolDelete").tenantIf(global)
+          .json(200, "unregistered", "Deleted");
     }
     op("post", Api.BASE + "/sessions/{session_id}/tools/{name}/execute", "tools", "Call a tool").idempotent().body("ToolExecute")
         .describe("Arguments are checked against the tool's `parameters` (400 naming each bad argument); emits `tool.started`, "
@@ -316,18 +332,18 @@ final class OpenApiDocument {
           .idempotent().body("CommandHandlerRegister")
           .json(201, "registered (a webhook's generated `secret` is shown once)", "CommandHandler").errors(409, 422);
       op("get", base + "/commands", "handlers", "List command handlers, " + scope).id(prefix + "CommandHandlerList")
-          .json(200, "the handlers", page("CommandHandler"));
+          .tenantIf(global).json(200, "the handlers", page("CommandHandler"));
       op("delete", base + "/commands/{command_type}", "handlers", "Unregister a command handler, " + scope)
-          .id(prefix + "CommandHandlerDelete").json(200, "unregistered", "Deleted");
+          .id(prefix + "CommandHandlerDelete").tenantIf(global).json(200, "unregistered", "Deleted");
       op("post", base + "/events", "handlers", "Register an event handler, " + scope).id(prefix + "EventHandlerRegister")
           .idempotent().body("EventHandlerRegister")
           .json(201, "registered (a webhook's generated `secret` is shown once)", "EventHandler").errors(409, 422);
       op("get", base + "/events", "handlers", "List event handlers, " + scope).id(prefix + "EventHandlerList")
-          .json(200, "the handlers with their delivery state", page("EventHandler"));
+          .tenantIf(global).json(200, "the handlers with their delivery state", page("EventHandler"));
       op("delete", base + "/events/{event_type}", "handlers", "Unregister the event handlers of a type, " + scope)
-          .id(prefix + "EventHandlerDelete").json(200, "unregistered", "Deleted");
+          .id(prefix + "EventHandlerDelete").tenantIf(global).json(200, "unregistered", "Deleted");
     }
-    op("get", Api.BASE + "/handlers/dead-letters", "handlers", "List dead-lettered deliveries").page()
+    op("get", Api.BASE + "/handlers/dead-letters", "handlers", "List dead-lettered deliveries").page().tenant()
         .query("session_id", str(), "of this session").query("handler_id", str(), "of this handler")
         .json(200, "a page of dead letters", page("DeadLetter"));
     op("post", Api.BASE + "/handlers/dead-letters/{dead_letter_id}/retry", "handlers", "Retry a dead-lettered delivery")
@@ -689,6 +705,11 @@ final class OpenApiDocument {
       return ref("TenantId");
     }
 
+    /** {@link #tenant} on a tenant-wide (global) registry route, where the admin picks the tenant. */
+    Op tenantIf(boolean global) {
+      return global ? tenant() : this;
+    }
+
     Op idempotent() {
       return ref("IdempotencyKey");
     }
@@ -720,6 +741,12 @@ final class OpenApiDocument {
 
     Op html(String description) {
       content(200, description, "text/html", obj("schema", str()));
+      return this;
+    }
+
+    /** A 200 in the Prometheus text exposition format. */
+    Op prometheus(String description, String example) {
+      content(200, description, "text/plain; version=0.0.4", obj("schema", str(), "example", example));
       return this;
     }
 
