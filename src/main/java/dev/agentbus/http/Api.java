@@ -140,9 +140,25 @@ final class Api {
         .setSendTimeout(requestTimeoutMs);
     Principal principal = ctx.get(Principal.CONTEXT_KEY);
     if (principal != null) {
-      options.addHeader(Headers.PRINCIPAL, principal.toJson().encode());
+      options.addHeader(Headers.PRINCIPAL, encoded(principal));
     }
     return options;
+  }
+
+  private Principal lastPrincipal;
+  private String lastEncoded;
+
+  /**
+   * The header form of a principal. A key's or JWT's principal is the same object request after
+   * request (the authenticator caches it), so the last one's encoding is kept: this instance runs
+   * on one event loop, and a principal never changes.
+   */
+  private String encoded(Principal principal) {
+    if (principal != lastPrincipal) {
+      lastEncoded = principal.toJson().encode();
+      lastPrincipal = principal;
+    }
+    return lastEncoded;
   }
 
   /** The principal the request acts for (set by {@link AuthHandler}). */

@@ -23,6 +23,12 @@ final class StreamRequests {
       return true;
     }
     String accept = request.getHeader("Accept");
-    return (accept != null && accept.contains("text/event-stream")) || PATHS.matcher(request.path()).matches();
+    if (accept != null && accept.contains("text/event-stream")) {
+      return true;
+    }
+    String path = request.path();
+    // Every stream path holds one of these: most requests are told apart without the pattern.
+    return (path.contains("/stream") || path.contains("/sse") || path.endsWith("/ws") || path.endsWith("/ws/"))
+        && PATHS.matcher(path).matches();
   }
 }

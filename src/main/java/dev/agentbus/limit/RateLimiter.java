@@ -43,6 +43,10 @@ public final class RateLimiter implements Handler<RoutingContext> {
   private final Predicate<RoutingContext> isStream;
   private final BiConsumer<RoutingContext, Throwable> fail;
   private final List<Cost> costs = new ArrayList<>();
+  /** The methods some {@link #costs} entry names: any other request costs 1 without a pattern match. */
+  private final java.util.Set<String> costedMethods = new java.util.HashSet<>();
+  /** Each tier's {@code RateLimit-Policy} value, built once. */
+  private final Map<String, String> policies = new java.util.HashMap<>();
 
   /**
    * @param isStream which requests open a stream (SSE or WebSocket)
@@ -61,7 +65,9 @@ public final class RateLimiter implements Handler<RoutingContext> {
       }
       String regex = Pattern.quote(parts[1]).replace("*", "\\E[^/]+\\Q");
       costs.add(new Cost(parts[0].toUpperCase(), Pattern.compile(regex), entry.getValue()));
+      costedMethods.add(parts[0].toUpperCase());
     }
+    settings.tiers().forEach((tier, quota) -> policies.put(tier, policy(tier, quota)));
   }
 
   /** Whether a request is never counted: health checks, and the API's description and its UI (one page load is a dozen files). */
@@ -72,6 +78,9 @@ public final class RateLimiter implements Handler<RoutingContext> {
 
   /** The tokens a request takes: the first matching {@code limits.route_costs} entry, else 1. */
   int cost(String method, String path) {
+    if (!costedMethods.contains(method)) {
+      return 1;
+    }
     for (Cost cost : costs) {
       if (cost.method().equals(method) && cost.path().matcher(path).matches()) {
         return cost.tokens();
@@ -105,7 +114,8 @@ public final class RateLimiter implements Handler<RoutingContext> {
       }
       Take take = done.result();
       HttpServerResponse response = ctx.response();
-      response.putHeader("RateLimit-Policy", "\"" + tier + "\";q=" + quota + ";w=" + settings.windowSeconds());
+      String policy = policies.get(tier);
+      response.putHeader("RateLimit-Policy", policy != null ? policy : policy(tier, quota));
       response.putHeader("RateLimit", "\"" + tier + "\";r=" + take.remaining() + ";t=" + take.resetSeconds());
       if (!take.allowed()) {
         refuse(ctx, take, "Rate limit of tier " + tier + " (" + quota + " per " + settings.windowSeconds() + " s) reached");
@@ -115,6 +125,10 @@ public final class RateLimiter implements Handler<RoutingContext> {
         proceed(ctx);
       }
     });
+  }
+
+  private String policy(String tier, int quota) {
+    return "\"" + tier + "\";q=" + quota + ";w=" + settings.windowSeconds();
   }
 
   /**
