@@ -205,7 +205,7 @@ final class CommandScheduler {
     if (tracked.isEmpty()) {
       return Future.succeededFuture();
     }
-    if (idle == null) {
+    if (idle == null || idle.future().isComplete()) {
       idle = Promise.promise();
     }
     return idle.future();

@@ -49,6 +49,8 @@ public class CommandVerticle extends VerticleBase {
   /** Set once the node drains: no command is accepted or adopted here any more. */
   private boolean draining;
   private MessageConsumer<JsonObject> adoption;
+  /** The hand-overs of this drain, so the drain ends only once each was answered (or fell back to running here). */
+  private final List<Future<JsonObject>> handOvers = new ArrayList<>();
 
   @Override
   public Future<?> start() {
@@ -271,7 +273,7 @@ public class CommandVerticle extends VerticleBase {
       }
       Promise<Void> grace = Promise.promise();
       long timer = vertx.setTimer(Math.max(1, graceMs), t -> grace.tryComplete());
-      return Future.any(scheduler.idle(), grace.future()).onComplete(done -> vertx.cancelTimer(timer));
+      return Future.any(settled(), grace.future()).onComplete(done -> vertx.cancelTimer(timer));
     }).map(done -> {
       int left = scheduler.trackedCount();
       LOG.info("commands drained: {} handed over, {} still running after the grace", handedOver[0], left);
@@ -279,18 +281,30 @@ public class CommandVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * Completes once nothing runs here and every hand-over was answered. A sequential batch hands its
+   * rest over when its running command ends, and a hand-over nobody took runs here: both count.
+   */
+  private Future<Void> settled() {
+    return scheduler.idle().compose(idle -> {
+      List<Future<JsonObject>> sent = new ArrayList<>(handOvers);
+      return Future.join(sent).transform(answered -> scheduler.trackedCount() == 0 && handOvers.size() == sent.size()
+          ? Future.succeededFuture() : settled());
+    });
+  }
+
   /** Sends pending commands to another node ({@link Addresses#COMMAND_ADOPT}); if none takes them, they run here. */
   private void handOver(List<JsonObject> commands, boolean sequential, boolean stopOnError) {
     JsonObject body = new JsonObject().put("commands", new JsonArray(commands)).put("sequential", sequential)
         .put("stop_on_error", stopOnError);
-    ledger.handOver(commands.stream().map(command -> command.getString("_id")).toList())
+    handOvers.add(ledger.handOver(commands.stream().map(command -> command.getString("_id")).toList())
         .compose(released -> Bus.request(vertx, Addresses.COMMAND_ADOPT, body, Bus.withRequestId(null).setLocalOnly(false)))
         .onSuccess(reply -> LOG.info("handed {} pending command(s) over to another node ({} adopted)", commands.size(),
             reply.getInteger("adopted")))
         .onFailure(failure -> {
           LOG.warn("no node took {} pending command(s) ({}); they run here", commands.size(), failure.getMessage());
           scheduler.runHere(commands, sequential, stopOnError);
-        });
+        }));
   }
 
   /** {@link Addresses#COMMAND_ADOPT}: pending commands of a draining node become this node's, and run here. */
