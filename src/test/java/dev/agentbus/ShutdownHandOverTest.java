@@ -206,6 +206,25 @@ class ShutdownHandOverTest {
     }
   }
 
+  @Test
+  @DisplayName("POST /shutdown needs admin: no credential is 401, a tenant's key with every other scope is 403, the admin's is"
+      + " 202 and the node then stops itself")
+  void shutdownNeedsAdmin() {
+    TestNode node = TestNode.start(Tenants.config());
+    try {
+      HttpCalls.assertError(new HttpCalls(node).post("/shutdown", new JsonObject()), 401, "UNAUTHENTICATED");
+      HttpCalls.assertError(Tenants.as(node, "acme").post("/shutdown", new JsonObject()), 403, "FORBIDDEN");
+      assertThat(node.get("/health/ready").statusCode()).isEqualTo(200);
+
+      HttpResponse<Buffer> accepted = Tenants.admin(node).post("/shutdown", new JsonObject());
+      assertThat(accepted.statusCode()).as(accepted.bodyAsString()).isEqualTo(202);
+      assertThat(accepted.bodyAsJsonObject().getString("status")).isEqualTo("shutting_down");
+      await().atMost(PATIENCE).until(() -> node.vertx().deploymentIDs().isEmpty());
+    } finally {
+      node.close();
+    }
+  }
+
   private static String accepted(HttpResponse<Buffer> response) {
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
     return response.bodyAsJsonObject().getString("command_id");
