@@ -49,7 +49,9 @@ public final class Main {
       stop(vertx, node.get());
     }, "agentbus-shutdown"));
     try {
-      node.set(vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config)).await());
+      // POST /shutdown exits the JVM, so its hook below stops the node exactly as SIGTERM does.
+      MainVerticle main = new MainVerticle(() -> new Thread(() -> System.exit(0), "agentbus-exit").start());
+      node.set(vertx.deployVerticle(main, new DeploymentOptions().setConfig(config)).await());
     } catch (Exception e) {
       LOG.error("node failed to start: {}", e.getMessage(), e);
       vertx.close().await();
@@ -58,8 +60,9 @@ public final class Main {
   }
 
   /**
-   * Undeploys the node's {@link MainVerticle} first (its verticles one after another, in reverse
-   * order, then the embedded store), then closes Vert.x, which would otherwise undeploy them all at once.
+   * Undeploys the node's {@link MainVerticle} first (a graceful drain, then its verticles one after
+   * another, in reverse order, then the embedded store), then closes Vert.x — which leaves the
+   * cluster, and would otherwise undeploy them all at once.
    */
   static void stop(Vertx vertx, String mainDeploymentId) {
     if (mainDeploymentId != null) {

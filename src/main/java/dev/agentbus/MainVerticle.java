@@ -1,6 +1,8 @@
 package dev.agentbus;
 
 import dev.agentbus.agent.AgentVerticle;
+import dev.agentbus.bus.Addresses;
+import dev.agentbus.bus.Bus;
 import dev.agentbus.auth.AuthVerticle;
 import dev.agentbus.command.CommandVerticle;
 import dev.agentbus.config.AppConfig;
@@ -16,6 +18,7 @@ import dev.agentbus.idempotency.IdempotencyVerticle;
 import dev.agentbus.mcp.McpVerticle;
 import dev.agentbus.session.SessionVerticle;
 import dev.agentbus.tool.ToolVerticle;
+import dev.agentbus.util.Draining;
 import dev.agentbus.store.EmbeddedStore;
 import dev.agentbus.store.Store;
 import io.vertx.core.DeploymentOptions;
@@ -40,18 +43,41 @@ import org.slf4j.LoggerFactory;
  * still write to it. Undeploying this verticle therefore undeploys them in {@link #stop}, in reverse
  * order. Stop a node with {@code vertx.undeploy(id)} of this verticle before {@code vertx.close()}
  * (which would otherwise undeploy every top-level deployment at once).
+ *
+ * <p>Stopping a serving node is graceful, whether SIGTERM ({@code Main}'s hook) or {@code POST
+ * /shutdown} asked for it: the node drains first (see {@link #stop}), then its verticles stop.
  */
 public class MainVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(MainVerticle.class);
+  /** The longest a drain may wait for the command verticle's answer beyond the grace time. */
+  private static final long DRAIN_SLACK_MS = 10_000;
   private final List<String> deployed = new ArrayList<>();
+  private final Runnable shutdownRequested;
+  private Settings settings;
+  private boolean serving;
   private EmbeddedStore embedded;
   /** Deployments made from here are top-level (not children of this verticle). */
   private ContextInternal detached;
 
+  /** A node whose {@code POST /shutdown} undeploys this verticle, then closes Vert.x (leaving the cluster). */
+  public MainVerticle() {
+    this(null);
+  }
+
+  /**
+   * A node whose {@code POST /shutdown} runs {@code shutdownRequested} ({@code Main}: exit the JVM,
+   * so the shutdown hook stops the node as on SIGTERM); null: undeploy this verticle, then close Vert.x.
+   */
+  public MainVerticle(Runnable shutdownRequested) {
+    this.shutdownRequested = shutdownRequested;
+  }
+
   @Override
   public Future<?> start() {
     JsonObject config = config().copy();
-    Settings settings = Settings.of(config);
+    settings = Settings.of(config);
+    Draining.clear(vertx);
+    vertx.eventBus().localConsumer(Addresses.NODE_SHUTDOWN, request -> shutDown());
     detached = ((VertxInternal) vertx).createEventLoopContext();
     return resolveStore(settings)
         .compose(uri -> {
@@ -77,20 +103,63 @@ public class MainVerticle extends VerticleBase {
         .compose(done -> deploy(HandlerVerticle.class, config, 1))
         .compose(done -> deploy(AuthVerticle.class, config, 1))
         .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(settings.http())))
-        .onSuccess(done -> LOG.info("agentbus node ready on port {} (clustered: {})",
-            settings.http().port(), vertx.isClustered()))
+        .onSuccess(done -> {
+          serving = true;
+          LOG.info("agentbus node ready on port {} (clustered: {})", settings.http().port(), vertx.isClustered());
+        })
         // Vert.x does not stop a verticle whose start failed, and these are not its children: undo here.
         .recover(failure -> stop().transform(undone -> Future.failedFuture(failure)));
   }
 
   /**
-   * Undeploys in reverse order, one after another — HTTP first (no new requests or streams; open
-   * streams are closed), the event log last, so that work finishing during shutdown can still
-   * record its events — then closes the embedded store. A failure is logged and the rest still
-   * stops; the first one is the result.
+   * Drains a node that was serving ({@link #drain}), then undeploys in reverse order, one after
+   * another — HTTP first (no new requests or streams; open streams are closed), the event log last,
+   * so that work finishing during shutdown can still record its events — then closes the embedded
+   * store. A failure is logged and the rest still stops; the first one is the result.
    */
   @Override
   public Future<?> stop() {
+    Future<Void> drained = serving ? drain() : Future.succeededFuture();
+    serving = false;
+    return drained.transform(done -> undeployAll());
+  }
+
+  private void shutDown() {
+    LOG.info("shutdown requested");
+    if (shutdownRequested != null) {
+      shutdownRequested.run();
+    } else {
+      vertx.undeploy(deploymentID()).onComplete(undeployed -> vertx.close());
+    }
+  }
+
+  /**
+   * A graceful shutdown's drain, before anything is undeployed: readiness answers 503 and new work
+   * is refused ({@link Draining}); the node is announced not ready, and its streams end with their
+   * resume cursors ({@link HttpApiVerticle#drain}); its queued commands go to another node and its
+   * running ones get {@code shutdown.grace_ms} to finish ({@link Addresses#COMMAND_DRAIN}). Never fails.
+   */
+  private Future<Void> drain() {
+    Draining.begin(vertx);
+    long graceMs = settings.shutdown().graceMs();
+    LOG.info("draining (grace {} ms)", graceMs);
+    return HttpApiVerticle.drain(vertx)
+        .recover(failure -> {
+          LOG.warn("ending the streams or withdrawing readiness failed: {}", failure.getMessage(), failure);
+          return Future.succeededFuture();
+        })
+        .compose(streamsEnded -> Bus.request(vertx, Addresses.COMMAND_DRAIN, new JsonObject().put("grace_ms", graceMs),
+            Bus.withRequestId(null).setSendTimeout(graceMs + DRAIN_SLACK_MS)))
+        .onSuccess(commands -> LOG.info("drained: {} command(s) handed over, {} still running",
+            commands.getInteger("handed_over"), commands.getInteger("running")))
+        .<Void>mapEmpty()
+        .recover(failure -> {
+          LOG.warn("draining the commands failed: {}", failure.getMessage(), failure);
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<?> undeployAll() {
     List<Throwable> failures = new ArrayList<>();
     Future<?> undeployed = Future.succeededFuture();
     for (int i = deployed.size() - 1; i >= 0; i--) {

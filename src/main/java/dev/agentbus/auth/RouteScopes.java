@@ -48,6 +48,7 @@ public final class RouteScopes {
       row(GET, "/docs(/.*)?", Access.OPEN, null, false),
       row(GET, "/status", Access.SCOPED, "metrics:read", false),
       row(ANY, "/config", Access.SCOPED, "admin", false),
+      row(POST, "/shutdown", Access.SCOPED, "admin", false),
       row(GET, "/(metrics|observability/metrics)", Access.SCOPED, "metrics:read", false),
       row(ANY, "/keys(/.*)?", Access.SCOPED, "admin", false),
       // a tenant's own registries (tenant-wide scope): another tenant never sees them

@@ -164,10 +164,30 @@ public final class Addresses {
     return PREFIX + "command.conclude." + nodeId;
   }
   /**
+   * local request from the node's shutdown, {@code {grace_ms}} → {@code {handed_over, running}}:
+   * the command verticle stops starting commands, hands its queued ones to another node ({@link
+   * #COMMAND_ADOPT}) and answers once the ones it runs have finished, or after {@code grace_ms}
+   * ({@code running}: how many were still running then).
+   */
+  public static final String COMMAND_DRAIN = PREFIX + "command.drain";
+  /**
+   * request, <b>not</b> local only, to any other node's command verticle: {@code {commands: [stored
+   * command], sequential, stop_on_error}} → {@code {adopted}}. The receiver becomes the commands'
+   * node (in the store and the open set) and runs those still pending, as if it had accepted them.
+   * Fails {@code SERVICE_UNAVAILABLE} when the receiver drains too.
+   */
+  public static final String COMMAND_ADOPT = PREFIX + "command.adopt";
+  /**
    * publish: {@code {command_id, session_id, status}} when a command was finished by someone
    * other than its runner (cancel, timeout). The node running it stops the work.
    */
   public static final String COMMAND_ABORTED = PREFIX + "command.aborted";
+
+  /**
+   * local send, from {@code POST /shutdown}: shut this node down gracefully, the same way SIGTERM does
+   * (see {@code MainVerticle}).
+   */
+  public static final String NODE_SHUTDOWN = PREFIX + "node.shutdown";
 
   // ---- engines (EngineCatalogVerticle: create, get, list, delete; EngineVerticle: run) ----
 

@@ -55,7 +55,7 @@ public final class SharedNames {
    */
   public static final String HTTP_NODES = "agentbus.http-nodes";
 
-  /** node-local map: this standalone node's id ({@code "id"}). */
+  /** node-local map: this standalone node's id ({@code "id"}); whether it drains ({@code "draining"}, see {@code util.Draining}). */
   public static final String NODE = "agentbus.node";
 
   /**

@@ -9,5 +9,7 @@ public enum StreamEnd {
   /** The client could not keep up; it resumes from the last {@code seq} it was sent. */
   OVERFLOW,
   /** The store could not be read; the client resumes from the last {@code seq} it was sent. */
-  ERROR
+  ERROR,
+  /** The node is shutting down; the client resumes from the last {@code seq} it was sent, on another node. */
+  SHUTDOWN
 }

@@ -207,6 +207,32 @@ public final class CommandLedger {
     }).onSuccess(Metrics::commandFinished);
   }
 
+  /**
+   * Before pending commands go to another node (this one drains): whatever their outboxes hold
+   * ({@code command.accepted}) is stored now, and the outboxes are dropped, so the adopting node's
+   * {@code command.started} and final event follow in order, and what this node still does to them
+   * (a cancel forwarded here) is written directly.
+   */
+  Future<Void> handOver(List<String> commandIds) {
+    return Future.all(commandIds.stream().map(id -> transition(id, () -> release(id).onComplete(done -> close(outboxes.get(id)))))
+        .toList()).mapEmpty();
+  }
+
+  /**
+   * Takes over commands another node handed over: those still pending become {@code nodeId}'s (in
+   * the store, then the open set); the ones adopted, with their new {@code node_id}. A command
+   * finished meanwhile (cancelled, timed out) is left alone.
+   */
+  Future<List<JsonObject>> adopt(List<JsonObject> docs, String nodeId) {
+    List<Future<JsonObject>> updates = docs.stream().map(doc -> writes.update(doc.getString("_id"), CommandStatus.PENDING,
+            new JsonObject().put("node_id", nodeId).put("updated_at", Times.now()))
+        .map(applied -> applied ? doc.copy().put("node_id", nodeId) : null)).toList();
+    return Future.all(updates).compose(all -> {
+      List<JsonObject> adopted = updates.stream().map(Future::result).filter(java.util.Objects::nonNull).toList();
+      return open.add(adopted).map(adopted);
+    });
+  }
+
   /** The hold expired: the held {@code executing} write, if any, then the held events. */
   private Future<JsonObject> release(String commandId) {
     Outbox box = outboxes.get(commandId);

@@ -24,6 +24,15 @@ final class CommandQueue {
     return null;
   }
 
+  /** Takes every queued command out, in the order they would have run. */
+  List<JsonObject> pollAll() {
+    List<JsonObject> all = new java.util.ArrayList<>();
+    for (JsonObject next = poll(); next != null; next = poll()) {
+      all.add(next);
+    }
+    return all;
+  }
+
   void remove(String commandId) {
     lanes.forEach(lane -> lane.removeIf(command -> commandId.equals(command.getString("_id"))));
   }

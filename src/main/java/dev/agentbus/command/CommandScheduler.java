@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * The commands this node accepted and has not seen finish: a priority queue in front of a fixed
  * number of execution slots, one timeout timer each, sequential batch chains, and callers
- * waiting ({@code ?wait=}) for a final status. Node-local and event-loop confined.
+ * waiting ({@code ?wait=}) for a final status. While the node drains ({@link #drain}) it starts
+ * nothing and hands what it would have started to another node. Node-local and event-loop confined.
  */
 final class CommandScheduler {
   /** Starts a command; must call {@code release} once its handler has returned. */
@@ -26,6 +27,11 @@ final class CommandScheduler {
   /** Moves a command to a final status (in the store, with its event). */
   interface Finisher {
     void finish(String commandId, String status, JsonObject error);
+  }
+
+  /** Takes commands this node will not run (it drains) to another node. */
+  interface HandOver {
+    void handOver(List<JsonObject> commands, boolean sequential, boolean stopOnError);
   }
 
   private record Tracked(JsonObject command, long timer) {}
@@ -46,6 +52,9 @@ final class CommandScheduler {
   private final Map<String, List<Promise<JsonObject>>> waiters = new HashMap<>();
   private final Map<String, Chain> chains = new HashMap<>();
   private int running;
+  /** Set while the node drains: nothing new starts here, what would have goes here instead. */
+  private HandOver handOver;
+  private Promise<Void> idle;
 
   CommandScheduler(Vertx vertx, int maxConcurrent, int maxQueued, Executor executor, Finisher finisher) {
     this.vertx = vertx;
@@ -81,7 +90,7 @@ final class CommandScheduler {
   }
 
   private void pump() {
-    while (running < maxConcurrent) {
+    while (handOver == null && running < maxConcurrent) {
       JsonObject next = queue.poll();
       if (next == null) {
         return;
@@ -96,16 +105,14 @@ final class CommandScheduler {
 
   /** Called whenever this node learns that a command reached a final status. */
   void concluded(JsonObject command) {
+    forget(command);
+    completeIfIdle();
+  }
+
+  private void forget(JsonObject command) {
     String id = command.getString("_id");
-    Tracked entry = tracked.remove(id);
-    if (entry == null) {
+    if (stopTracking(id, command) == null) {
       return;
-    }
-    vertx.cancelTimer(entry.timer());
-    queue.remove(id);
-    List<Promise<JsonObject>> waiting = waiters.remove(id);
-    if (waiting != null) {
-      waiting.forEach(waiter -> waiter.tryComplete(command));
     }
     Chain chain = command.getString("batch_id") == null ? null : chains.get(command.getString("batch_id"));
     if (chain == null) {
@@ -123,6 +130,14 @@ final class CommandScheduler {
   }
 
   private void startNext(Chain chain) {
+    if (handOver != null) {
+      chains.values().remove(chain);
+      List<JsonObject> rest = untrack(new ArrayList<>(chain.remaining));
+      if (!rest.isEmpty()) {
+        handOver.handOver(rest, true, chain.stopOnError);
+      }
+      return;
+    }
     String next;
     while ((next = chain.remaining.poll()) != null) {
       Tracked entry = tracked.get(next);
@@ -148,6 +163,90 @@ final class CommandScheduler {
     waiters.computeIfAbsent(commandId, k -> new ArrayList<>()).add(promise);
     long timer = vertx.setTimer(waitMs, t -> promise.tryComplete());
     return promise.future().onComplete(done -> vertx.cancelTimer(timer));
+  }
+
+  /**
+   * Stops starting commands here (the node drains): every queued command goes to {@code target}
+   * now, as it was admitted (a sequential batch's rest as one sequential batch), and a sequential
+   * batch whose command runs here hands its rest over once that one ends. Running commands go on.
+   * Callers waiting for a handed-over command's final status are answered at once (null).
+   */
+  void drain(HandOver target) {
+    handOver = target;
+    List<JsonObject> parallel = new ArrayList<>();
+    for (JsonObject command : queue.pollAll()) {
+      String id = command.getString("_id");
+      String batchId = command.getString("batch_id");
+      Chain chain = batchId == null ? null : chains.get(batchId);
+      if (chain != null && id.equals(chain.current)) {
+        chains.remove(batchId);
+        List<String> ids = new ArrayList<>();
+        ids.add(id);
+        ids.addAll(chain.remaining);
+        target.handOver(untrack(ids), true, chain.stopOnError);
+      } else {
+        parallel.addAll(untrack(List.of(id)));
+      }
+    }
+    if (!parallel.isEmpty()) {
+      target.handOver(parallel, false, false);
+    }
+    completeIfIdle();
+  }
+
+  /** Takes back commands a drain could not hand over: they run here after all, and so does what follows. */
+  void runHere(List<JsonObject> commands, boolean sequential, boolean stopOnError) {
+    handOver = null;
+    admit(commands, sequential, stopOnError);
+  }
+
+  /** Completes once this node tracks no command (none queued, none running). */
+  Future<Void> idle() {
+    if (tracked.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    if (idle == null || idle.future().isComplete()) {
+      idle = Promise.promise();
+    }
+    return idle.future();
+  }
+
+  /** How many commands this node still tracks (queued or running). */
+  int trackedCount() {
+    return tracked.size();
+  }
+
+  private void completeIfIdle() {
+    if (idle != null && tracked.isEmpty()) {
+      idle.tryComplete();
+    }
+  }
+
+  /** Stops tracking commands that will run elsewhere (timer, waiters); the ones still tracked, in order. */
+  private List<JsonObject> untrack(List<String> ids) {
+    List<JsonObject> commands = new ArrayList<>();
+    for (String id : ids) {
+      Tracked entry = stopTracking(id, null);
+      if (entry != null) {
+        commands.add(entry.command());
+      }
+    }
+    return commands;
+  }
+
+  /** Forgets a tracked command (its timer, its queue place); its waiters get {@code answer}. Null when it was not tracked. */
+  private Tracked stopTracking(String id, JsonObject answer) {
+    Tracked entry = tracked.remove(id);
+    if (entry == null) {
+      return null;
+    }
+    vertx.cancelTimer(entry.timer());
+    queue.remove(id);
+    List<Promise<JsonObject>> waiting = waiters.remove(id);
+    if (waiting != null) {
+      waiting.forEach(waiter -> waiter.tryComplete(answer));
+    }
+    return entry;
   }
 
   boolean isTracking(String commandId) {

@@ -19,6 +19,8 @@ import dev.agentbus.util.Times;
 import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,7 +32,9 @@ import java.util.List;
  * through the {@link CommandScheduler}, serves polls, lists and cancels for any node, and removes a
  * deleted session's commands ({@link Addresses#COMMAND_PURGE_SESSION}). A cancel (or interrupt,
  * or overdue sweep) of a command running on another live node is forwarded to that node ({@link
- * Addresses#commandConclude}), whose ledger keeps the command's events in transition order.
+ * Addresses#commandConclude}), whose ledger keeps the command's events in transition order. When
+ * the node shuts down it drains ({@link Addresses#COMMAND_DRAIN}): its queued commands are handed
+ * to another node ({@link Addresses#COMMAND_ADOPT}), its running ones get the grace time.
  * Deploy one instance per node (the scheduler's queue and slots are per instance).
  */
 public class CommandVerticle extends VerticleBase {
@@ -42,6 +46,11 @@ public class CommandVerticle extends VerticleBase {
   private InflightSlots slots;
   private Settings.Commands limits;
   private long reaperTimer;
+  /** Set once the node drains: no command is accepted or adopted here any more. */
+  private boolean draining;
+  private MessageConsumer<JsonObject> adoption;
+  /** The hand-overs of this drain, so the drain ends only once each was answered (or fell back to running here). */
+  private final List<Future<JsonObject>> handOvers = new ArrayList<>();
 
   @Override
   public Future<?> start() {
@@ -63,7 +72,10 @@ public class CommandVerticle extends VerticleBase {
         CommandStatus.CANCELLED, error, null));
     reaperTimer = new CommandReaper(vertx, open, (node, id, status, error) -> concludeAt(node, id, status, error, null))
         .schedule(limits.reaperPeriodMs());
+    adoption = Bus.serve(vertx, Addresses.COMMAND_ADOPT, (body, h) -> adopt(body));
     return Future.all(List.of(
+        adoption.completion(),
+        Bus.serveLocal(vertx, Addresses.COMMAND_DRAIN, (body, h) -> drain(body.getLong("grace_ms"))).completion(),
         Bus.serve(vertx, Addresses.commandConclude(Nodes.self(vertx)), (body, h) -> conclude(body.getString("command_id"),
             body.getString("status"), null, body.getJsonObject("error"))).completion(),
         Bus.serve(vertx, Addresses.COMMAND_SUBMIT, this::submit).completion(),
@@ -86,6 +98,9 @@ public class CommandVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> submit(JsonObject body, MultiMap headers) {
+    if (draining) {
+      return Future.failedFuture(shuttingDown());
+    }
     JsonObject newSession = body.getJsonObject("new_session");
     if (body.getString("session_id") == null && newSession != null) {
       // Created on behalf of the caller, so the new session is the caller's tenant's.
@@ -108,6 +123,9 @@ public class CommandVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> batch(JsonObject body, MultiMap headers) {
+    if (draining) {
+      return Future.failedFuture(shuttingDown());
+    }
     String sessionId = body.getString("session_id");
     String batchId = Ids.next("bat");
     boolean sequential = "sequential".equals(body.getString("mode"));
@@ -227,6 +245,79 @@ public class CommandVerticle extends VerticleBase {
         .onFailure(failure -> slots.untake(docs))).map(accepted -> {
       scheduler.admit(docs, sequential, stopOnError);
       return docs;
+    });
+  }
+
+  private static BusError shuttingDown() {
+    return new BusError(ErrorCode.SERVICE_UNAVAILABLE, "This node is shutting down; retry through another node",
+        new JsonObject().put("reason", "shutting_down"));
+  }
+
+  /**
+   * {@link Addresses#COMMAND_DRAIN}: accepts nothing more; with another live member, stops adopting
+   * and hands every queued command to another node (never failing it); alone, lets the queue run
+   * here. Answers once nothing runs here any more, or after {@code graceMs}.
+   */
+  private Future<JsonObject> drain(long graceMs) {
+    draining = true;
+    int[] handedOver = {0};
+    String self = Nodes.self(vertx);
+    boolean peers = Nodes.live(vertx).stream().anyMatch(node -> !node.equals(self));
+    Future<Void> unregistered = adoption.unregister().recover(failure -> Future.succeededFuture());
+    return unregistered.compose(v -> {
+      if (peers) {
+        scheduler.drain((commands, sequential, stopOnError) -> {
+          handedOver[0] += commands.size();
+          handOver(commands, sequential, stopOnError);
+        });
+      }
+      Promise<Void> grace = Promise.promise();
+      long timer = vertx.setTimer(Math.max(1, graceMs), t -> grace.tryComplete());
+      return Future.any(settled(), grace.future()).onComplete(done -> vertx.cancelTimer(timer));
+    }).map(done -> {
+      int left = scheduler.trackedCount();
+      LOG.info("commands drained: {} handed over, {} still running after the grace", handedOver[0], left);
+      return new JsonObject().put("handed_over", handedOver[0]).put("running", left);
+    });
+  }
+
+  /**
+   * Completes once nothing runs here and every hand-over was answered. A sequential batch hands its
+   * rest over when its running command ends, and a hand-over nobody took runs here: both count.
+   */
+  private Future<Void> settled() {
+    return scheduler.idle().compose(idle -> {
+      List<Future<JsonObject>> sent = new ArrayList<>(handOvers);
+      return Future.join(sent).transform(answered -> scheduler.trackedCount() == 0 && handOvers.size() == sent.size()
+          ? Future.succeededFuture() : settled());
+    });
+  }
+
+  /** Sends pending commands to another node ({@link Addresses#COMMAND_ADOPT}); if none takes them, they run here. */
+  private void handOver(List<JsonObject> commands, boolean sequential, boolean stopOnError) {
+    JsonObject body = new JsonObject().put("commands", new JsonArray(commands)).put("sequential", sequential)
+        .put("stop_on_error", stopOnError);
+    handOvers.add(ledger.handOver(commands.stream().map(command -> command.getString("_id")).toList())
+        .compose(released -> Bus.request(vertx, Addresses.COMMAND_ADOPT, body, Bus.withRequestId(null).setLocalOnly(false)))
+        .onSuccess(reply -> LOG.info("handed {} pending command(s) over to another node ({} adopted)", commands.size(),
+            reply.getInteger("adopted")))
+        .onFailure(failure -> {
+          LOG.warn("no node took {} pending command(s) ({}); they run here", commands.size(), failure.getMessage());
+          scheduler.runHere(commands, sequential, stopOnError);
+        }));
+  }
+
+  /** {@link Addresses#COMMAND_ADOPT}: pending commands of a draining node become this node's, and run here. */
+  private Future<JsonObject> adopt(JsonObject body) {
+    if (draining) {
+      return Future.failedFuture(shuttingDown());
+    }
+    List<JsonObject> docs = body.getJsonArray("commands").stream().map(JsonObject.class::cast).toList();
+    return ledger.adopt(docs, Nodes.self(vertx)).map(adopted -> {
+      if (!adopted.isEmpty()) {
+        scheduler.admit(adopted, body.getBoolean("sequential", false), body.getBoolean("stop_on_error", false));
+      }
+      return new JsonObject().put("adopted", adopted.size());
     });
   }
 

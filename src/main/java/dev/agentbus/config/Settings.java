@@ -12,7 +12,7 @@ import java.util.List;
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
                        Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
                        Mcp mcp, Tools tools, Security security, Auth auth, Cors cors, RateLimits limits,
-                       Metrics metrics) {
+                       Metrics metrics, Shutdown shutdown) {
 
   /**
    * {@code http.cors.*}: the origins ({@code scheme://host[:port]}) whose pages may call the API from
@@ -79,6 +79,12 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
    */
   public record Commands(int maxConcurrent, int maxQueued, int defaultTimeoutSeconds, int maxTimeoutSeconds,
                          int maxWaitSeconds, int maxBatch, long reaperPeriodMs, long eventHoldMs) {}
+
+  /**
+   * {@code shutdown.*}: a graceful shutdown ({@code POST /shutdown} or SIGTERM) gives the commands
+   * running on the node {@code grace_ms} to finish before its verticles stop.
+   */
+  public record Shutdown(long graceMs) {}
 
   /** {@code streams.*}: client streams (SSE and WebSocket). */
   public record Streams(int maxQueuedFrames, long keepaliveMs, int replayPage, int writeQueueMaxBytes, int maxConnections) {}
@@ -242,7 +248,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
                 jwt.getString("tenant_claim"), jwt.getInteger("clock_skew_s"))),
         new Cors(strings(http.getJsonObject("cors").getJsonArray("allowed_origins"))),
         rateLimits(c.getJsonObject("limits")),
-        new Metrics(c.getJsonObject("metrics").getBoolean("enabled")));
+        new Metrics(c.getJsonObject("metrics").getBoolean("enabled")),
+        new Shutdown(c.getJsonObject("shutdown").getLong("grace_ms")));
   }
 
   private static RateLimits rateLimits(JsonObject limits) {

@@ -5,6 +5,7 @@ import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.config.Redacted;
 import dev.agentbus.config.Settings;
+import dev.agentbus.util.Draining;
 import dev.agentbus.util.Times;
 import java.util.List;
 import io.vertx.core.Vertx;
@@ -18,7 +19,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * {@code /health} (and {@code /health/ready}): store and cluster state, 503 when not ready; each MCP
+ * {@code /health} (and {@code /health/ready}): store and cluster state, 503 when not ready (a draining
+ * node, see {@link Draining}, is not ready: {@code draining: true}, nothing checked); each MCP
  * server's state on this node ({@code dependencies.mcp_servers}) and the engines this node can run
  * ({@code dependencies.engines}: the OpenAI-compatible endpoint configured or not, never called),
  * reported but never making the node unhealthy; {@code /health/live}. Served under {@code /api/v1}
@@ -79,6 +81,12 @@ final class HealthRoutes {
   }
 
   private void ready(RoutingContext ctx) {
+    if (Draining.isDraining(vertx)) {
+      // Readiness goes first in a shutdown: the load balancer stops sending here while the node drains.
+      Api.json(ctx, 503, new JsonObject().put("status", "unhealthy").put("draining", true).put("timestamp", Times.now())
+          .put("version", VERSION).put("node_id", dev.agentbus.util.Nodes.self(vertx)));
+      return;
+    }
     checks.checkStatus().onSuccess(result -> {
       JsonObject dependencies = new JsonObject();
       for (CheckResult check : result.getChecks()) {

@@ -2,6 +2,7 @@ package dev.agentbus.http;
 
 import dev.agentbus.auth.Authenticator;
 import dev.agentbus.config.Settings;
+import dev.agentbus.stream.OpenFeeds;
 import dev.agentbus.stream.SocketLimits;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -37,6 +38,17 @@ public class HttpApiVerticle extends VerticleBase {
   }
 
   /**
+   * The first steps of a graceful shutdown of this node's HTTP edge, once {@link
+   * dev.agentbus.util.Draining} is set (new work is refused from then on): the node is announced
+   * not ready in {@link dev.agentbus.bus.SharedNames#HTTP_NODES}, and every open stream ends with its
+   * resume cursor (SSE: {@code event: server.shutdown}; WebSocket: close 1012). The server itself
+   * closes when this verticle is undeployed.
+   */
+  public static Future<Void> drain(Vertx vertx) {
+    return Future.join(SystemRoutes.withdraw(vertx), OpenFeeds.endAll(vertx)).mapEmpty();
+  }
+
+  /**
    * The router with every handler and route of the API mounted: what a node serves, what {@code
    * /openapi.json} describes (a test walks {@link Router#getRoutes()} against it).
    */
@@ -54,6 +66,8 @@ public class HttpApiVerticle extends VerticleBase {
     router.route().handler(api::begin);
     // CORS first: a preflight is answered, and a disallowed origin's stream or POST refused, before anything else.
     router.route().handler(new Cors(settings.cors()));
+    // A draining node refuses new work before anything is read or claimed for it.
+    router.route().handler(new DrainGate(vertx));
     // Not a method-restricted route: a route that matches every path but only some methods makes
     // the router answer 405 (not 404) for any unknown GET or DELETE path.
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(http.maxBodyBytes());

@@ -150,6 +150,13 @@ final class OpenApiDocument {
         .describe("Every field whose name contains key, secret, password, passwd, token, credential or private shows "
             + "`[redacted]` (null when unset); credentials in URIs (`mongodb://user:pass@…`) are redacted too.")
         .json(200, "the configuration", "Config");
+    op("post", Api.BASE + "/shutdown", "system", "Shut this node down gracefully")
+        .describe("The same path as SIGTERM: readiness answers 503 at once; new work (writes, new streams) is refused with "
+            + "503 `SERVICE_UNAVAILABLE` and `Retry-After`; queued commands are handed to another node; running commands get "
+            + "`shutdown.grace_ms` to finish; SSE streams end with `event: server.shutdown` (`data: {\"reason\": \"shutdown\", "
+            + "\"resume_after_seq\": N}`, `id:` N) and WebSockets close 1012 with the reason `resume with after_seq=N`; "
+            + "then the node leaves the cluster.")
+        .json(202, "the shutdown has begun", "Shutdown");
   }
 
   private void sessions() {
@@ -573,7 +580,9 @@ final class OpenApiDocument {
 
     JsonObject dependency = obj("type", "object", "additionalProperties", true, "properties", obj("status", enumOf("UP", "DOWN")));
     schema("Health", example(props(obj("status", enumOf("healthy", "unhealthy"), "timestamp", timestamp, "version", str(),
-        "uptime_seconds", obj("type", "integer"), "node_id", str(), "dependencies", props(obj(
+        "uptime_seconds", obj("type", "integer"), "node_id", str(),
+        "draining", obj("type", "boolean", "description", "present (true) while the node shuts down: readiness is 503"),
+        "dependencies", props(obj(
             "mongodb", dependency, "cluster", dependency, "engines", dependency, "mcp_servers", dependency)))),
         obj("status", "healthy", "version", HealthRoutes.VERSION, "node_id", "node_01", "dependencies", obj(
             "mongodb", obj("status", "UP", "latency_ms", 1), "cluster", obj("status", "UP", "mode", "standalone", "members", 1),
@@ -593,6 +602,9 @@ final class OpenApiDocument {
         obj("node_id", "node_01", "version", HealthRoutes.VERSION, "uptime_seconds", 42, "cluster", obj("mode", "standalone",
             "member_count", 1, "members", arr(obj("node_id", "node_01", "self", true, "http_address", "127.0.0.1:8080", "ready", true))),
             "streams", obj("open", 0), "commands", obj("open", 0), "store", obj("status", "UP", "latency_ms", 1))));
+    schema("Shutdown", example(props(obj("node_id", str(), "status", obj("const", "shutting_down"),
+        "grace_ms", obj("type", "integer", "description", "how long running commands get to finish"))),
+        obj("node_id", "node_01", "status", "shutting_down", "grace_ms", 20000)));
     schema("Config", example(props(obj("node_id", str(), "config", obj("type", "object", "additionalProperties", true,
         "description", "conf/config.json's shape, as this node runs it"))),
         obj("node_id", "node_01", "config", obj("auth", obj("admin_key", "[redacted]", "jwt", obj("secret", null))))));

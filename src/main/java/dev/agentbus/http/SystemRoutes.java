@@ -24,7 +24,7 @@ import java.util.Map;
  * addresses, open streams on this node, commands not yet final across the cluster, the store's
  * latency — each read from memory or one ping, never a scan of stored data (so sessions are not
  * counted). {@code GET /config} (scope {@code admin}): the node's effective configuration, {@link
- * Redacted secrets redacted}.
+ * Redacted secrets redacted}. {@code POST /shutdown} (scope {@code admin}): a graceful shutdown of this node.
  */
 final class SystemRoutes {
   private static final long PING_TIMEOUT_MS = 3_000;
@@ -33,16 +33,30 @@ final class SystemRoutes {
   private final Vertx vertx;
   private final JsonObject config;
   private final Settings.Http http;
+  private final long graceMs;
 
   SystemRoutes(Vertx vertx, JsonObject config, Settings settings) {
     this.vertx = vertx;
     this.config = config;
     this.http = settings.http();
+    this.graceMs = settings.shutdown().graceMs();
   }
 
   void mount(Router router) {
     router.get(Api.BASE + "/status").handler(this::status);
     router.get(Api.BASE + "/config").handler(this::config);
+    router.post(Api.BASE + "/shutdown").handler(this::shutdown);
+  }
+
+  /**
+   * Marks this node not ready in {@link SharedNames#HTTP_NODES} (what {@code GET /status} shows of
+   * it), keeping the rest of its entry.
+   */
+  static Future<Void> withdraw(Vertx vertx) {
+    String self = Nodes.self(vertx);
+    return vertx.sharedData().<String, JsonObject>getAsyncMap(SharedNames.HTTP_NODES)
+        .compose(map -> map.get(self).compose(entry -> entry == null ? Future.succeededFuture()
+            : map.put(self, entry.copy().put("ready", false))));
   }
 
   /**
@@ -57,6 +71,17 @@ final class SystemRoutes {
 
   private Future<AsyncMap<String, JsonObject>> nodes() {
     return vertx.sharedData().getAsyncMap(SharedNames.HTTP_NODES);
+  }
+
+  /**
+   * {@code POST /shutdown} (admin): 202 at once, then the node shuts down gracefully, the same way
+   * as on SIGTERM ({@link Addresses#NODE_SHUTDOWN}).
+   */
+  private void shutdown(RoutingContext ctx) {
+    Validator.of(ctx).throwIfInvalid();
+    Api.json(ctx, 202, new JsonObject().put("node_id", Nodes.self(vertx)).put("status", "shutting_down")
+        .put("grace_ms", graceMs));
+    vertx.eventBus().send(Addresses.NODE_SHUTDOWN, new JsonObject().put("request_id", Api.requestId(ctx)));
   }
 
   private void config(RoutingContext ctx) {

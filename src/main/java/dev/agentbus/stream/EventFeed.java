@@ -101,6 +101,11 @@ public final class EventFeed {
     }
   }
 
+  /** Ends the feed because the node shuts down: the subscriber is told ({@link StreamEnd#SHUTDOWN}, the cursor). */
+  public void endForShutdown() {
+    finish(StreamEnd.SHUTDOWN);
+  }
+
   /** Runs {@code action} once the feed is over, however it ended. */
   public EventFeed whenEnded(Runnable action) {
     if (closed) {

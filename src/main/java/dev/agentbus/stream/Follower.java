@@ -151,6 +151,7 @@ public final class Follower {
         cancel(follow, requestId);
       }
     });
+    OpenFeeds.track(vertx, feed);
     feed.start();
     return feed;
   }

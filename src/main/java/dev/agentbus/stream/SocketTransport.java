@@ -12,6 +12,8 @@ import io.vertx.core.http.ServerWebSocket;
  * session.deleted}, 1013 for a reader too slow to keep up and 1011 when the store failed, both with
  * the reason {@code resume with after_seq=N}. A <em>shared</em> socket carries several feeds (one per
  * run or subscription) and stays open when one ends, except that a reader too slow is closed (1013).
+ * Any socket is closed 1012 (service restart) with {@code resume with after_seq=N} when its node
+ * shuts down (on a shared socket, the cursor of the feed that ended first).
  */
 public final class SocketTransport extends BoundedTransport {
   /** Pings keep idle sockets alive through proxies and reveal dead peers. */
@@ -64,6 +66,8 @@ public final class SocketTransport extends BoundedTransport {
   public void end(StreamEnd reason, long lastSeq) {
     if (reason == StreamEnd.OVERFLOW) {
       close((short) 1013, "too slow; resume with after_seq=" + lastSeq);
+    } else if (reason == StreamEnd.SHUTDOWN) {
+      close((short) 1012, "server shutting down; resume with after_seq=" + lastSeq);
     } else if (dedicated) {
       switch (reason) {
         case SESSION_DELETED -> close((short) 1000, "session deleted");

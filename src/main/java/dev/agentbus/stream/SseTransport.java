@@ -10,6 +10,7 @@ import io.vertx.ext.web.RoutingContext;
  * One open Server-Sent Events response: status 200 and the SSE headers at once, a bounded writer,
  * a keep-alive comment every {@code streams.keepalive_ms}, and cleanup (timer, stream slot) however
  * it ends. A reader too slow to keep up has its connection dropped; it resumes with {@code Last-Event-ID}.
+ * Any other end (shutdown included) ends the response after the format's closing frames.
  */
 public final class SseTransport extends BoundedTransport {
   private final RoutingContext ctx;

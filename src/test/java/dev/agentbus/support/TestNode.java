@@ -83,6 +83,8 @@ public final class TestNode implements AutoCloseable {
     // One event per model delta, so tests can count them (the coalescing has its own test).
     config.getJsonObject("engines").put("token_flush_ms", 0).put("token_max_hold_ms", 0);
     config.getJsonObject("sessions").put("cache_ttl_ms", 1000);
+    // A stop drains first: a command still running gets this long, not the production 20 s.
+    config.getJsonObject("shutdown").put("grace_ms", 1000);
     // The suite hits one node hard from one address: limits far above it, so only the rate-limit
     // tests (which set their own, low ones) meet them. Every response still carries the headers.
     JsonObject tiers = config.getJsonObject("limits").getJsonObject("tiers");
@@ -184,7 +186,8 @@ public final class TestNode implements AutoCloseable {
     http.close().await();
     webSockets.close().await();
     // The node first (its verticles in reverse order, then its store), then Vert.x, as Main does.
-    if (!stopped) {
+    // A node shut down through POST /shutdown has undeployed itself (and closed its Vert.x).
+    if (!stopped && vertx.deploymentIDs().contains(deploymentId)) {
       vertx.undeploy(deploymentId).await();
     }
     if (ownsVertx) {
