@@ -79,6 +79,8 @@ final class SystemRoutes {
    */
   private void shutdown(RoutingContext ctx) {
     Validator.of(ctx).throwIfInvalid();
+    // Draining before the answer: once the caller has its 202, readiness is 503 and new work refused.
+    dev.agentbus.util.Draining.begin(vertx);
     Api.json(ctx, 202, new JsonObject().put("node_id", Nodes.self(vertx)).put("status", "shutting_down")
         .put("grace_ms", graceMs));
     vertx.eventBus().send(Addresses.NODE_SHUTDOWN, new JsonObject().put("request_id", Api.requestId(ctx)));
