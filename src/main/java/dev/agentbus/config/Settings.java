@@ -66,10 +66,10 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
    * records are dropped and counted), how it drains ({@code batch_size} records per group insert,
    * every {@code flush_ms}), and the retention: at most {@code max_records} records and none older
    * than {@code max_age_s}, enforced every {@code sweep_ms}; each request, session and command lists
-   * at most its {@code max_ids_per_key} newest records. See {@code dev.agentbus.log}.
+   * at most its {@code max_ids_per_lookup} newest records. See {@code dev.agentbus.log}.
    */
   public record Logs(boolean enabled, String storeLevel, int queueCapacity, int batchSize, long flushMs,
-                     long maxRecords, long maxAgeSeconds, long sweepMs, int maxIdsPerKey) {}
+                     long maxRecords, long maxAgeSeconds, long sweepMs, int maxIdsPerLookup) {}
 
   /** {@code pagination.*}: list page sizes. */
   public record Pages(int defaultLimit, int maxLimit) {}
@@ -260,7 +260,7 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
   private static Logs logs(JsonObject logs) {
     return new Logs(logs.getBoolean("enabled"), logs.getString("store_level").toUpperCase(java.util.Locale.ROOT),
         logs.getInteger("queue_capacity"), logs.getInteger("batch_size"), logs.getLong("flush_ms"),
-        logs.getLong("max_records"), logs.getLong("max_age_s"), logs.getLong("sweep_ms"), logs.getInteger("max_ids_per_key"));
+        logs.getLong("max_records"), logs.getLong("max_age_s"), logs.getLong("sweep_ms"), logs.getInteger("max_ids_per_lookup"));
   }
 
   private static RateLimits rateLimits(JsonObject limits) {

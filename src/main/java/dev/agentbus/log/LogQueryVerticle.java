@@ -45,7 +45,7 @@ public class LogQueryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Settings.Logs settings = Settings.of(config()).logs();
-    store = new LogStore(Store.client(vertx, Settings.of(config()).mongo()), settings.maxIdsPerKey());
+    store = new LogStore(Store.client(vertx, Settings.of(config()).mongo()), settings.maxIdsPerLookup());
     return Bus.serve(vertx, Addresses.LOG_LIST, this::list).completion();
   }
 

@@ -22,7 +22,7 @@ public class LogRetentionVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = Settings.of(config()).logs();
-    store = new LogStore(Store.client(vertx, Settings.of(config()).mongo()), settings.maxIdsPerKey());
+    store = new LogStore(Store.client(vertx, Settings.of(config()).mongo()), settings.maxIdsPerLookup());
     timer = vertx.setPeriodic(settings.sweepMs(), tick -> sweep());
     return Future.succeededFuture();
   }

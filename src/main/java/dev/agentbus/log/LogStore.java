@@ -20,7 +20,7 @@ import java.util.Map;
  *   <li>{@value #RECORDS}: one document per record ({@link LogRecords}), {@code _id} time-ordered.</li>
  *   <li>{@value #KEYS}: one document per request, session and command that has records: {@code _id}
  *       {@code "request_id:<id>"} (or {@code session_id:}, {@code command_id:}), {@code ids}: its
- *       newest record ids (at most {@code max_ids_per_key}, oldest first), {@code updated_at}.</li>
+ *       newest record ids (at most {@code max_ids_per_lookup}, oldest first), {@code updated_at}.</li>
  * </ul>
  * A lookup by request, session or command is therefore two reads by {@code _id} (the key documents,
  * then the records {@code _id: {$in}}), which both stores serve from the {@code _id} index — the
@@ -36,11 +36,11 @@ public final class LogStore {
   static final List<String> KEYED = List.of("request_id", "session_id", "command_id");
 
   private final MongoClient mongo;
-  private final int maxIdsPerKey;
+  private final int maxIdsPerLookup;
 
-  LogStore(MongoClient mongo, int maxIdsPerKey) {
+  LogStore(MongoClient mongo, int maxIdsPerLookup) {
     this.mongo = mongo;
-    this.maxIdsPerKey = maxIdsPerKey;
+    this.maxIdsPerLookup = maxIdsPerLookup;
   }
 
   /** The indexes of the unkeyed lists and the sweep on MongoDB (the embedded store ignores them). */
@@ -74,7 +74,7 @@ public final class LogStore {
     String now = Times.now();
     List<BulkOperation> keys = new ArrayList<>();
     idsByKey.forEach((key, ids) -> keys.add(BulkOperation.createUpdate(new JsonObject().put("_id", key), new JsonObject()
-        .put("$push", new JsonObject().put("ids", new JsonObject().put("$each", ids).put("$slice", -maxIdsPerKey)))
+        .put("$push", new JsonObject().put("ids", new JsonObject().put("$each", ids).put("$slice", -maxIdsPerLookup)))
         .put("$set", new JsonObject().put("updated_at", now)), true, false)));
     BulkWriteOptions unordered = new BulkWriteOptions(false);
     return mongo.bulkWriteWithOptions(RECORDS, inserts, unordered)

@@ -38,7 +38,7 @@ public class LogWriterVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     settings = Settings.of(config()).logs();
-    store = new LogStore(Store.client(vertx, Settings.of(config()).mongo()), settings.maxIdsPerKey());
+    store = new LogStore(Store.client(vertx, Settings.of(config()).mongo()), settings.maxIdsPerLookup());
     sink = new LogSink(Nodes.self(vertx), settings.storeLevel(), settings.queueCapacity());
     owner = context.owner();
     LogMeters.declare();
