@@ -163,10 +163,10 @@ final class OpenApiDocument {
         .put("required", arr("level", "message")), obj("level", "WARN", "message", "checkout retried", "metadata", obj("session_id", "ses_01"))));
     JsonObject logPage = page("LogRecord");
     logPage.getJsonObject("properties").put("writer", obj("type", arr("object", "null"),
-        "description", "this node's writer: `{node_id, queued, capacity, dropped, written, failed}`"));
+        "description", "this node's writer: `{node_id, queued, capacity, dropped, written, failed, unattributed}`"));
     schema("LogRecordList", example(logPage,
         obj("data", arr(logRecord), "next_cursor", null, "has_more", false,
-            "writer", obj("node_id", "node-a", "queued", 0, "capacity", 10000, "dropped", 0, "written", 42, "failed", 0))));
+            "writer", obj("node_id", "node-a", "queued", 0, "capacity", 10000, "dropped", 0, "written", 42, "failed", 0, "unattributed", 0))));
     op("get", LogRoutes.PATH, "system", "Structured log records of every node, newest first")
         .describe("Records kept in the store by every node's bounded writer (which drops, and counts in `writer.dropped` and "
             + "`agentbus_log_records_dropped_total`, rather than slow a request), with bounded retention (`logs.max_records`, "

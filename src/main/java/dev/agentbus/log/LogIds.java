@@ -1,7 +1,6 @@
 package dev.agentbus.log;
 
 import dev.agentbus.auth.Principal;
-import dev.agentbus.auth.Tenancy;
 import dev.agentbus.bus.Headers;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
@@ -35,14 +34,44 @@ public record LogIds(String requestId, String traceId, String sessionId, String 
   public static LogIds of(MultiMap headers, JsonObject body) {
     String requestId = headers == null ? null : headers.get(Headers.REQUEST_ID);
     String traceId = headers == null ? null : traceId(headers.get(Headers.TRACEPARENT));
-    String tenant = null;
-    try {
-      tenant = tenantOf(Tenancy.requester(headers));
-    } catch (RuntimeException malformed) {
-      // a principal header agentbus did not write: the record goes without a tenant (admin only)
-    }
-    return new LogIds(requestId, traceId, text(body, "session_id"), text(body, "command_id"), tenant);
+    String principal = headers == null ? null : headers.get(Headers.PRINCIPAL);
+    return new LogIds(requestId, traceId, text(body, "session_id"), text(body, "command_id"),
+        principal == null ? null : TENANTS.of(principal));
   }
+
+  /**
+   * The tenants of encoded principals, remembered (every bus message is bound, and a node sees few
+   * distinct principals): at most {@value #MAX_REMEMBERED}, forgotten all at once past that.
+   */
+  private static final class Tenants {
+    private static final String NONE = "";
+    private final java.util.concurrent.ConcurrentHashMap<String, String> known = new java.util.concurrent.ConcurrentHashMap<>();
+
+    String of(String encoded) {
+      String tenant = known.get(encoded);
+      if (tenant == null) {
+        if (known.size() >= MAX_REMEMBERED) {
+          known.clear();
+        }
+        tenant = decode(encoded);
+        known.put(encoded, tenant);
+      }
+      return tenant.isEmpty() ? null : tenant;
+    }
+
+    private static String decode(String encoded) {
+      try {
+        String tenant = tenantOf(Principal.fromJson(new JsonObject(encoded)));
+        return tenant == null ? NONE : tenant;
+      } catch (RuntimeException malformed) {
+        // a principal header agentbus did not write: the record goes without a tenant (admin only)
+        return NONE;
+      }
+    }
+  }
+
+  private static final int MAX_REMEMBERED = 1024;
+  private static final Tenants TENANTS = new Tenants();
 
   /** The trace id of a {@code traceparent} header, or null when there is none or it is malformed. */
   public static String traceId(String traceparent) {

@@ -66,10 +66,13 @@ public final class LogSink {
     failed.add(count);
   }
 
-  /** {@code {node_id, queued, capacity, dropped, written, failed}}: the writer's counters on this node. */
+  /**
+   * {@code {node_id, queued, capacity, dropped, written, failed, unattributed}}: the writer's counters
+   * on this node ({@code unattributed}: {@link LogSinks#unattributed}, for the whole JVM).
+   */
   public JsonObject stats() {
     return new JsonObject().put("node_id", nodeId).put("queued", queue.size())
         .put("capacity", queue.size() + queue.remainingCapacity()).put("dropped", dropped.sum())
-        .put("written", written.sum()).put("failed", failed.sum());
+        .put("written", written.sum()).put("failed", failed.sum()).put("unattributed", LogSinks.unattributed());
   }
 }
