@@ -29,13 +29,16 @@ public record LogIds(String requestId, String traceId, String sessionId, String 
   /**
    * The ids of a bus message: {@link Headers#REQUEST_ID}, the trace id of {@link Headers#TRACEPARENT},
    * the tenant of {@link Headers#PRINCIPAL}, and {@code session_id} / {@code command_id} of its body
-   * (when they are strings at its top level).
+   * (strings at its top level, or in a {@code command} object it carries).
    */
   public static LogIds of(MultiMap headers, JsonObject body) {
     String requestId = headers == null ? null : headers.get(Headers.REQUEST_ID);
     String traceId = headers == null ? null : traceId(headers.get(Headers.TRACEPARENT));
     String principal = headers == null ? null : headers.get(Headers.PRINCIPAL);
-    return new LogIds(requestId, traceId, text(body, "session_id"), text(body, "command_id"),
+    // a command travels whole under "command" (handler deliveries): its ids are the work's
+    JsonObject command = body != null && body.getValue("command") instanceof JsonObject nested ? nested : null;
+    return new LogIds(requestId, traceId, pick(text(body, "session_id"), text(command, "session_id")),
+        pick(text(body, "command_id"), text(command, "command_id")),
         principal == null ? null : TENANTS.of(principal));
   }
 

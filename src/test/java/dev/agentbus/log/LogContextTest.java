@@ -73,6 +73,20 @@ class LogContextTest {
   }
 
   @Test
+  @DisplayName("a bus message's ids come from its headers and its body, a command carried whole included")
+  void idsOfABusMessage() {
+    io.vertx.core.MultiMap headers = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+        .add(dev.agentbus.bus.Headers.REQUEST_ID, "req_bus")
+        .add(dev.agentbus.bus.Headers.TRACEPARENT, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        .add(dev.agentbus.bus.Headers.PRINCIPAL, new dev.agentbus.auth.Principal("key", "key_1", "acme",
+            java.util.Set.of("sessions:read"), "default", null).toJson().encode());
+    LogIds ids = LogIds.of(headers, new JsonObject().put("command", new JsonObject().put("command_id", "cmd_x").put("session_id", "ses_x")));
+    assertThat(ids).isEqualTo(new LogIds("req_bus", "4bf92f3577b34da6a3ce929d0e0e4736", "ses_x", "cmd_x", "acme"));
+    assertThat(LogIds.of(headers.set(dev.agentbus.bus.Headers.PRINCIPAL, "not json"), new JsonObject().put("session_id", 7)))
+        .isEqualTo(new LogIds("req_bus", "4bf92f3577b34da6a3ce929d0e0e4736", null, null, null));
+  }
+
+  @Test
   @DisplayName("a record's own key-value pairs win over the context's ids, and other pairs go to fields")
   void explicitPairsWin() {
     ContextInternal work = ((ContextInternal) vertx.getOrCreateContext()).duplicate();
