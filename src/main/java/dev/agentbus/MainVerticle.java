@@ -15,6 +15,9 @@ import dev.agentbus.handler.EventHandlerVerticle;
 import dev.agentbus.handler.HandlerVerticle;
 import dev.agentbus.http.HttpApiVerticle;
 import dev.agentbus.idempotency.IdempotencyVerticle;
+import dev.agentbus.log.LogQueryVerticle;
+import dev.agentbus.log.LogRetentionVerticle;
+import dev.agentbus.log.LogWriterVerticle;
 import dev.agentbus.mcp.McpVerticle;
 import dev.agentbus.session.SessionVerticle;
 import dev.agentbus.tool.ToolVerticle;
@@ -85,8 +88,12 @@ public class MainVerticle extends VerticleBase {
           AppConfig.set(config, "mongodb.uri", uri);
           return Store.ensureIndexes(Store.client(vertx, settings.mongo().withUri(uri)));
         })
+        // The log writer first: it keeps what every other verticle logs, until they have all stopped.
+        .compose(indexed -> deploy(LogWriterVerticle.class, config, 1))
+        .compose(done -> deploy(LogRetentionVerticle.class, config, 1))
+        .compose(done -> deploy(LogQueryVerticle.class, config, 1))
         // Event handlers before the event log (every event it stores passes through them; on stop they go after it).
-        .compose(indexed -> deploy(EventHandlerVerticle.class, config, 1))
+        .compose(done -> deploy(EventHandlerVerticle.class, config, 1))
         .compose(done -> deploy(EventLogVerticle.class, config, 1))
         .compose(done -> deploy(SessionVerticle.class, config, 1))
         .compose(done -> deploy(CommandVerticle.class, config, 1))

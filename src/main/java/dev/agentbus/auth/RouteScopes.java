@@ -50,6 +50,9 @@ public final class RouteScopes {
       row(ANY, "/config", Access.SCOPED, "admin", false),
       row(POST, "/shutdown", Access.SCOPED, "admin", false),
       row(GET, "/(metrics|observability/metrics)", Access.SCOPED, "metrics:read", false),
+      // structured logs: read like metrics; adding a record is writing telemetry, like publishing an event
+      row(GET, "/observability/logs", Access.SCOPED, "metrics:read", false),
+      row(POST, "/observability/logs", Access.SCOPED, "events:write", false),
       row(ANY, "/keys(/.*)?", Access.SCOPED, "admin", false),
       // a tenant's own registries (tenant-wide scope): another tenant never sees them
       row(GET, "/(mcp-servers|tools|handlers)(/.*)?", Access.SCOPED, "sessions:read", false),

@@ -606,4 +606,14 @@ public final class Addresses {
 
   /** request: {@code {}} → {@code {status: "UP", latency_ms}}; fails {@code DATABASE_ERROR} when the store is unreachable. */
   public static final String STORE_PING = PREFIX + "store.ping";
+
+  // ---- structured logs (log.LogWriterVerticle, log.LogQueryVerticle) ----
+
+  /** request: {@code {level, message, metadata?}} → the stored log record (written now, not queued). */
+  public static final String LOG_ADD = PREFIX + "log.add";
+  /**
+   * request: {@code {level?, session_id?, command_id?, request_id?, since?, limit, cursor?, tenant_id?}}
+   * → {@code {data: [record], next_cursor, has_more}}: every node's stored records, newest first.
+   */
+  public static final String LOG_LIST = PREFIX + "log.list";
 }

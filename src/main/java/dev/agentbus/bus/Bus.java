@@ -38,6 +38,8 @@ public final class Bus {
     Future<JsonObject> reply;
     try {
       JsonObject body = message.body() == null ? new JsonObject() : message.body();
+      // the ids of the work, on every record it logs on this message's (duplicated) context
+      dev.agentbus.log.LogContext.bind(message.headers(), body);
       reply = handler.apply(body, message.headers());
     } catch (RuntimeException e) {
       reply = Future.failedFuture(e);

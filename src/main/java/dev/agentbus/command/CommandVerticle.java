@@ -375,7 +375,9 @@ public class CommandVerticle extends VerticleBase {
       }
       scheduler.concluded(doc);
       slots.release(doc);
-      LOG.info("command {} ({}) {} error={} request_id={}", commandId, doc.getString("command_type"), status,
+      LOG.atInfo().addKeyValue("command_id", commandId).addKeyValue("session_id", doc.getString("session_id"))
+          .addKeyValue("request_id", doc.getString("request_id")).addKeyValue("tenant_id", doc.getString("tenant_id"))
+          .log("command {} ({}) {} error={} request_id={}", commandId, doc.getString("command_type"), status,
           error == null ? null : error.getString("code"), doc.getString("request_id"));
       if (!CommandStatus.COMPLETED.equals(status) && !CommandStatus.FAILED.equals(status)) {
         vertx.eventBus().publish(Addresses.COMMAND_ABORTED, new JsonObject()

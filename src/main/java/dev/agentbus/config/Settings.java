@@ -12,7 +12,7 @@ import java.util.List;
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
                        Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
                        Mcp mcp, Tools tools, Security security, Auth auth, Cors cors, RateLimits limits,
-                       Metrics metrics, Shutdown shutdown) {
+                       Metrics metrics, Shutdown shutdown, Logs logs) {
 
   /**
    * {@code http.cors.*}: the origins ({@code scheme://host[:port]}) whose pages may call the API from
@@ -59,6 +59,17 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
 
   /** {@code metrics.*}: {@code enabled} puts Vert.x's and agentbus's meters on {@code /metrics}. */
   public record Metrics(boolean enabled) {}
+
+  /**
+   * {@code logs.*}: whether log records are kept in the store ({@code enabled}), the least severe
+   * level kept ({@code store_level}), the writer's queue ({@code queue_capacity} records; past it
+   * records are dropped and counted), how it drains ({@code batch_size} records per group insert,
+   * every {@code flush_ms}), and the retention: at most {@code max_records} records and none older
+   * than {@code max_age_s}, enforced every {@code sweep_ms}; each request, session and command lists
+   * at most its {@code max_ids_per_lookup} newest records. See {@code dev.agentbus.log}.
+   */
+  public record Logs(boolean enabled, String storeLevel, int queueCapacity, int batchSize, long flushMs,
+                     long maxRecords, long maxAgeSeconds, long sweepMs, int maxIdsPerLookup) {}
 
   /** {@code pagination.*}: list page sizes. */
   public record Pages(int defaultLimit, int maxLimit) {}
@@ -249,7 +260,14 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
         new Cors(strings(http.getJsonObject("cors").getJsonArray("allowed_origins"))),
         rateLimits(c.getJsonObject("limits")),
         new Metrics(c.getJsonObject("metrics").getBoolean("enabled")),
-        new Shutdown(c.getJsonObject("shutdown").getLong("grace_ms")));
+        new Shutdown(c.getJsonObject("shutdown").getLong("grace_ms")),
+        logs(c.getJsonObject("logs")));
+  }
+
+  private static Logs logs(JsonObject logs) {
+    return new Logs(logs.getBoolean("enabled"), logs.getString("store_level").toUpperCase(java.util.Locale.ROOT),
+        logs.getInteger("queue_capacity"), logs.getInteger("batch_size"), logs.getLong("flush_ms"),
+        logs.getLong("max_records"), logs.getLong("max_age_s"), logs.getLong("sweep_ms"), logs.getInteger("max_ids_per_lookup"));
   }
 
   private static RateLimits rateLimits(JsonObject limits) {

@@ -17,6 +17,8 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import dev.agentbus.limit.RateLimiter;
+import dev.agentbus.log.LogContext;
+import dev.agentbus.log.LogIds;
 import dev.agentbus.stream.Follower;
 import dev.agentbus.config.Settings;
 import java.util.function.Function;
@@ -92,9 +94,16 @@ final class Api {
     String traceparent = "00-" + traceId + "-" + randomHex(8) + "-01";
     ctx.put(Headers.TRACEPARENT, traceparent);
     ctx.response().putHeader("X-Request-ID", requestId).putHeader(Headers.TRACEPARENT, traceparent);
+    // every record logged while this request is served (on its duplicated context) carries its ids
+    LogContext.bind(new LogIds(requestId, traceId, null, null, null));
     long started = System.nanoTime();
-    ctx.addEndHandler(done -> LOG.info("{} {} {} {}ms request_id={}", ctx.request().method(), ctx.request().path(),
-        ctx.response().getStatusCode(), (System.nanoTime() - started) / 1_000_000, requestId));
+    ctx.addEndHandler(done -> LOG.atInfo().addKeyValue("method", ctx.request().method().name())
+        .addKeyValue("path", ctx.request().path()).addKeyValue("status", ctx.response().getStatusCode())
+        .addKeyValue("duration_ms", (System.nanoTime() - started) / 1_000_000)
+        .addKeyValue("session_id", ctx.pathParam("session_id")).addKeyValue("command_id", ctx.pathParam("command_id"))
+        .addKeyValue("tenant_id", LogIds.tenantOf(principal(ctx)))
+        .log("{} {} {} {}ms request_id={}", ctx.request().method(), ctx.request().path(),
+            ctx.response().getStatusCode(), (System.nanoTime() - started) / 1_000_000, requestId));
     ctx.next();
   }
 

@@ -146,6 +146,40 @@ final class OpenApiDocument {
         .describe("Counts, and p50/p95/p99 in ms over about the last two minutes; `?session_id=` is refused (metrics are "
             + "not kept per session)")
         .json(200, "the summary", null).errors(503);
+    // ---- structured logs (log package): one block
+    JsonObject logRecord = obj("log_id", "log_01kbf3", "timestamp", "2026-01-01T00:00:00.000Z", "level", "INFO",
+        "logger", "agentbus.http", "message", "POST /api/v1/sessions 201 3ms request_id=req_01", "node_id", "node-a",
+        "request_id", "req_01", "trace_id", "4bf92f3577b34da6a3ce929d0e0e4736", "session_id", "ses_01", "command_id", null,
+        "tenant_id", "default", "fields", obj("method", "POST", "path", "/api/v1/sessions", "status", 201));
+    schema("LogRecord", example(props(obj("log_id", str(), "timestamp", obj("type", "string", "format", "date-time"),
+        "level", enumOf("TRACE", "DEBUG", "INFO", "WARN", "ERROR"), "logger", str(), "message", str(), "node_id", str(),
+        "request_id", nullable("string"), "trace_id", nullable("string"), "session_id", nullable("string"),
+        "command_id", nullable("string"), "tenant_id", nullable("string"),
+        "fields", obj("type", "object", "additionalProperties", true))), logRecord));
+    schema("LogRecordCreate", example(props(obj("level", obj("type", "string", "description", "TRACE, DEBUG, INFO, WARN or ERROR (any case)"),
+        "message", obj("type", "string", "minLength", 1, "maxLength", LogRoutes.MAX_MESSAGE),
+        "metadata", obj("type", "object", "additionalProperties", true,
+            "description", "the record's `fields`; string `session_id` and `command_id` become the record's own")))
+        .put("required", arr("level", "message")), obj("level", "WARN", "message", "checkout retried", "metadata", obj("session_id", "ses_01"))));
+    JsonObject logPage = page("LogRecord");
+    logPage.getJsonObject("properties").put("writer", obj("type", arr("object", "null"),
+        "description", "this node's writer: `{node_id, queued, capacity, dropped, written, failed, unattributed}`"));
+    schema("LogRecordList", example(logPage,
+        obj("data", arr(logRecord), "next_cursor", null, "has_more", false,
+            "writer", obj("node_id", "node-a", "queued", 0, "capacity", 10000, "dropped", 0, "written", 42, "failed", 0, "unattributed", 0))));
+    op("get", LogRoutes.PATH, "system", "Structured log records of every node, newest first")
+        .describe("Records kept in the store by every node's bounded writer (which drops, and counts in `writer.dropped` and "
+            + "`agentbus_log_records_dropped_total`, rather than slow a request), with bounded retention (`logs.max_records`, "
+            + "`logs.max_age_s`). `level` is a minimum severity; `request_id`, `session_id` and `command_id` are served by id; "
+            + "a tenant's credential sees its tenant's records, the admin all (records without a tenant are the admin's only).")
+        .query("level", str(), "TRACE, DEBUG, INFO, WARN or ERROR: that level and above")
+        .query("session_id", str(), "records of this session").query("command_id", str(), "records of this command")
+        .query("request_id", str(), "records of this request (its `X-Request-ID`)")
+        .query("since", obj("type", "string", "format", "date-time"), "records made at or after this instant")
+        .page().tenant().json(200, "a page of records", "LogRecordList");
+    op("post", LogRoutes.PATH, "system", "Add a log record").idempotent().body("LogRecordCreate")
+        .describe("Written at once (never dropped), with this request's ids, this node's id and the caller's tenant.")
+        .json(201, "the stored record", "LogRecord");
     op("get", Api.BASE + "/config", "system", "The effective configuration, secrets redacted")
         .describe("Every field whose name contains key, secret, password, passwd, token, credential or private shows "
             + "`[redacted]` (null when unset); credentials in URIs (`mongodb://user:pass@…`) are redacted too.")

@@ -58,6 +58,7 @@ public final class Store {
         dev.agentbus.handler.HandlerStore.ensureIndexes(mongo),
         dev.agentbus.mcp.McpStore.ensureIndexes(mongo),
         dev.agentbus.tool.ToolStore.ensureIndexes(mongo),
+        dev.agentbus.log.LogStore.ensureIndexes(mongo),
 
         dev.agentbus.handler.EventHandlerStore.ensureIndexes(mongo)))
         .mapEmpty();

@@ -23,6 +23,16 @@ public final class Ids {
     return id.toString();
   }
 
+  /**
+   * The smallest id of {@code prefix} that {@link #next} can make at or after {@code millis}: a
+   * bound for a range of time-ordered ids ({@code _id >= floor(prefix, t)} is "made at t or later").
+   */
+  public static String floor(String prefix, long millis) {
+    StringBuilder id = new StringBuilder(prefix.length() + 23).append(prefix).append('_');
+    append(id, millis, 10);
+    return id.append("000000000000").toString();
+  }
+
   private static void append(StringBuilder out, long value, int chars) {
     for (int i = chars - 1; i >= 0; i--) {
       out.append(ALPHABET[(int) ((value >>> (i * 5)) & 31)]);
