@@ -18,6 +18,7 @@ import dev.agentbus.session.SessionVerticle;
 import dev.agentbus.tool.ToolVerticle;
 import dev.agentbus.store.EmbeddedStore;
 import dev.agentbus.store.Store;
+import dev.agentbus.trace.TraceVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -59,8 +60,10 @@ public class MainVerticle extends VerticleBase {
           AppConfig.set(config, "mongodb.uri", uri);
           return Store.ensureIndexes(Store.client(vertx, settings.mongo().withUri(uri)));
         })
+        // Traces first: on stop it goes last, storing the spans of everything that stopped before it.
+        .compose(indexed -> deploy(TraceVerticle.class, config, 1))
         // Event handlers before the event log (every event it stores passes through them; on stop they go after it).
-        .compose(indexed -> deploy(EventHandlerVerticle.class, config, 1))
+        .compose(done -> deploy(EventHandlerVerticle.class, config, 1))
         .compose(done -> deploy(EventLogVerticle.class, config, 1))
         .compose(done -> deploy(SessionVerticle.class, config, 1))
         .compose(done -> deploy(CommandVerticle.class, config, 1))
