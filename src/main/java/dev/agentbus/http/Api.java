@@ -5,6 +5,7 @@ import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.Headers;
+import dev.agentbus.trace.Traces;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
@@ -86,10 +87,14 @@ final class Api {
     String given = ctx.request().getHeader("X-Request-ID");
     String requestId = given != null && SAFE_REQUEST_ID.matcher(given).matches() ? given : Ids.next("req");
     ctx.put(REQUEST_ID_KEY, requestId);
-    var incoming = ctx.request().getHeader(Headers.TRACEPARENT);
-    var match = incoming == null ? null : TRACEPARENT.matcher(incoming);
-    String traceId = match != null && match.matches() ? match.group(1) : randomHex(16);
-    String traceparent = "00-" + traceId + "-" + randomHex(8) + "-01";
+    // The HTTP server span's context (Vert.x honoured an incoming traceparent); made up when tracing is off.
+    String traceparent = Traces.traceparent();
+    if (traceparent == null) {
+      var incoming = ctx.request().getHeader(Headers.TRACEPARENT);
+      var match = incoming == null ? null : TRACEPARENT.matcher(incoming);
+      String traceId = match != null && match.matches() ? match.group(1) : randomHex(16);
+      traceparent = "00-" + traceId + "-" + randomHex(8) + "-01";
+    }
     ctx.put(Headers.TRACEPARENT, traceparent);
     ctx.response().putHeader("X-Request-ID", requestId).putHeader(Headers.TRACEPARENT, traceparent);
     long started = System.nanoTime();
