@@ -49,6 +49,8 @@ public final class RouteScopes {
       row(GET, "/status", Access.SCOPED, "metrics:read", false),
       row(ANY, "/config", Access.SCOPED, "admin", false),
       row(GET, "/(metrics|observability/metrics)", Access.SCOPED, "metrics:read", false),
+      // a tenant's key reads only traces of its own requests (the trace verticle checks)
+      row(GET, "/observability/traces/[^/]+", Access.SCOPED, "metrics:read", false),
       row(ANY, "/keys(/.*)?", Access.SCOPED, "admin", false),
       // a tenant's own registries (tenant-wide scope): another tenant never sees them
       row(GET, "/(mcp-servers|tools|handlers)(/.*)?", Access.SCOPED, "sessions:read", false),
