@@ -1,6 +1,7 @@
 package dev.agentbus.trace;
 
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -78,16 +79,23 @@ public final class Traces {
   }
 
   /**
-   * {@code work} inside a client span {@code name} (a child of the current span) that ends when its
-   * future does, failed spans marked {@code error}. Outside a trace (no current span) it records
+   * {@code work} inside a client span {@code name} (a child of the current span, with {@code
+   * attribute}: a number as a long, anything else as text) that ends when its future does, failed
+   * spans marked {@code error}. Outside a trace (no current span) it records
    * nothing, like Vert.x's own {@code PROPAGATE} policy.
    */
-  public static <T> Future<T> around(String name, String attribute, long value, Supplier<Future<T>> work) {
+  public static <T> Future<T> around(String name, String attribute, Object value, Supplier<Future<T>> work) {
     NodeTracing tracing = NodeTracing.current();
     if (tracing == null || !Span.current().getSpanContext().isValid()) {
       return work.get();
     }
-    Span span = tracing.tracer().spanBuilder(name).setSpanKind(SpanKind.CLIENT).setAttribute(attribute, value).startSpan();
+    SpanBuilder builder = tracing.tracer().spanBuilder(name).setSpanKind(SpanKind.CLIENT);
+    if (value instanceof Number number) {
+      builder.setAttribute(attribute, number.longValue());
+    } else {
+      builder.setAttribute(attribute, String.valueOf(value));
+    }
+    Span span = builder.startSpan();
     Future<T> result;
     try (Scope ignored = span.storeInContext(Context.current()).makeCurrent()) {
       result = work.get();

@@ -123,14 +123,18 @@ class TraceClusterTest {
     assertThat(engine.statusCode()).as(engine.bodyAsString()).isEqualTo(201);
     String engineId = engine.bodyAsJsonObject().getString("engine_id");
 
+    // Node B follows the thread: the run's events published on node A reach it, in the same trace.
+    SseClient follower = SseClient.open(nodeB, "/sessions/" + thread + "/events/sse", Map.of("Authorization", "Bearer " + Tenants.ADMIN_KEY));
     SseClient chat = SseClient.send(nodeA, HttpMethod.POST, "/api/v1/chat/" + thread + "/stream",
         new JsonObject().put("content", "hello").put("engine_id", engineId), Map.of("Authorization", "Bearer " + Tenants.ADMIN_KEY));
     assertThat(chat.status()).isEqualTo(200);
     chat.awaitEnd();
     String traceId = traceIdOf(chat.header("traceparent"));
 
+    // The server span is stored once the response has ended, like every span once it ends.
     JsonObject trace = awaitTrace(adminB, traceId, spans -> spans.stream().anyMatch(TraceClusterTest::isModelCall)
-        && spans.stream().anyMatch(span -> span.getString("name").equals("group commit")));
+        && spans.stream().anyMatch(span -> span.getString("name").equals("group commit"))
+        && spans.stream().anyMatch(span -> "server".equals(span.getString("kind")) && span.getString("name").contains("/chat/")));
     List<JsonObject> spans = spans(trace);
     JsonObject server = spans.stream().filter(span -> "server".equals(span.getString("kind"))
         && span.getString("name").contains("/chat/")).findFirst().orElseThrow();
@@ -143,6 +147,10 @@ class TraceClusterTest {
     assertThat(spans).anyMatch(span -> span.getString("name").equals("group commit")
         && span.getJsonObject("attributes").getLong("agentbus.batch_size") >= 1);
     assertThat(fake.received().get(fake.received().size() - 1).header("traceparent")).contains(traceId);
+    String nodeBId = adminB.get("/status").bodyAsJsonObject().getString("node_id");
+    JsonObject onB = awaitTrace(adminA, traceId, all -> all.stream().anyMatch(span -> nodeBId.equals(span.getString("node_id"))));
+    assertThat(onB.getJsonArray("node_ids")).hasSize(2);
+    follower.close();
   }
 
   @Test
