@@ -59,7 +59,8 @@ public final class Store {
         dev.agentbus.mcp.McpStore.ensureIndexes(mongo),
         dev.agentbus.tool.ToolStore.ensureIndexes(mongo),
 
-        dev.agentbus.handler.EventHandlerStore.ensureIndexes(mongo)))
+        dev.agentbus.handler.EventHandlerStore.ensureIndexes(mongo),
+        dev.agentbus.trace.TraceStore.ensureIndexes(mongo)))
         .mapEmpty();
   }
 

@@ -30,8 +30,8 @@ import java.util.Set;
  * <p>Span attributes are stored as {@code [{key, value}]}: their names have dots, which a stored
  * field name should not.
  */
-final class TraceStore {
-  static final String TRACES = "traces";
+public final class TraceStore {
+  public static final String TRACES = "traces";
 
   private final MongoClient mongo;
   private final int maxSpansPerTrace;
@@ -41,7 +41,8 @@ final class TraceStore {
     this.maxSpansPerTrace = maxSpansPerTrace;
   }
 
-  Future<Void> ensureIndexes() {
+  /** The retention sweep's index (used on a real MongoDB; the embedded store ignores it); run by {@link Store#ensureIndexes}. */
+  public static Future<Void> ensureIndexes(MongoClient mongo) {
     return Store.index(mongo, TRACES, new JsonObject().put("updated_ms", 1), TRACES + "_updated");
   }
 

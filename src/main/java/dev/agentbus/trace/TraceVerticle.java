@@ -67,7 +67,7 @@ public class TraceVerticle extends VerticleBase {
       sweepTimer = vertx.setPeriodic(sweepMs, t -> store.expire(System.currentTimeMillis() - traceSettings.retentionMs())
           .onFailure(failure -> LOG.warn("trace retention sweep failed: {}", failure.getMessage())));
     }
-    return store.ensureIndexes().compose(indexed -> Bus.serveLocal(vertx, GET, this::get).completion());
+    return Bus.serveLocal(vertx, GET, this::get).completion();
   }
 
   @Override
