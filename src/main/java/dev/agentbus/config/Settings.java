@@ -12,7 +12,7 @@ import java.util.List;
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
                        Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
                        Mcp mcp, Tools tools, Security security, Auth auth, Cors cors, RateLimits limits,
-                       Metrics metrics) {
+                       Metrics metrics, Tracing tracing) {
 
   /**
    * {@code http.cors.*}: the origins ({@code scheme://host[:port]}) whose pages may call the API from
@@ -59,6 +59,17 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
 
   /** {@code metrics.*}: {@code enabled} puts Vert.x's and agentbus's meters on {@code /metrics}. */
   public record Metrics(boolean enabled) {}
+
+  /**
+   * {@code tracing.*} (see {@code dev.agentbus.trace}): {@code enabled} records spans (off: no
+   * tracer; {@code traceparent} is still answered); spans go to the store {@code batchSize} per
+   * write every {@code flushMs}; past {@code maxQueued} waiting spans new ones are dropped (and
+   * counted); a trace untouched for {@code retentionMs} is deleted; {@code maxSpansPerTrace} are
+   * kept per trace; {@code otlpEndpoint} (env {@code OTEL_EXPORTER_OTLP_ENDPOINT}), an OTLP/HTTP
+   * base URL spans are also exported to ({@code <it>/v1/traces}), null: no export.
+   */
+  public record Tracing(boolean enabled, int batchSize, int maxQueued, long flushMs, long retentionMs,
+                        int maxSpansPerTrace, String otlpEndpoint) {}
 
   /** {@code pagination.*}: list page sizes. */
   public record Pages(int defaultLimit, int maxLimit) {}
@@ -242,7 +253,16 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
                 jwt.getString("tenant_claim"), jwt.getInteger("clock_skew_s"))),
         new Cors(strings(http.getJsonObject("cors").getJsonArray("allowed_origins"))),
         rateLimits(c.getJsonObject("limits")),
-        new Metrics(c.getJsonObject("metrics").getBoolean("enabled")));
+        new Metrics(c.getJsonObject("metrics").getBoolean("enabled")),
+        tracing(c.getJsonObject("tracing")));
+  }
+
+  private static Tracing tracing(JsonObject tracing) {
+    String endpoint = tracing.getString("otlp_endpoint");
+    return new Tracing(tracing.getBoolean("enabled"), Math.max(1, tracing.getInteger("batch_size")),
+        Math.max(1, tracing.getInteger("max_queued")), Math.max(10, tracing.getLong("flush_ms")),
+        Math.max(1_000, tracing.getLong("retention_ms")), Math.max(1, tracing.getInteger("max_spans_per_trace")),
+        endpoint == null || endpoint.isBlank() ? null : endpoint.trim());
   }
 
   private static RateLimits rateLimits(JsonObject limits) {

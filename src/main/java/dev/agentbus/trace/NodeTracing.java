@@ -1,5 +1,6 @@
 package dev.agentbus.trace;
 
+import dev.agentbus.config.Settings;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -35,12 +36,12 @@ public final class NodeTracing {
   /** The instrumentation scope of agentbus's own spans. */
   static final String SCOPE = "dev.agentbus";
 
-  private final TraceSettings settings;
+  private final Settings.Tracing settings;
   private final SpanQueue spans;
   private final OpenTelemetrySdk sdk;
   private final OpenTelemetryTracingFactory vertxFactory;
 
-  private NodeTracing(TraceSettings settings) {
+  private NodeTracing(Settings.Tracing settings) {
     this.settings = settings;
     this.spans = new SpanQueue(settings.maxQueued());
     SdkTracerProviderBuilder provider = SdkTracerProvider.builder()
@@ -59,7 +60,7 @@ public final class NodeTracing {
 
   /** {@code builder} with this node's tracer when {@code tracing.enabled} (the default); as it is otherwise. */
   public static VertxBuilder enable(VertxBuilder builder, JsonObject config) {
-    TraceSettings settings = TraceSettings.of(config);
+    Settings.Tracing settings = Settings.of(config).tracing();
     if (!settings.enabled()) {
       return builder;
     }
@@ -90,7 +91,7 @@ public final class NodeTracing {
     return spans;
   }
 
-  public TraceSettings settings() {
+  public Settings.Tracing settings() {
     return settings;
   }
 

@@ -55,7 +55,7 @@ public class TraceVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Settings settings = Settings.of(config());
-    TraceSettings traceSettings = TraceSettings.of(config());
+    Settings.Tracing traceSettings = settings.tracing();
     tracing = NodeTracing.of(vertx);
     store = new TraceStore(Store.client(vertx, settings.mongo()), traceSettings.maxSpansPerTrace());
     nodeId = Nodes.self(vertx);
