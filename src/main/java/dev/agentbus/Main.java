@@ -5,6 +5,7 @@ import dev.agentbus.config.AppConfig;
 import dev.agentbus.config.Settings;
 import dev.agentbus.metrics.Metrics;
 import dev.agentbus.store.EmbeddedStore;
+import dev.agentbus.trace.NodeTracing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -42,7 +43,7 @@ public final class Main {
       runStoreOnly(settings.store());
       return;
     }
-    Vertx vertx = startVertx(settings);
+    Vertx vertx = startVertx(settings, config);
     AtomicReference<String> node = new AtomicReference<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("shutting down");
@@ -75,11 +76,11 @@ public final class Main {
     vertx.close().await();
   }
 
-  static Vertx startVertx(Settings settings) throws Exception {
+  static Vertx startVertx(Settings settings, JsonObject config) throws Exception {
     Settings.Cluster cluster = settings.cluster();
     VertxOptions options = Metrics.enable(new VertxOptions(), settings.metrics().enabled());
     if (!cluster.enabled()) {
-      return Vertx.builder().with(options).build();
+      return NodeTracing.enable(Vertx.builder().with(options), config).build();
     }
     Path file = Path.of(cluster.config());
     if (!Files.isRegularFile(file)) {
@@ -87,7 +88,8 @@ public final class Main {
     }
     Config hazelcast = Config.loadFromFile(file.toFile());
     options.getEventBusOptions().setHost(cluster.host());
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered().await();
+    return NodeTracing.enable(Vertx.builder().with(options), config)
+        .withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered().await();
   }
 
   private static void runStoreOnly(Settings.Store store) throws InterruptedException {

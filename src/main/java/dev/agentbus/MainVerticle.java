@@ -24,6 +24,7 @@ import dev.agentbus.tool.ToolVerticle;
 import dev.agentbus.util.Draining;
 import dev.agentbus.store.EmbeddedStore;
 import dev.agentbus.store.Store;
+import dev.agentbus.trace.TraceVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -88,8 +89,10 @@ public class MainVerticle extends VerticleBase {
           AppConfig.set(config, "mongodb.uri", uri);
           return Store.ensureIndexes(Store.client(vertx, settings.mongo().withUri(uri)));
         })
-        // The log writer first: it keeps what every other verticle logs, until they have all stopped.
-        .compose(indexed -> deploy(LogWriterVerticle.class, config, 1))
+        // Traces first: on stop it goes last, storing the spans of everything that stopped before it.
+        .compose(indexed -> deploy(TraceVerticle.class, config, 1))
+        // Then the log writer: it keeps what every other verticle logs, until they have all stopped.
+        .compose(done -> deploy(LogWriterVerticle.class, config, 1))
         .compose(done -> deploy(LogRetentionVerticle.class, config, 1))
         .compose(done -> deploy(LogQueryVerticle.class, config, 1))
         // Event handlers before the event log (every event it stores passes through them; on stop they go after it).

@@ -53,6 +53,8 @@ public final class RouteScopes {
       // structured logs: read like metrics; adding a record is writing telemetry, like publishing an event
       row(GET, "/observability/logs", Access.SCOPED, "metrics:read", false),
       row(POST, "/observability/logs", Access.SCOPED, "events:write", false),
+      // a tenant's key reads only traces of its own requests (the trace verticle checks)
+      row(GET, "/observability/traces/[^/]+", Access.SCOPED, "metrics:read", false),
       row(ANY, "/keys(/.*)?", Access.SCOPED, "admin", false),
       // a tenant's own registries (tenant-wide scope): another tenant never sees them
       row(GET, "/(mcp-servers|tools|handlers)(/.*)?", Access.SCOPED, "sessions:read", false),

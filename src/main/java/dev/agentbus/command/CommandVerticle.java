@@ -12,6 +12,7 @@ import dev.agentbus.config.Settings;
 import dev.agentbus.limit.InflightRuns;
 import dev.agentbus.session.Sessions;
 import dev.agentbus.store.Store;
+import dev.agentbus.trace.Traces;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Nodes;
 import dev.agentbus.util.Pages;
@@ -25,7 +26,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Owns commands: accepts them (store, then {@code command.accepted}), runs them on this node
@@ -51,6 +54,8 @@ public class CommandVerticle extends VerticleBase {
   private MessageConsumer<JsonObject> adoption;
   /** The hand-overs of this drain, so the drain ends only once each was answered (or fell back to running here). */
   private final List<Future<JsonObject>> handOvers = new ArrayList<>();
+  /** The {@code traceparent} of each accepted command this node has not started yet. */
+  private final Map<String, String> traceOf = new HashMap<>();
 
   @Override
   public Future<?> start() {
@@ -241,8 +246,12 @@ public class CommandVerticle extends VerticleBase {
    */
   private Future<List<JsonObject>> accept(List<JsonObject> docs, MultiMap headers, boolean sequential, boolean stopOnError,
                                           boolean announceNow) {
+    String traceparent = headers.get(Headers.TRACEPARENT);
     return slots.take(headers, docs).compose(taken -> ledger.accept(docs, announceNow)
         .onFailure(failure -> slots.untake(docs))).map(accepted -> {
+      if (traceparent != null) {
+        docs.forEach(doc -> traceOf.put(doc.getString("_id"), traceparent));
+      }
       scheduler.admit(docs, sequential, stopOnError);
       return docs;
     });
@@ -322,6 +331,11 @@ public class CommandVerticle extends VerticleBase {
   }
 
   private void execute(JsonObject command, Runnable release) {
+    // In the trace of the request that submitted it, whichever context the scheduler starts it from.
+    Traces.resume(vertx, traceOf.remove(command.getString("_id")), () -> executeNow(command, release));
+  }
+
+  private void executeNow(JsonObject command, Runnable release) {
     String id = command.getString("_id");
     // Built-in and in-process handlers first; any other type was resolved to a registered one at submit.
     CommandHandler handler = handlers.resolve(command.getString("session_id"), command.getString("command_type"))
@@ -369,6 +383,7 @@ public class CommandVerticle extends VerticleBase {
 
   /** Finishes a command (if still unfinished), updates local state, and stops it wherever it runs. */
   private Future<JsonObject> conclude(String commandId, String status, JsonObject result, JsonObject error) {
+    traceOf.remove(commandId);
     return ledger.finish(commandId, status, result, error).compose(doc -> {
       if (doc == null) {
         return ledger.findById(commandId);
@@ -404,6 +419,7 @@ public class CommandVerticle extends VerticleBase {
 
   private void aborted(JsonObject notice) {
     String id = notice.getString("command_id");
+    traceOf.remove(id);
     if (scheduler.isTracking(id)) {
       ledger.findById(id).onSuccess(doc -> {
         if (doc != null) {

@@ -12,7 +12,7 @@ import java.util.List;
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
                        Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
                        Mcp mcp, Tools tools, Security security, Auth auth, Cors cors, RateLimits limits,
-                       Metrics metrics, Shutdown shutdown, Logs logs) {
+                       Metrics metrics, Shutdown shutdown, Logs logs, Tracing tracing) {
 
   /**
    * {@code http.cors.*}: the origins ({@code scheme://host[:port]}) whose pages may call the API from
@@ -70,6 +70,17 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
    */
   public record Logs(boolean enabled, String storeLevel, int queueCapacity, int batchSize, long flushMs,
                      long maxRecords, long maxAgeSeconds, long sweepMs, int maxIdsPerLookup) {}
+
+  /**
+   * {@code tracing.*} (see {@code dev.agentbus.trace}): {@code enabled} records spans (off: no
+   * tracer; {@code traceparent} is still answered); spans go to the store {@code batchSize} per
+   * write every {@code flushMs}; past {@code maxQueued} waiting spans new ones are dropped (and
+   * counted); a trace untouched for {@code retentionMs} is deleted; {@code maxSpansPerTrace} are
+   * kept per trace; {@code otlpEndpoint} (env {@code OTEL_EXPORTER_OTLP_ENDPOINT}), an OTLP/HTTP
+   * base URL spans are also exported to ({@code <it>/v1/traces}), null: no export.
+   */
+  public record Tracing(boolean enabled, int batchSize, int maxQueued, long flushMs, long retentionMs,
+                        int maxSpansPerTrace, String otlpEndpoint) {}
 
   /** {@code pagination.*}: list page sizes. */
   public record Pages(int defaultLimit, int maxLimit) {}
@@ -261,13 +272,22 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
         rateLimits(c.getJsonObject("limits")),
         new Metrics(c.getJsonObject("metrics").getBoolean("enabled")),
         new Shutdown(c.getJsonObject("shutdown").getLong("grace_ms")),
-        logs(c.getJsonObject("logs")));
+        logs(c.getJsonObject("logs")),
+        tracing(c.getJsonObject("tracing")));
   }
 
   private static Logs logs(JsonObject logs) {
     return new Logs(logs.getBoolean("enabled"), logs.getString("store_level").toUpperCase(java.util.Locale.ROOT),
         logs.getInteger("queue_capacity"), logs.getInteger("batch_size"), logs.getLong("flush_ms"),
         logs.getLong("max_records"), logs.getLong("max_age_s"), logs.getLong("sweep_ms"), logs.getInteger("max_ids_per_lookup"));
+  }
+
+  private static Tracing tracing(JsonObject tracing) {
+    String endpoint = tracing.getString("otlp_endpoint");
+    return new Tracing(tracing.getBoolean("enabled"), Math.max(1, tracing.getInteger("batch_size")),
+        Math.max(1, tracing.getInteger("max_queued")), Math.max(10, tracing.getLong("flush_ms")),
+        Math.max(1_000, tracing.getLong("retention_ms")), Math.max(1, tracing.getInteger("max_spans_per_trace")),
+        endpoint == null || endpoint.isBlank() ? null : endpoint.trim());
   }
 
   private static RateLimits rateLimits(JsonObject limits) {

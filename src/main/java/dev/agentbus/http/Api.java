@@ -5,6 +5,7 @@ import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.bus.Headers;
+import dev.agentbus.trace.Traces;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Times;
 import io.vertx.core.Future;
@@ -88,14 +89,19 @@ final class Api {
     String given = ctx.request().getHeader("X-Request-ID");
     String requestId = given != null && SAFE_REQUEST_ID.matcher(given).matches() ? given : Ids.next("req");
     ctx.put(REQUEST_ID_KEY, requestId);
-    var incoming = ctx.request().getHeader(Headers.TRACEPARENT);
-    var match = incoming == null ? null : TRACEPARENT.matcher(incoming);
-    String traceId = match != null && match.matches() ? match.group(1) : randomHex(16);
-    String traceparent = "00-" + traceId + "-" + randomHex(8) + "-01";
+    // The HTTP server span's context (Vert.x honoured an incoming traceparent); made up when tracing is off.
+    String traceparent = Traces.traceparent();
+    if (traceparent == null) {
+      var incoming = ctx.request().getHeader(Headers.TRACEPARENT);
+      var match = incoming == null ? null : TRACEPARENT.matcher(incoming);
+      String traceId = match != null && match.matches() ? match.group(1) : randomHex(16);
+      traceparent = "00-" + traceId + "-" + randomHex(8) + "-01";
+    }
     ctx.put(Headers.TRACEPARENT, traceparent);
     ctx.response().putHeader("X-Request-ID", requestId).putHeader(Headers.TRACEPARENT, traceparent);
     // every record logged while this request is served (on its duplicated context) carries its ids
-    LogContext.bind(new LogIds(requestId, traceId, null, null, null));
+    // traceparent = 00-<trace id>-<span id>-<flags>
+    LogContext.bind(new LogIds(requestId, traceparent.substring(3, 35), null, null, null));
     long started = System.nanoTime();
     ctx.addEndHandler(done -> LOG.atInfo().addKeyValue("method", ctx.request().method().name())
         .addKeyValue("path", ctx.request().path()).addKeyValue("status", ctx.response().getStatusCode())

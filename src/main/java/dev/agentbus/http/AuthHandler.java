@@ -5,6 +5,7 @@ import dev.agentbus.auth.Principal;
 import dev.agentbus.auth.RouteScopes;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.trace.Traces;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
@@ -106,6 +107,7 @@ final class AuthHandler implements Handler<RoutingContext> {
         forbidden(ctx, rule.scope(), "This credential lacks the scope " + rule.scope() + " that this route needs");
       } else {
         ctx.put(Principal.CONTEXT_KEY, principal);
+        Traces.tagTenant(principal.tenantId());
         ctx.next();
       }
     });

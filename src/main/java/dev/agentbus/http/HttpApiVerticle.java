@@ -94,6 +94,7 @@ public class HttpApiVerticle extends VerticleBase {
     new HealthRoutes(vertx, settings.engines()).mount(router);
     new ObservabilityRoutes(vertx).mount(router);
     new LogRoutes(api, limits).mount(router);
+    new TraceRoutes(api).mount(router);
     system.mount(router);
     new DocsRoutes().mount(router);
     new SessionRoutes(api, limits).mount(router);

@@ -180,6 +180,23 @@ final class OpenApiDocument {
     op("post", LogRoutes.PATH, "system", "Add a log record").idempotent().body("LogRecordCreate")
         .describe("Written at once (never dropped), with this request's ids, this node's id and the caller's tenant.")
         .json(201, "the stored record", "LogRecord");
+    JsonObject span = props(obj("span_id", str(), "parent_span_id", nullable("string"), "name", str(),
+        "kind", enumOf("server", "client", "producer", "consumer", "internal"), "node_id", str(),
+        "start", obj("type", "string", "format", "date-time"), "duration_ms", obj("type", "number"),
+        "attributes", obj("type", "object", "additionalProperties", true), "status", enumOf("ok", "error"),
+        "status_message", str()));
+    op("get", Api.BASE + "/observability/traces/{trace_id}", "system", "One request's spans from every node")
+        .describe("The spans OpenTelemetry recorded for the trace (the `traceparent` trace id every response carries) on "
+            + "every node: HTTP server and client calls, event-bus messages, group commits to the store. Oldest first; "
+            + "URL queries redacted. Kept `tracing.retention_ms` after the trace's last span. A tenant's key reads only "
+            + "traces of its own requests (another is 404).")
+        .json(200, "the trace", example(props(obj("trace_id", str(), "span_count", obj("type", "integer"),
+            "node_ids", obj("type", "array", "items", str()), "spans", obj("type", "array", "items", span))),
+            obj("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736", "span_count", 1, "node_ids", arr("node_01"), "spans",
+                arr(obj("span_id", "00f067aa0ba902b7", "parent_span_id", null, "name", "POST /api/v1/chat/ses_01/stream",
+                    "kind", "server", "node_id", "node_01", "start", "2026-01-01T00:00:00.000123Z", "duration_ms", 12.5,
+                    "attributes", obj("http.request.method", "POST", "http.response.status_code", "200"), "status", "ok")))))
+        .errors(400, 404);
     op("get", Api.BASE + "/config", "system", "The effective configuration, secrets redacted")
         .describe("Every field whose name contains key, secret, password, passwd, token, credential or private shows "
             + "`[redacted]` (null when unset); credentials in URIs (`mongodb://user:pass@…`) are redacted too.")

@@ -4,6 +4,7 @@ import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.config.Settings;
 import dev.agentbus.net.UrlGuard;
+import dev.agentbus.trace.Traces;
 import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -194,8 +195,16 @@ final class McpConnections {
             .recover(failure -> open(spec)));
   }
 
-  /** {@code tools/call}: {@code {result, is_error}}; fails {@code MCP_UNAVAILABLE} or {@code TIMEOUT}. */
+  /**
+   * {@code tools/call}: {@code {result, is_error}}; fails {@code MCP_UNAVAILABLE} or {@code TIMEOUT}.
+   * In a span of its own (the SDK's java.net.http client is not traced by Vert.x, and carries no
+   * {@code traceparent} to the server).
+   */
   Future<JsonObject> call(Spec spec, String tool, JsonObject arguments, long timeoutMs) {
+    return Traces.around("mcp tools/call " + tool, "mcp.server_id", spec.id(), () -> callTraced(spec, tool, arguments, timeoutMs));
+  }
+
+  private Future<JsonObject> callTraced(Spec spec, String tool, JsonObject arguments, long timeoutMs) {
     return ensure(spec).compose(connection -> callOnce(connection, tool, arguments, timeoutMs)
         .recover(failure -> {
           if (!neverSent(failure) && !connection.sessionLost.get()) {

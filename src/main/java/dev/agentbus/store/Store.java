@@ -60,7 +60,8 @@ public final class Store {
         dev.agentbus.tool.ToolStore.ensureIndexes(mongo),
         dev.agentbus.log.LogStore.ensureIndexes(mongo),
 
-        dev.agentbus.handler.EventHandlerStore.ensureIndexes(mongo)))
+        dev.agentbus.handler.EventHandlerStore.ensureIndexes(mongo),
+        dev.agentbus.trace.TraceStore.ensureIndexes(mongo)))
         .mapEmpty();
   }
 

@@ -20,7 +20,8 @@ class SettingsTest {
   /** Keys whose bundled default is null (no external MongoDB, no API key). */
   private static final Set<String> NULL_BY_DEFAULT = Set.of("mongodb.uri", "engines.openai.api_key",
       "handlers.callback_base_url", "handlers.callback_secret", "security.secret_key",
-      "auth.admin_key", "auth.jwt.issuer", "auth.jwt.audience", "auth.jwt.secret", "auth.jwt.public_key");
+      "auth.admin_key", "auth.jwt.issuer", "auth.jwt.audience", "auth.jwt.secret", "auth.jwt.public_key",
+      "tracing.otlp_endpoint");
 
   private static JsonObject bundled() throws IOException {
     return new JsonObject(Files.readString(Path.of("conf/config.json")));
@@ -95,7 +96,8 @@ class SettingsTest {
     nulls(Settings.of(new JsonObject()), "", missing);
     assertThat(missing).containsExactlyInAnyOrder("mongo.uri", "engines.openai.apiKey",
         "handlers.callbackBaseUrl", "handlers.callbackSecret", "security.secretKey",
-        "auth.adminKey", "auth.jwt.issuer", "auth.jwt.audience", "auth.jwt.secret", "auth.jwt.publicKey");
+        "auth.adminKey", "auth.jwt.issuer", "auth.jwt.audience", "auth.jwt.secret", "auth.jwt.publicKey",
+        "tracing.otlpEndpoint");
     assertThat(NULL_BY_DEFAULT).allSatisfy(path -> assertThat(valueAt(AppConfig.defaults(), path)).isNull());
   }
 

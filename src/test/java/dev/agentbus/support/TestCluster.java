@@ -4,6 +4,8 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import dev.agentbus.metrics.Metrics;
+import dev.agentbus.trace.NodeTracing;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -29,6 +31,7 @@ public final class TestCluster {
     join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1");
     VertxOptions options = Metrics.enable(new VertxOptions(), true);
     options.getEventBusOptions().setHost("127.0.0.1").setPort(0);
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered().await();
+    // Each member its own OpenTelemetry SDK (never the global one), its spans tagged with its node id.
+    return NodeTracing.enable(Vertx.builder().with(options), new JsonObject()).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered().await();
   }
 }

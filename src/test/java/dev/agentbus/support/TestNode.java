@@ -5,6 +5,7 @@ import dev.agentbus.config.AppConfig;
 import dev.agentbus.config.Settings;
 import dev.agentbus.metrics.Metrics;
 import dev.agentbus.store.Store;
+import dev.agentbus.trace.NodeTracing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,7 +27,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 
 /**
- * A real agentbus node for tests: its own Vert.x, with metrics as {@code Main} starts it (or a given,
+ * A real agentbus node for tests: its own Vert.x, with metrics and tracing as {@code Main} starts it (or a given,
  * possibly clustered, one), the embedded store in memory unless a MongoDB URI is given, real HTTP
  * and WebSocket clients.
  * Blocking helpers ({@code await}) are for the JUnit thread only.
@@ -56,7 +57,8 @@ public final class TestNode implements AutoCloseable {
 
   /** A standalone node with an in-memory embedded store; {@code overrides} merge into the defaults. */
   public static TestNode start(JsonObject overrides) {
-    return start(Vertx.builder().with(Metrics.enable(new VertxOptions(), Settings.of(overrides).metrics().enabled())).build(), true, overrides);
+    return start(NodeTracing.enable(Vertx.builder().with(Metrics.enable(new VertxOptions(), Settings.of(overrides).metrics().enabled())),
+        overrides).build(), true, overrides);
   }
 
   /**
