@@ -34,6 +34,7 @@ public final class AppConfig {
       new EnvBinding("CLUSTER_HOST", "cluster.host", String.class),
       new EnvBinding("AGENTBUS_METRICS", "metrics.enabled", Boolean.class),
       new EnvBinding("AGENTBUS_TRACING", "tracing.enabled", Boolean.class),
+      new EnvBinding("AGENTBUS_LOGS", "logs.enabled", Boolean.class),
       new EnvBinding("OTEL_EXPORTER_OTLP_ENDPOINT", "tracing.otlp_endpoint", String.class),
       new EnvBinding("DUMMY_TOKEN_DELAY_MS", "engines.dummy.token_delay_ms", Integer.class),
       new EnvBinding("AGENTBUS_DEFAULT_ENGINE", "engines.default_type", String.class),

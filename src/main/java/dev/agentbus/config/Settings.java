@@ -77,10 +77,12 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
    * write every {@code flushMs}; past {@code maxQueued} waiting spans new ones are dropped (and
    * counted); a trace untouched for {@code retentionMs} is deleted; {@code maxSpansPerTrace} are
    * kept per trace; {@code otlpEndpoint} (env {@code OTEL_EXPORTER_OTLP_ENDPOINT}), an OTLP/HTTP
-   * base URL spans are also exported to ({@code <it>/v1/traces}), null: no export.
+   * base URL spans are also exported to ({@code <it>/v1/traces}), null: no export; {@code
+   * sampleRatio} of the traces that start here are recorded (a caller's sampled {@code traceparent}
+   * always is).
    */
   public record Tracing(boolean enabled, int batchSize, int maxQueued, long flushMs, long retentionMs,
-                        int maxSpansPerTrace, String otlpEndpoint) {}
+                        int maxSpansPerTrace, String otlpEndpoint, double sampleRatio) {}
 
   /** {@code pagination.*}: list page sizes. */
   public record Pages(int defaultLimit, int maxLimit) {}
@@ -287,7 +289,8 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
     return new Tracing(tracing.getBoolean("enabled"), Math.max(1, tracing.getInteger("batch_size")),
         Math.max(1, tracing.getInteger("max_queued")), Math.max(10, tracing.getLong("flush_ms")),
         Math.max(1_000, tracing.getLong("retention_ms")), Math.max(1, tracing.getInteger("max_spans_per_trace")),
-        endpoint == null || endpoint.isBlank() ? null : endpoint.trim());
+        endpoint == null || endpoint.isBlank() ? null : endpoint.trim(),
+        Math.max(0.0, Math.min(1.0, tracing.getDouble("sample_ratio"))));
   }
 
   private static RateLimits rateLimits(JsonObject limits) {

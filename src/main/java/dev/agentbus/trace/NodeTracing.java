@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -46,6 +47,9 @@ public final class NodeTracing {
     this.spans = new SpanQueue(settings.maxQueued());
     SdkTracerProviderBuilder provider = SdkTracerProvider.builder()
         .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "agentbus"))))
+        // Parent-based: a caller's sampled traceparent is always recorded; of the traces that start
+        // here, sample_ratio are (each recorded request costs store writes of its spans).
+        .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(settings.sampleRatio())))
         .addSpanProcessor(spans);
     if (settings.otlpEndpoint() != null) {
       String endpoint = settings.otlpEndpoint().replaceAll("/+$", "") + "/v1/traces";

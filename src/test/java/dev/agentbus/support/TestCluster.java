@@ -32,6 +32,6 @@ public final class TestCluster {
     VertxOptions options = Metrics.enable(new VertxOptions(), true);
     options.getEventBusOptions().setHost("127.0.0.1").setPort(0);
     // Each member its own OpenTelemetry SDK (never the global one), its spans tagged with its node id.
-    return NodeTracing.enable(Vertx.builder().with(options), new JsonObject()).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered().await();
+    return NodeTracing.enable(Vertx.builder().with(options), TestNode.TEST_DEFAULTS.copy()).withClusterManager(new HazelcastClusterManager(hazelcast)).buildClustered().await();
   }
 }

@@ -33,6 +33,14 @@ import java.net.ServerSocket;
  * Blocking helpers ({@code await}) are for the JUnit thread only.
  */
 public final class TestNode implements AutoCloseable {
+  /**
+   * What the suite runs with beyond the production defaults: every trace recorded (production
+   * samples 1%) and INFO records kept in the store (production keeps WARN and above), so tests can
+   * read any request's spans and logs.
+   */
+  public static final JsonObject TEST_DEFAULTS = new JsonObject()
+      .put("tracing", new JsonObject().put("sample_ratio", 1.0))
+      .put("logs", new JsonObject().put("store_level", "INFO"));
   private final Vertx vertx;
   private final boolean ownsVertx;
   private final int port;
@@ -57,8 +65,9 @@ public final class TestNode implements AutoCloseable {
 
   /** A standalone node with an in-memory embedded store; {@code overrides} merge into the defaults. */
   public static TestNode start(JsonObject overrides) {
+    JsonObject tracing = TEST_DEFAULTS.copy().mergeIn(overrides, true);
     return start(NodeTracing.enable(Vertx.builder().with(Metrics.enable(new VertxOptions(), Settings.of(overrides).metrics().enabled())),
-        overrides).build(), true, overrides);
+        tracing).build(), true, overrides);
   }
 
   /**
@@ -87,6 +96,7 @@ public final class TestNode implements AutoCloseable {
     config.getJsonObject("sessions").put("cache_ttl_ms", 1000);
     // A stop drains first: a command still running gets this long, not the production 20 s.
     config.getJsonObject("shutdown").put("grace_ms", 1000);
+    config.mergeIn(TEST_DEFAULTS.copy(), true);
     // The suite hits one node hard from one address: limits far above it, so only the rate-limit
     // tests (which set their own, low ones) meet them. Every response still carries the headers.
     JsonObject tiers = config.getJsonObject("limits").getJsonObject("tiers");
