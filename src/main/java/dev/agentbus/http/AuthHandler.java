@@ -79,10 +79,11 @@ final class AuthHandler implements Handler<RoutingContext> {
       return;
     }
     Future<Principal> authenticated = authenticator.authenticate(credential, Api.requestId(ctx));
-    // Hold the request while the credential is looked up (a cached key, the admin key or a JWT is
-    // known at once): a WebSocket upgrade must find it unread.
-    boolean held = !authenticated.isComplete();
-    boolean upgrade = held && "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+    // A WebSocket upgrade stays paused, unread, until its route upgrades it (after its own
+    // asynchronous checks); any other request is held only while its credential is looked up (a
+    // cached key, the admin key or a JWT is known at once).
+    boolean upgrade = "websocket".equalsIgnoreCase(request.getHeader("Upgrade"));
+    boolean held = upgrade || !authenticated.isComplete();
     if (held) {
       request.pause();
     }

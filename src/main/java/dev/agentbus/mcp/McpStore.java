@@ -27,7 +27,12 @@ public final class McpStore {
   }
 
   public static Future<Void> ensureIndexes(MongoClient mongo) {
-    return mongo.dropIndex(COLLECTION, "mcp_server_names").otherwiseEmpty()
+    // Names were unique across tenants before tenancy: that index goes (only if there, so the
+    // embedded store does not log a failed drop at every start).
+    return mongo.listIndexes(COLLECTION).otherwise(new io.vertx.core.json.JsonArray())
+        .compose(indexes -> indexes.stream().anyMatch(index -> index instanceof JsonObject named
+                && "mcp_server_names".equals(named.getString("name")))
+            ? mongo.dropIndex(COLLECTION, "mcp_server_names").otherwiseEmpty() : Future.<Void>succeededFuture())
         .compose(dropped -> mongo.createIndexWithOptions(COLLECTION, new JsonObject().put(Tenancy.FIELD, 1).put("name", 1),
             new IndexOptions().unique(true).name("mcp_server_tenant_names")));
   }
