@@ -188,6 +188,12 @@ public final class Addresses {
    * (see {@code MainVerticle}).
    */
   public static final String NODE_SHUTDOWN = PREFIX + "node.shutdown";
+  /**
+   * request, local only: {@code {trace_id}} → the trace's spans from every node, read from the store
+   * by the node's {@code TraceVerticle}; a tenant's principal only a trace of its own requests, else
+   * {@code NOT_FOUND}.
+   */
+  public static final String TRACE_GET = PREFIX + "trace.get";
 
   // ---- engines (EngineCatalogVerticle: create, get, list, delete; EngineVerticle: run) ----
 

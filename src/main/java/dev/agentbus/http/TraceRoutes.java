@@ -1,5 +1,6 @@
 package dev.agentbus.http;
 
+import dev.agentbus.bus.Addresses;
 import dev.agentbus.trace.TraceVerticle;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -11,7 +12,7 @@ import io.vertx.ext.web.Router;
  */
 record TraceRoutes(Api api) {
   void mount(Router router) {
-    router.get(Api.BASE + "/observability/traces/:trace_id").handler(ctx -> api.forwardPlain(ctx, TraceVerticle.GET,
+    router.get(Api.BASE + "/observability/traces/:trace_id").handler(ctx -> api.forwardPlain(ctx, Addresses.TRACE_GET,
         new JsonObject().put("trace_id", ctx.pathParam("trace_id")), 200));
   }
 }

@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stores this node's spans and answers trace lookups ({@link #GET}: {@code {trace_id}} → the
+ * Stores this node's spans and answers trace lookups ({@link dev.agentbus.bus.Addresses#TRACE_GET}: {@code {trace_id}} → the
  * trace with the spans of every node).
  *
  * <p>Every {@code tracing.flush_ms} it writes what the {@link SpanQueue} holds, {@code
@@ -38,8 +38,6 @@ import org.slf4j.LoggerFactory;
  * of no authenticated request belongs to {@code default}); any other is {@code NOT_FOUND}.
  */
 public class TraceVerticle extends VerticleBase {
-  /** The bus address of a trace lookup (local: the node's own store client reads it). */
-  public static final String GET = "agentbus.trace.get";
   /** A trace id as W3C writes it. */
   public static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
   static final String DROPPED_METER = "agentbus_trace_spans_dropped";
@@ -67,7 +65,7 @@ public class TraceVerticle extends VerticleBase {
       sweepTimer = vertx.setPeriodic(sweepMs, t -> store.expire(System.currentTimeMillis() - traceSettings.retentionMs())
           .onFailure(failure -> LOG.warn("trace retention sweep failed: {}", failure.getMessage())));
     }
-    return Bus.serveLocal(vertx, GET, this::get).completion();
+    return Bus.serveLocal(vertx, dev.agentbus.bus.Addresses.TRACE_GET, this::get).completion();
   }
 
   @Override

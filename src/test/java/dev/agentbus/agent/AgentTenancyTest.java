@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentbus.support.HttpCalls;
 import dev.agentbus.support.SseClient;
+import dev.agentbus.support.TenantNode;
 import dev.agentbus.support.Tenants;
 import dev.agentbus.support.TestNode;
 import io.vertx.core.buffer.Buffer;
@@ -15,15 +16,17 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @DisplayName("Agents belong to their creator's tenant")
 class AgentTenancyTest {
+  @RegisterExtension
+  static final TenantNode tenants = new TenantNode();
   static TestNode node;
   static HttpCalls acme;
   static HttpCalls globex;
@@ -31,17 +34,10 @@ class AgentTenancyTest {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(Tenants.config());
-    acme = Tenants.as(node, "acme");
-    globex = Tenants.as(node, "globex");
-    admin = Tenants.admin(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
+    node = tenants.node();
+    acme = tenants.acme();
+    globex = tenants.globex();
+    admin = tenants.admin();
   }
 
   private static JsonObject agent(HttpCalls caller, String name) {

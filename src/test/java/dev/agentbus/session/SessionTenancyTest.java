@@ -4,6 +4,7 @@ import static dev.agentbus.support.HttpCalls.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentbus.support.HttpCalls;
+import dev.agentbus.support.TenantNode;
 import dev.agentbus.support.Tenants;
 import dev.agentbus.support.TestNode;
 import io.vertx.core.buffer.Buffer;
@@ -12,15 +13,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @DisplayName("Sessions belong to a tenant")
 class SessionTenancyTest {
+  @RegisterExtension
+  static final TenantNode tenants = new TenantNode();
   static TestNode node;
   static HttpCalls acme;
   static HttpCalls globex;
@@ -28,17 +31,10 @@ class SessionTenancyTest {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(Tenants.config());
-    acme = Tenants.as(node, "acme");
-    globex = Tenants.as(node, "globex");
-    admin = Tenants.admin(node);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
+    node = tenants.node();
+    acme = tenants.acme();
+    globex = tenants.globex();
+    admin = tenants.admin();
   }
 
   private static List<String> listed(HttpCalls caller, String query) {
