@@ -1,8 +1,19 @@
 #!/usr/bin/env sh
 # Installs what the test suite needs beyond Java, when it is missing: Debian's chromium for
 # BrowserOriginTest, and Debian's python3-prometheus-client (the Prometheus text-format parser that
-# MetricsTest reads scrapes with). Run by `./mvnw verify` (exec-maven-plugin, before the tests).
+# MetricsTest reads scrapes with), and the npm packages of src/test/js (the real event-bus bridge
+# client, sockjs-client and playwright-core; `npm ci` from its lock file). Run by `./mvnw verify`
+# (exec-maven-plugin, before the tests).
 # Never fails the build: without a tool, the tests that need it are skipped, saying so.
+JS="$(dirname "$0")/../src/test/js"
+if [ -f "$JS/package-lock.json" ] && [ ! -d "$JS/node_modules/playwright-core" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "ensure-test-tools: npm ci in src/test/js for the bridge and console tests"
+    (cd "$JS" && npm ci --no-audit --no-fund >/dev/null 2>&1) || echo "ensure-test-tools: npm ci failed: the tests that need Node packages will be skipped"
+  else
+    echo "ensure-test-tools: no npm; the tests that need Node packages are skipped"
+  fi
+fi
 missing=""
 [ -x /usr/bin/chromium ] || missing="chromium"
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing="$missing python3-prometheus-client"
