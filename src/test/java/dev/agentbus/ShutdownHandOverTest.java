@@ -164,6 +164,57 @@ class ShutdownHandOverTest {
   }
 
   @Test
+  @DisplayName("a chat stream cut by the shutdown ends with server.shutdown naming its cursor and resume path; following"
+      + " that path on the other node gives the rest of the answer, nothing lost or repeated")
+  void chatStreamResumesElsewhere() throws Exception {
+    try (TwoNodes nodes = TwoNodes.start(new JsonObject().put("shutdown", new JsonObject().put("grace_ms", GRACE_MS)))) {
+      TestNode a = nodes.a();
+      HttpCalls onA = Tenants.admin(a);
+      String thread = onA.createSession(new JsonObject().put("name", "chat")).getString("session_id");
+      List<String> words = new ArrayList<>();
+      for (int i = 1; i <= 24; i++) {
+        words.add("w" + i);
+      }
+      String answer = String.join(" ", words);
+      HttpResponse<Buffer> engine = onA.post("/engines", new JsonObject().put("engine_type", "dummy").put("session_id", thread)
+          .put("configuration", new JsonObject().put("token_delay_ms", 100)
+              .put("script", new JsonArray().add(new JsonObject().put("content", answer)))));
+      assertThat(engine.statusCode()).as(engine.bodyAsString()).isEqualTo(201);
+      Map<String, String> auth = Map.of("Authorization", "Bearer " + Tenants.ADMIN_KEY);
+      SseClient chat = SseClient.send(a, io.vertx.core.http.HttpMethod.POST, "/api/v1/chat/" + thread + "/stream",
+          new JsonObject().put("content", "go").put("engine_id", engine.bodyAsJsonObject().getString("engine_id")), auth);
+      assertThat(chat.status()).isEqualTo(200);
+      await().atMost(PATIENCE).until(() -> chat.json().stream().filter(f -> "message".equals(f.getString("type"))).count() >= 3);
+
+      assertThat(onA.post("/shutdown", new JsonObject()).statusCode()).isEqualTo(202);
+      assertThat(chat.finished().get(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isEqualTo("end");
+      SseClient.Event last = chat.events().get(chat.events().size() - 1);
+      assertThat(last.type()).isEqualTo("server.shutdown");
+      JsonObject cut = last.json();
+      assertThat(cut.getString("type")).isEqualTo("server.shutdown");
+      assertThat(cut.getString("run_id")).isEqualTo(chat.json().get(0).getString("run_id"));
+      assertThat(last.seq()).isEqualTo(cut.getLong("resume_after_seq"));
+      assertThat(chat.json()).noneMatch(f -> "error".equals(f.getString("type")));
+      String streamed = chat.json().stream().filter(f -> "message".equals(f.getString("type")))
+          .map(f -> f.getString("content")).reduce("", String::concat);
+
+      String resume = cut.getString("resume");
+      assertThat(resume).startsWith("/api/v1/sessions/" + thread + "/commands/");
+      SseClient rest = SseClient.open(nodes.b(), resume.substring("/api/v1".length()),
+          Map.of("Authorization", "Bearer " + Tenants.ADMIN_KEY, "Last-Event-ID", String.valueOf(cut.getLong("resume_after_seq"))));
+      List<SseClient.Event> remainder = rest.awaitEnd();
+      assertThat(remainder).extracting(SseClient.Event::seq).allMatch(seq -> seq > cut.getLong("resume_after_seq"))
+          .doesNotHaveDuplicates();
+      assertThat(remainder.get(remainder.size() - 1).type()).isEqualTo("command.completed");
+      String resumed = remainder.stream().filter(e -> "engine.token".equals(e.type()))
+          .map(e -> e.json().getJsonObject("data").getString("text")).reduce("", String::concat);
+      assertThat(streamed + resumed).isEqualTo(answer);
+      assertThat(resumed).as("the run went on during the grace: the rest came after the cut").isNotEmpty();
+      await().atMost(PATIENCE).until(() -> nodes.memberA().deploymentIDs().isEmpty());
+    }
+  }
+
+  @Test
   @DisplayName("stopped as SIGTERM stops it, a node hands the rest of a sequential batch to the other node once the"
       + " batch's running command finished, and the rest runs there in order")
   void sequentialBatchRestHandedOver() throws Exception {

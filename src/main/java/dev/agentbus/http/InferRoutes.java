@@ -47,11 +47,16 @@ record InferRoutes(Api api, Limits limits) {
         view(command))).onFailure(failure -> Api.fail(ctx, failure));
   }
 
-  /** SSE of one request from its first event (a finished one is replayed), ending after its outcome. */
+  /**
+   * SSE of one request from its first event (a finished one is replayed), or after {@code
+   * Last-Event-ID} / {@code ?after_seq=} (where a stream cut by a shutdown resumes), ending after its outcome.
+   */
   private void stream(RoutingContext ctx) {
-    Validator.of(ctx).throwIfInvalid();
+    Validator check = Validator.of(ctx, "after_seq");
+    long afterSeq = check.resumeCursor(ctx);
+    check.throwIfInvalid();
     api.stream(ctx, () -> find(ctx), command -> new Follower.Plan(
-        Follow.command(command.getString("session_id"), command.getString("command_id"), 0),
+        Follow.command(command.getString("session_id"), command.getString("command_id"), afterSeq),
         new InferSseFormat(command.getString("command_id"))));
   }
 

@@ -205,7 +205,8 @@ final class OpenApiDocument {
         .describe("The same path as SIGTERM: readiness answers 503 at once; new work (writes, new streams) is refused with "
             + "503 `SERVICE_UNAVAILABLE` and `Retry-After`; queued commands are handed to another node; running commands get "
             + "`shutdown.grace_ms` to finish; SSE streams end with `event: server.shutdown` (`data: {\"reason\": \"shutdown\", "
-            + "\"resume_after_seq\": N}`, `id:` N) and WebSockets close 1012 with the reason `resume with after_seq=N`; "
+            + "\"resume_after_seq\": N}`, `id:` N; a run's stream — chat, infer, semantic — adds `type` (or `event`) "
+            + "`server.shutdown`, `run_id` and `resume`, the path that follows the rest of the run) and WebSockets close 1012 with the reason `resume with after_seq=N`; "
             + "then the node leaves the cluster.")
         .json(202, "the shutdown has begun", "Shutdown");
   }
@@ -299,7 +300,9 @@ final class OpenApiDocument {
         .websocket("frames `WsClientFrame` in, `WsServerFrame` out; a slow client is closed 1013 and resumes from its last seq")
         .errors(503);
     op("get", session + "/commands/{command_id}/stream", "streams", "Follow one command's events (SSE)")
-        .query("after_seq", obj("type", "integer", "minimum", 0), "replay from after this seq")
+        .query("after_seq", obj("type", "integer", "minimum", 0), "replay from after this seq (or send `Last-Event-ID`); "
+            + "where a chat or semantic run stream cut by a shutdown resumes")
+        .header("Last-Event-ID", "the last seq seen: the stream resumes after it")
         .sse("the command's events (schema `Event`) until it is final", "id: 3\nevent: command.completed\ndata: {\"seq\":3}\n\n")
         .errors(503);
   }
@@ -426,6 +429,9 @@ final class OpenApiDocument {
     op("get", Api.BASE + "/result/{request_id}", "shortcuts", "An inference's result")
         .json(200, "done", "Inference").json(202, "not done yet", "Inference");
     op("get", Api.BASE + "/stream/{request_id}", "shortcuts", "Follow an inference (SSE)")
+        .query("after_seq", obj("type", "integer", "minimum", 0), "resume after this seq (or send `Last-Event-ID`), "
+            + "e.g. the `resume_after_seq` of a `server.shutdown` event")
+        .header("Last-Event-ID", "the last seq seen: the stream resumes after it")
         .sse("`event:` start, token, complete or error", "event: token\ndata: {\"text\":\"Hel\"}\n\nevent: complete\ndata: {}\n\n")
         .errors(503);
     op("get", Api.BASE + "/ws", "shortcuts", "Prompts over a WebSocket")

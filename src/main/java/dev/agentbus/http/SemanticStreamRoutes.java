@@ -37,7 +37,7 @@ record SemanticStreamRoutes(Api api) {
         .put("prompt", check.text(input, "input.", "message"));
     check.throwIfInvalid();
     api.stream(ctx, Addresses.CONVERSATION_PROMPT, prompt, accepted -> new Follower.Plan(Follow.accepted(accepted),
-        new SemanticFormat(accepted.getString("command_id"), conversationId, started)));
+        new SemanticFormat(accepted.getString("command_id"), conversationId, accepted.getString("session_id"), started)));
   }
 
   /** A nested object of the body; absent counts as empty, so every missing field inside it is named. */

@@ -20,7 +20,6 @@ import java.util.regex.Pattern;
  */
 record StreamRoutes(Api api, Limits limits) {
   private static final Pattern SUBSCRIBER_ID = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}");
-  private static final String SEQ_ISSUE = "must be a non-negative integer (the seq of the last event seen)";
 
   void mount(Router router) {
     String session = Api.BASE + "/sessions/:session_id";
@@ -31,18 +30,7 @@ record StreamRoutes(Api api, Limits limits) {
 
   private void sse(RoutingContext ctx) {
     Validator check = Validator.of(ctx, "after_seq", "types");
-    long afterSeq = check.queryLong(ctx, "after_seq", 0, 0, Long.MAX_VALUE);
-    String lastEventId = ctx.request().getHeader("Last-Event-ID");
-    if (lastEventId != null) {
-      try {
-        afterSeq = Long.parseLong(lastEventId.trim());
-        if (afterSeq < 0) {
-          check.add("Last-Event-ID", SEQ_ISSUE);
-        }
-      } catch (NumberFormatException e) {
-        check.add("Last-Event-ID", SEQ_ISSUE);
-      }
-    }
+    long afterSeq = check.resumeCursor(ctx);
     Predicate<JsonObject> filter = typeFilter(check, ctx.request().getParam("types"));
     check.throwIfInvalid();
     api.stream(ctx, Addresses.STREAM_OPEN, Api.path(ctx, "session_id").put("after_seq", afterSeq),
@@ -50,10 +38,13 @@ record StreamRoutes(Api api, Limits limits) {
             new SessionSseFormat()));
   }
 
+  /** One command's events from its first, or after {@code Last-Event-ID} / {@code ?after_seq=} (a run stream cut by a shutdown resumes here). */
   private void commandStream(RoutingContext ctx) {
-    Validator.of(ctx).throwIfInvalid();
+    Validator check = Validator.of(ctx, "after_seq");
+    long afterSeq = check.resumeCursor(ctx);
+    check.throwIfInvalid();
     api.stream(ctx, Addresses.COMMAND_GET, Api.path(ctx, "session_id", "command_id"), command -> new Follower.Plan(
-        Follow.command(command.getString("session_id"), command.getString("command_id"), 0), new SessionSseFormat()));
+        Follow.command(command.getString("session_id"), command.getString("command_id"), afterSeq), new SessionSseFormat()));
   }
 
   private void webSocket(RoutingContext ctx) {

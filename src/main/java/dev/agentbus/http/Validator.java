@@ -244,6 +244,28 @@ final class Validator {
     return queryLong(ctx, "wait", 0, 0, limits.maxWaitSeconds());
   }
 
+  /**
+   * Where an SSE stream resumes: {@code Last-Event-ID} (what a browser's EventSource sends on
+   * reconnect) when present, else {@code ?after_seq=}, else 0 (from the start).
+   */
+  long resumeCursor(RoutingContext ctx) {
+    long afterSeq = queryLong(ctx, "after_seq", 0, 0, Long.MAX_VALUE);
+    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    if (lastEventId == null) {
+      return afterSeq;
+    }
+    try {
+      long seq = Long.parseLong(lastEventId.trim());
+      if (seq >= 0) {
+        return seq;
+      }
+    } catch (NumberFormatException e) {
+      // named below
+    }
+    add("Last-Event-ID", "must be a non-negative integer (the seq of the last event seen)");
+    return 0;
+  }
+
   long queryLong(RoutingContext ctx, String name, long defaultValue, long min, long max) {
     String raw = ctx.request().getParam(name);
     if (raw == null || raw.isEmpty()) {

@@ -11,7 +11,10 @@ import io.vertx.core.json.JsonObject;
  * {@code init_stream {run_id, thread_id, timestamp}} first, then {@code reasoning}, {@code
  * tool_call}, {@code tool_result} and {@code message} (answer deltas: clients concatenate them), an
  * {@code error} (the error shape {@code code, message, details} inside the frame) when the run
- * failed or the stream broke off, and always {@code end_stream {status, total_duration_ms}} last.
+ * failed or the stream broke off, and always {@code end_stream {status, total_duration_ms}} last —
+ * but when the node shuts down mid-run: then the last frame is {@code event: server.shutdown} with
+ * {@code type: "server.shutdown"}, the resume cursor and the command stream that follows the rest
+ * of the run ({@link RunEvents#shutdown}).
  */
 public final class ChatFormat extends RunDataFormat {
   private final String threadId;
@@ -48,7 +51,13 @@ public final class ChatFormat extends RunDataFormat {
 
   @Override
   public String closing(StreamEnd reason, long lastSeq) {
-    return reason == StreamEnd.FINISHED || ended ? "" : error(RunEvents.interrupted()) + endStream("error");
+    if (reason == StreamEnd.FINISHED || ended) {
+      return "";
+    }
+    if (reason == StreamEnd.SHUTDOWN) {
+      return RunEvents.shutdown("type", lastSeq, runId, RunEvents.commandStream(threadId, runId));
+    }
+    return error(RunEvents.interrupted()) + endStream("error");
   }
 
   private String end(JsonObject finalEvent) {

@@ -7,7 +7,8 @@ import io.vertx.core.json.JsonObject;
 /**
  * One inference request as SSE ({@code GET /stream/{id}}): {@code event: start {request_id}}, then
  * {@code token {chunk, data}} per answer piece, then {@code complete {status: "done", result}} or
- * {@code error} (the error shape) — also when the stream broke off before the run ended.
+ * {@code error} (the error shape) — also when the stream broke off before the run ended; when the
+ * node shuts down mid-run, {@code event: server.shutdown} with the resume cursor instead ({@link RunEvents#shutdown}).
  */
 public final class InferSseFormat implements StreamFormat {
   private final String requestId;
@@ -37,7 +38,12 @@ public final class InferSseFormat implements StreamFormat {
 
   @Override
   public String closing(StreamEnd reason, long lastSeq) {
-    return reason == StreamEnd.FINISHED ? "" : frame("error", RunEvents.interrupted());
+    if (reason == StreamEnd.FINISHED) {
+      return "";
+    }
+    return reason == StreamEnd.SHUTDOWN
+        ? RunEvents.shutdown("type", lastSeq, requestId, "/api/v1/stream/" + requestId)
+        : frame("error", RunEvents.interrupted());
   }
 
   private static String frame(String event, JsonObject data) {

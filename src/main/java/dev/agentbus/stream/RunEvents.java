@@ -64,6 +64,22 @@ public final class RunEvents {
     return answer(data(finalEvent).getJsonObject("result"));
   }
 
+  /**
+   * The last block of a run's SSE stream whose node shuts down while the run goes on: {@code event:
+   * server.shutdown}, {@code id:} the last seq sent, and in its data {@code typeField} ({@code type}
+   * or {@code event}) = {@code server.shutdown}, the run's id and {@code resume}, the path that
+   * follows the rest of the run from that cursor ({@code Last-Event-ID} or {@code ?after_seq=}) on any node.
+   */
+  static String shutdown(String typeField, long lastSeq, String runId, String resume) {
+    return SessionSseFormat.shutdown(lastSeq, new JsonObject().put(typeField, SessionSseFormat.SHUTDOWN_EVENT)
+        .put("run_id", runId).put("resume", resume));
+  }
+
+  /** Where one command's stream resumes: {@code GET /api/v1/sessions/{sid}/commands/{cid}/stream}. */
+  static String commandStream(String sessionId, String commandId) {
+    return "/api/v1/sessions/" + sessionId + "/commands/" + commandId + "/stream";
+  }
+
   /** The error of a stream that broke off before its run ended (the store could not be read). */
   static JsonObject interrupted() {
     return new BusError(ErrorCode.SERVICE_UNAVAILABLE,

@@ -8,18 +8,22 @@ import io.vertx.core.json.JsonObject;
  * One conversation turn as semantic SSE {@code data: {"event": ...}} frames ({@code POST
  * /internal/chat/stream}): {@code tool_start {tool}} per tool call, {@code route_decision {route:
  * tools|direct}} once before the first answer token, {@code token {channel: final|reasoning,
- * content}}, then {@code complete {stats}} or {@code error} (the error shape inside the frame).
+ * content}}, then {@code complete {stats}} or {@code error} (the error shape inside the frame); when
+ * the node shuts down mid-run, {@code event: server.shutdown} instead, with the resume cursor ({@link RunEvents#shutdown}).
  */
 public final class SemanticFormat extends RunDataFormat {
   private final String conversationId;
+  private final String sessionId;
   private int tokens;
   private int toolCalls;
   private boolean routed;
   private JsonObject usage;
 
-  public SemanticFormat(String runId, String conversationId, long started) {
+  /** {@code sessionId}: the session the conversation runs in (where the run's stream resumes). */
+  public SemanticFormat(String runId, String conversationId, String sessionId, long started) {
     super(runId, started);
     this.conversationId = conversationId;
+    this.sessionId = sessionId;
   }
 
   @Override
@@ -60,7 +64,12 @@ public final class SemanticFormat extends RunDataFormat {
 
   @Override
   public String closing(StreamEnd reason, long lastSeq) {
-    return reason == StreamEnd.FINISHED ? "" : error(RunEvents.interrupted());
+    if (reason == StreamEnd.FINISHED) {
+      return "";
+    }
+    return reason == StreamEnd.SHUTDOWN
+        ? RunEvents.shutdown("event", lastSeq, runId, RunEvents.commandStream(sessionId, runId))
+        : error(RunEvents.interrupted());
   }
 
   private String end(JsonObject finalEvent) {

@@ -52,7 +52,15 @@ public final class SessionSseFormat implements StreamFormat {
    * (to another node) misses nothing and gets nothing twice.
    */
   public static String shutdown(long lastSeq) {
-    return "id: " + lastSeq + "\nevent: " + SHUTDOWN_EVENT + "\ndata: "
-        + new JsonObject().put("reason", "shutdown").put("resume_after_seq", lastSeq).encode() + "\n\n";
+    return shutdown(lastSeq, new JsonObject());
+  }
+
+  /**
+   * The same block with {@code extra} fields in its data (a run stream's own type field, its run
+   * id and the path that resumes it), for clients that read only {@code data:} lines.
+   */
+  public static String shutdown(long lastSeq, JsonObject extra) {
+    JsonObject data = extra.copy().put("reason", "shutdown").put("resume_after_seq", lastSeq);
+    return "id: " + lastSeq + "\nevent: " + SHUTDOWN_EVENT + "\ndata: " + data.encode() + "\n\n";
   }
 }

@@ -76,6 +76,35 @@ class InferApiTest {
   }
 
   @Test
+  @DisplayName("GET /stream/{id} and a command's stream resume after Last-Event-ID or ?after_seq (the cursor a shutdown"
+      + " hands out): only the later tokens, then the outcome; a bad cursor is 400 naming it")
+  void streamsResumeAfterACursor() {
+    String session = node.createSession();
+    commands.dummyEngine(session, 1, words(6));
+    JsonObject accepted = infer(new JsonObject().put("prompt", "go").put("session_id", session));
+    String id = accepted.getString("request_id");
+    commands.awaitStatus(session, id, "completed");
+    List<JsonObject> tokens = http.allEvents(session).stream().filter(e -> "engine.token".equals(e.getString("event_type"))).toList();
+    assertThat(tokens).hasSize(6);
+    long cursor = tokens.get(1).getLong("seq");
+
+    List<SseClient.Event> infer = SseClient.open(node, "/stream/" + id, Map.of("Last-Event-ID", String.valueOf(cursor))).awaitEnd();
+    assertThat(infer.stream().filter(e -> e.type().equals("token")).map(e -> e.json().getString("data")).collect(Collectors.joining()))
+        .isEqualTo("w2 w3 w4 w5");
+    assertThat(infer.get(infer.size() - 1).type()).isEqualTo("complete");
+
+    List<SseClient.Event> command = SseClient.open(node, "/sessions/" + session + "/commands/" + id + "/stream?after_seq=" + cursor)
+        .awaitEnd();
+    assertThat(command).extracting(SseClient.Event::seq).allMatch(seq -> seq > cursor);
+    assertThat(command.stream().filter(e -> e.type().equals("engine.token")).count()).isEqualTo(4);
+    assertThat(command.get(command.size() - 1).type()).isEqualTo("command.completed");
+
+    JsonObject bad = HttpCalls.assertError(HttpCalls.await(node.client().get("/api/v1/stream/" + id)
+        .putHeader("Last-Event-ID", "soon").send()), 400, "VALIDATION_ERROR");
+    assertThat(bad.encode()).contains("Last-Event-ID");
+  }
+
+  @Test
   @DisplayName("GET /result answers 202 while the request runs and 200 with the answer text once it completed; /status maps the states")
   void statusAndResult() {
     String session = slowSession();

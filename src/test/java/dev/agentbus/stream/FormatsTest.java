@@ -171,7 +171,7 @@ class FormatsTest {
     @Test
     @DisplayName("tool_start, route_decision tools before the first final token, then complete with stats")
     void withTools() {
-      SemanticFormat format = new SemanticFormat(RUN, "conv", System.currentTimeMillis());
+      SemanticFormat format = new SemanticFormat(RUN, "conv", "s1", System.currentTimeMillis());
       assertThat(format.opening()).isEqualTo(": run " + RUN + "\n\n");
       assertThat(data(format.frames(toolCall()))).containsExactly(new JsonObject().put("event", "tool_start").put("tool", "clock.now"));
       assertThat(data(format.frames(token("a")))).extracting(f -> f.getString("event")).containsExactly("route_decision", "token");
@@ -185,11 +185,35 @@ class FormatsTest {
     @Test
     @DisplayName("a run without tools routes direct; an error is sent once")
     void directAndError() {
-      SemanticFormat format = new SemanticFormat(RUN, "conv", 0);
+      SemanticFormat format = new SemanticFormat(RUN, "conv", "s1", 0);
       assertThat(data(format.frames(token("a"))).get(0).getString("route")).isEqualTo("direct");
       assertThat(data(format.frames(failed("LLM_ERROR"))).get(0).getString("code")).isEqualTo("LLM_ERROR");
       assertThat(format.closing(StreamEnd.ERROR, 1)).isEmpty();
     }
+  }
+
+  @Test
+  @DisplayName("a run stream whose node shuts down ends with server.shutdown: the cursor as id and in the data, the run and"
+      + " where it resumes; chat and infer name it in type, the semantic stream in event; no error is sent")
+  void runStreamsOnShutdown() {
+    String chat = new ChatFormat(RUN, SESSION, 0).closing(StreamEnd.SHUTDOWN, 9);
+    String infer = new InferSseFormat(RUN).closing(StreamEnd.SHUTDOWN, 9);
+    String semantic = new SemanticFormat(RUN, "conv", SESSION, 0).closing(StreamEnd.SHUTDOWN, 9);
+    String commandStream = "/api/v1/sessions/" + SESSION + "/commands/" + RUN + "/stream";
+    for (String closing : List.of(chat, infer, semantic)) {
+      assertThat(closing).startsWith("id: 9\nevent: server.shutdown\n");
+      assertThat(data(closing)).hasSize(1);
+      JsonObject data = data(closing).get(0);
+      assertThat(data.getString("reason")).isEqualTo("shutdown");
+      assertThat(data.getLong("resume_after_seq")).isEqualTo(9);
+      assertThat(data.getString("run_id")).isEqualTo(RUN);
+    }
+    assertThat(data(chat).get(0).getString("type")).isEqualTo("server.shutdown");
+    assertThat(data(chat).get(0).getString("resume")).isEqualTo(commandStream);
+    assertThat(data(infer).get(0).getString("type")).isEqualTo("server.shutdown");
+    assertThat(data(infer).get(0).getString("resume")).isEqualTo("/api/v1/stream/" + RUN);
+    assertThat(data(semantic).get(0).getString("event")).isEqualTo("server.shutdown");
+    assertThat(data(semantic).get(0).getString("resume")).isEqualTo(commandStream);
   }
 
   @Test

@@ -200,7 +200,11 @@ public final class TestNode implements AutoCloseable {
     // The node first (its verticles in reverse order, then its store), then Vert.x, as Main does.
     // A node shut down through POST /shutdown has undeployed itself (and closed its Vert.x).
     if (!stopped && vertx.deploymentIDs().contains(deploymentId)) {
-      vertx.undeploy(deploymentId).await();
+      try {
+        vertx.undeploy(deploymentId).await();
+      } catch (IllegalStateException e) {
+        // Its own shutdown got there first, between the check and the undeploy.
+      }
     }
     if (ownsVertx) {
       vertx.close().await();
