@@ -539,7 +539,8 @@ public final class Addresses {
   public static final String EVENT_HANDLER_UNREGISTER = PREFIX + "event-handler.unregister";
   /**
    * request, <b>local only</b>, from the event log ({@code SeqWriter}) after it stored a write and
-   * before it acknowledges or announces it: {@code {events: [stored event]}} → {@code {cursors:
+   * before it acknowledges or announces it: {@code {events: [stored event], traces: {event_id:
+   * traceparent}}} (the producers' sampled traces, which the deliveries join) → {@code {cursors:
    * n}} once the cursor of every matching (handler, session) durably covers the events ({@code
    * target_seq}); at once (no store access) when no registration matches. A tenant's global
    * handlers take only events of that tenant's sessions (the event's {@code tenant_id}, else the

@@ -11,6 +11,7 @@ import dev.agentbus.session.Sessions;
 import dev.agentbus.store.GroupCommit;
 import dev.agentbus.store.Store;
 import dev.agentbus.util.Pages;
+import dev.agentbus.trace.Traces;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -137,7 +138,7 @@ public class EventLogVerticle extends VerticleBase {
     if (queued() + drafts.size() > maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
     }
-    List<Pending> pending = drafts.stream().map(draft -> new Pending(draft, Promise.promise(), forwarded)).toList();
+    List<Pending> pending = drafts.stream().map(draft -> new Pending(draft, Promise.promise(), forwarded, Traces.sampledTraceparent())).toList();
     route(pending);
     List<Future<JsonObject>> stored = pending.stream().map(p -> p.stored().future()).toList();
     // Settled, not failed fast: a producer told of a failure is told only once every draft is done.
@@ -150,7 +151,7 @@ public class EventLogVerticle extends VerticleBase {
     if (queued() >= maxQueued) {
       return Future.failedFuture(new BusError(ErrorCode.SERVICE_UNAVAILABLE, "Event queue is full, retry later"));
     }
-    Pending pending = new Pending(draft, Promise.promise(), false);
+    Pending pending = new Pending(draft, Promise.promise(), false, Traces.sampledTraceparent());
     route(List.of(pending));
     return pending.stored().future();
   }
@@ -203,7 +204,7 @@ public class EventLogVerticle extends VerticleBase {
         }, failure -> {
           if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
             LOG.info("the event log of node {} is not serving; writing {} event(s) of its sessions here", owner, batch.size());
-            List<Pending> here = batch.stream().map(pending -> new Pending(pending.draft(), pending.stored(), true)).toList();
+            List<Pending> here = batch.stream().map(pending -> new Pending(pending.draft(), pending.stored(), true, pending.traceparent())).toList();
             local.addAll(here);
             return settled(here);
           }

@@ -215,23 +215,29 @@ final class SeqWriter {
 
   /**
    * Hands the stored documents among {@code docs} to this node's event handlers ({@link
-   * Addresses#HANDLER_EVENTS_STORED}: they make the matching cursors durable), then publishes them
+   * Addresses#HANDLER_EVENTS_STORED}: they make the matching cursors durable; each event's producer's
+   * sampled trace goes along in {@code traces}, by event id), then publishes them
    * (in order) and completes their producers. The handlers' answer, whatever it is, never fails an append.
    */
   private Future<Void> acknowledge(List<Pending> batch, List<JsonObject> docs, java.util.function.Predicate<JsonObject> stored) {
     List<Integer> indexes = new ArrayList<>();
     JsonArray events = new JsonArray();
+    JsonObject traces = new JsonObject();
     for (int i = 0; i < batch.size(); i++) {
       if (stored.test(docs.get(i))) {
         indexes.add(i);
-        events.add(toEvent(docs.get(i)));
+        JsonObject event = toEvent(docs.get(i));
+        events.add(event);
+        if (batch.get(i).traceparent() != null) {
+          traces.put(event.getString("event_id"), batch.get(i).traceparent());
+        }
       }
     }
     if (indexes.isEmpty()) {
       return Future.succeededFuture();
     }
     Metrics.eventsAppended(indexes.size());
-    return vertx.eventBus().request(Addresses.HANDLER_EVENTS_STORED, new JsonObject().put("events", events),
+    return vertx.eventBus().request(Addresses.HANDLER_EVENTS_STORED, new JsonObject().put("events", events).put("traces", traces),
             new DeliveryOptions().setLocalOnly(true).setSendTimeout(HANDLERS_TIMEOUT_MS))
         .<Void>transform(handed -> {
           if (handed.failed() && !(handed.cause() instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS)) {

@@ -146,7 +146,7 @@ final class EventDispatch implements Lane.Needs {
   // ---- dispatch ----
 
   /** See the class comment; answers {@code {cursors: n}}, the cursors written. */
-  Future<JsonObject> stored(JsonArray events) {
+  Future<JsonObject> stored(JsonArray events, JsonObject traces) {
     Map<String, List<JsonObject>> bySession = new LinkedHashMap<>();
     events.forEach(e -> {
       JsonObject event = (JsonObject) e;
@@ -159,12 +159,12 @@ final class EventDispatch implements Lane.Needs {
     Future<Map<String, List<JsonObject>>> globalSets = cache.globals();
     return Future.all(sessionSets, globalSets)
         .compose(read -> sessionTenants.of(bySession, globalSets.result()))
-        .compose(tenants -> dispatch(bySession, sessionSets.result(), globalSets.result(), tenants));
+        .compose(tenants -> dispatch(bySession, sessionSets.result(), globalSets.result(), tenants, traces));
   }
 
   /** {@link #stored} once the registrations and (where a global one could match) the sessions' tenants are known. */
   private Future<JsonObject> dispatch(Map<String, List<JsonObject>> bySession, Map<String, List<JsonObject>> sets,
-      Map<String, List<JsonObject>> globals, Map<String, String> tenants) {
+      Map<String, List<JsonObject>> globals, Map<String, String> tenants, JsonObject traces) {
     List<Future<Void>> writes = new ArrayList<>();
     List<Runnable> offers = new ArrayList<>();
     Map<String, JsonArray> wakes = new LinkedHashMap<>();
@@ -182,7 +182,7 @@ final class EventDispatch implements Lane.Needs {
         Lane lane = known == null || known.stopped() ? null : known;
         if (matching.isEmpty()) {
           if (lane != null) {
-            lane.offer(sessionEvents); // keeps its buffer contiguous
+            lane.offer(sessionEvents, traces); // keeps its buffer contiguous
           }
           continue;
         }
@@ -204,7 +204,7 @@ final class EventDispatch implements Lane.Needs {
           target.openOps = target.openOps.transform(previous -> open.compose(map -> map.put(target.id(), entry)));
           writes.add(target.openOps);
         }
-        offers.add(() -> target.offer(sessionEvents));
+        offers.add(() -> target.offer(sessionEvents, traces));
       }
     });
     int cursors = offers.size();

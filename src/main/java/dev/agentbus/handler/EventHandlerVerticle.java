@@ -66,7 +66,7 @@ public class EventHandlerVerticle extends VerticleBase {
         Bus.serve(vertx, Addresses.EVENT_HANDLER_REGISTER, this::register).completion(),
         Bus.serve(vertx, Addresses.EVENT_HANDLER_LIST, this::list).completion(),
         Bus.serve(vertx, Addresses.EVENT_HANDLER_UNREGISTER, this::unregister).completion(),
-        Bus.serveLocal(vertx, Addresses.HANDLER_EVENTS_STORED, (body, h) -> dispatch.stored(body.getJsonArray("events"))).completion(),
+        Bus.serveLocal(vertx, Addresses.HANDLER_EVENTS_STORED, (body, h) -> dispatch.stored(body.getJsonArray("events"), body.getJsonObject("traces", new JsonObject()))).completion(),
         Bus.serve(vertx, Addresses.DEAD_LETTER_LIST, this::deadLetters).completion(),
         Bus.serve(vertx, Addresses.DEAD_LETTER_RETRY, (body, h) -> retry(body.getString("dead_letter_id"), h)).completion(),
         Bus.serveLocal(vertx, Addresses.EVENT_HANDLER_PURGE_SESSION, (body, h) -> purge(body.getString("session_id"))).completion(),

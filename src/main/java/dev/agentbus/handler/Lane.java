@@ -4,12 +4,15 @@ import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.bus.BusError;
 import dev.agentbus.bus.ErrorCode;
+import dev.agentbus.trace.Traces;
 import dev.agentbus.util.Retry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -51,6 +54,8 @@ final class Lane {
   private final String sessionId;
   private final String id;
   private final ArrayDeque<JsonObject> buffer = new ArrayDeque<>();
+  /** The buffered events' producers' sampled traces, by event id (no more entries than the buffer has events). */
+  private final Map<String, String> traces = new HashMap<>();
   private Long delivered;
   private long target;
   private long coveredFrom = -1;
@@ -105,8 +110,11 @@ final class Lane {
     return pattern.endsWith("*") ? type.startsWith(pattern.substring(0, pattern.length() - 1)) : pattern.equals(type);
   }
 
-  /** The events of this session of one write (contiguous seqs, in order): raises the target, buffers the matching ones. */
-  void offer(List<JsonObject> events) {
+  /**
+   * The events of this session of one write (contiguous seqs, in order): raises the target, buffers
+   * the matching ones, and keeps their producers' traces ({@code traces}: event id → traceparent).
+   */
+  void offer(List<JsonObject> events, JsonObject traces) {
     if (stopped || events.isEmpty()) {
       return;
     }
@@ -120,15 +128,27 @@ final class Lane {
     boolean fits = buffer.size() + matching.size() <= needs.bufferMax();
     if (!reading) {
       if (coveredTo >= 0 && first == coveredTo + 1 && fits) {
-        buffer.addAll(matching);
+        buffer(matching, traces);
         coveredTo = last;
       } else if (buffer.isEmpty() && fits && (delivered == null || first - 1 <= delivered)) {
-        buffer.addAll(matching);
+        buffer(matching, traces);
         coveredFrom = first - 1;
         coveredTo = last;
       }
     }
     next();
+  }
+
+  private void buffer(List<JsonObject> matching, JsonObject traces) {
+    buffer.addAll(matching);
+    if (!traces.isEmpty()) {
+      matching.forEach(event -> {
+        String traceparent = traces.getString(event.getString("event_id"));
+        if (traceparent != null) {
+          this.traces.put(event.getString("event_id"), traceparent);
+        }
+      });
+    }
   }
 
   /** Starts (or goes on) delivering. */
@@ -156,10 +176,11 @@ final class Lane {
       return;
     }
     while (!buffer.isEmpty() && buffer.peek().getLong("seq") <= delivered) {
-      buffer.poll();
+      traces.remove(buffer.poll().getString("event_id"));
     }
     if (coveredFrom > delivered || coveredTo < delivered) {
       buffer.clear();
+      traces.clear();
       coveredFrom = coveredTo = delivered;
     }
     if (!buffer.isEmpty()) {
@@ -252,8 +273,13 @@ final class Lane {
     });
   }
 
+  /** One attempt, in the trace of the event's producer when it was sampled (each attempt a span of that trace). */
   private void deliver(JsonObject event, int attempt) {
     busy = true;
+    Traces.resume(needs.vertx(), traces.get(event.getString("event_id")), () -> attempt(event, attempt));
+  }
+
+  private void attempt(JsonObject event, int attempt) {
     needs.delivery().attempt(registration, event, request -> inFlight = request).onComplete(outcome -> {
       if (stopped) {
         return;
@@ -288,6 +314,7 @@ final class Lane {
     delivered = Math.max(delivered, seq);
     floor = Math.max(floor, delivered);
     buffer.poll();
+    traces.remove(event.getString("event_id"));
     lastWrite = needs.store().delivered(id, seq);
     busy = false;
     next();

@@ -37,6 +37,15 @@ public final class Traces {
     return span.isValid() ? "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex() : null;
   }
 
+  /** {@link #traceparent()} when its trace is sampled (recorded), else null: what is worth carrying to later work. */
+  public static String sampledTraceparent() {
+    if (NodeTracing.current() == null) {
+      return null;
+    }
+    SpanContext span = Span.current().getSpanContext();
+    return span.isValid() && span.isSampled() ? "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex() : null;
+  }
+
   /**
    * Runs {@code work} now, on a fresh duplicate of the current Vert.x context whose current span is
    * the remote one {@code traceparent} names, so what it starts (bus requests, HTTP calls, store

@@ -9,6 +9,7 @@ import dev.agentbus.support.HttpCalls;
 import dev.agentbus.support.SseClient;
 import dev.agentbus.support.TestCluster;
 import dev.agentbus.support.TestNode;
+import dev.agentbus.support.WebhookReceiver;
 import dev.agentbus.support.Tenants;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -45,6 +46,7 @@ class TraceClusterTest {
   static TestNode nodeB;
   static HttpCalls adminA;
   static HttpCalls adminB;
+  static WebhookReceiver receiver;
 
   @BeforeAll
   static void startCluster() {
@@ -59,11 +61,12 @@ class TraceClusterTest {
         .put("tracing", new JsonObject().put("flush_ms", 50))
         .put("engines", new JsonObject().put("openai", new JsonObject().put("base_url", fake.baseUrl())
             .put("api_key", "sk-test-trace").put("model", "fake-model")))
-        .put("security", new JsonObject().put("allowed_hosts", new JsonArray().add("localhost")));
+        .put("security", new JsonObject().put("allowed_hosts", new JsonArray().add("localhost").add("127.0.0.1")));
     nodeA = TestNode.start(memberA, false, shared.copy());
     nodeB = TestNode.start(memberB, false, shared.copy());
     adminA = Tenants.admin(nodeA);
     adminB = Tenants.admin(nodeB);
+    receiver = new WebhookReceiver(fakeVertx);
   }
 
   @AfterAll
@@ -72,6 +75,7 @@ class TraceClusterTest {
     nodeB.close();
     Future.join(memberA.close(), memberB.close()).await();
     fake.close();
+    receiver.close();
     fakeVertx.close().await();
     store.close();
   }
@@ -112,6 +116,33 @@ class TraceClusterTest {
     JsonObject server = spans(trace).stream().filter(span -> "server".equals(span.getString("kind"))).findFirst().orElseThrow();
     assertThat(server.getString("parent_span_id")).isEqualTo(callerSpan);
     assertThat(trace.getString("trace_id")).isEqualTo(traceId);
+  }
+
+  @Test
+  @DisplayName("an event handler's webhook delivery joins the trace of the request that published the event, whichever node delivers it")
+  void eventWebhookDeliveryJoinsThePublishersTrace() {
+    String session = adminA.createSession(new JsonObject().put("name", "traced hook")).getString("session_id");
+    receiver.script("/trace-hook", "whsec_YWdlbnRidXMtdHJhY2UtdGVzdC1zZWNyZXQtMzJieXQ=", WebhookReceiver.Answer.of(200, new JsonObject()));
+    HttpResponse<Buffer> registered = adminA.post("/sessions/" + session + "/handlers/events", new JsonObject()
+        .put("event_type", "app.traced").put("handler", new JsonObject().put("kind", "webhook")
+            .put("url", receiver.url("/trace-hook")).put("secret", "whsec_YWdlbnRidXMtdHJhY2UtdGVzdC1zZWNyZXQtMzJieXQ=")));
+    assertThat(registered.statusCode()).as(registered.bodyAsString()).isEqualTo(201);
+    String traceId = UUID.randomUUID().toString().replace("-", "");
+    HttpResponse<Buffer> published = HttpCalls.await(adminB.request(HttpMethod.POST, "/sessions/" + session + "/events")
+        .putHeader("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+        .sendJsonObject(new JsonObject().put("event_type", "app.traced").put("data", new JsonObject())));
+    assertThat(published.statusCode()).as(published.bodyAsString()).isEqualTo(201);
+
+    JsonObject trace = awaitTrace(adminA, traceId, spans -> spans.stream().anyMatch(TraceClusterTest::isHookCall));
+    List<JsonObject> spans = spans(trace);
+    JsonObject hook = spans.stream().filter(TraceClusterTest::isHookCall).findFirst().orElseThrow();
+    assertThat(ancestry(spans, hook)).as("the delivery descends from the publish request's server span")
+        .anyMatch(name -> name.contains("/events"));
+    assertThat(receiver.deliveries("/trace-hook")).hasSize(1);
+  }
+
+  private static boolean isHookCall(JsonObject span) {
+    return "client".equals(span.getString("kind")) && span.getString("name").equals("POST /trace-hook");
   }
 
   @Test
