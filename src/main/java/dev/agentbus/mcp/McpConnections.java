@@ -8,6 +8,7 @@ import dev.agentbus.trace.Traces;
 import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.TypeRef;
 import io.modelcontextprotocol.spec.McpClientTransport;
@@ -197,29 +198,36 @@ final class McpConnections {
 
   /**
    * {@code tools/call}: {@code {result, is_error}}; fails {@code MCP_UNAVAILABLE} or {@code TIMEOUT}.
-   * In a span of its own (the SDK's java.net.http client is not traced by Vert.x, and carries no
-   * {@code traceparent} to the server).
+   * In a span of its own (the SDK's java.net.http client is not traced by Vert.x), whose {@code
+   * traceparent} the request carries to the server ({@link #TRACEPARENT} in the SDK's transport context).
    */
   Future<JsonObject> call(Spec spec, String tool, JsonObject arguments, long timeoutMs) {
-    return Traces.around("mcp tools/call " + tool, "mcp.server_id", spec.id(), () -> callTraced(spec, tool, arguments, timeoutMs));
+    return Traces.around("mcp tools/call " + tool, "mcp.server_id", spec.id(),
+        () -> callTraced(spec, tool, arguments, timeoutMs, Traces.traceparent()));
   }
 
-  private Future<JsonObject> callTraced(Spec spec, String tool, JsonObject arguments, long timeoutMs) {
-    return ensure(spec).compose(connection -> callOnce(connection, tool, arguments, timeoutMs)
+  private Future<JsonObject> callTraced(Spec spec, String tool, JsonObject arguments, long timeoutMs, String traceparent) {
+    return ensure(spec).compose(connection -> callOnce(connection, tool, arguments, timeoutMs, traceparent)
         .recover(failure -> {
           if (!neverSent(failure) && !connection.sessionLost.get()) {
             return Future.failedFuture(failure);
           }
           LOG.info("MCP server {} lost its session ({}); reconnecting once", spec.id(), reason(failure));
-          return open(spec).compose(fresh -> callOnce(fresh, tool, arguments, timeoutMs));
+          return open(spec).compose(fresh -> callOnce(fresh, tool, arguments, timeoutMs, traceparent));
         }))
         .recover(failure -> Future.failedFuture(callError(spec, tool, timeoutMs, failure)));
   }
 
-  private Future<JsonObject> callOnce(Connection connection, String tool, JsonObject arguments, long timeoutMs) {
+  private Future<JsonObject> callOnce(Connection connection, String tool, JsonObject arguments, long timeoutMs,
+                                      String traceparent) {
     McpSchema.CallToolRequest request = new McpSchema.CallToolRequest.Builder().name(tool)
         .arguments(plain(arguments)).build();
-    return await(connection.client.callTool(request), timeoutMs)
+    var call = connection.client.callTool(request);
+    if (traceparent != null) {
+      call = call.contextWrite(reactor.util.context.Context.of(McpTransportContext.KEY,
+          McpTransportContext.create(Map.of(TRACEPARENT, traceparent))));
+    }
+    return await(call, timeoutMs)
         .map(result -> {
           connection.status = CONNECTED;
           connection.lastError = null;
@@ -261,6 +269,9 @@ final class McpConnections {
 
   // ---- the SDK ----
 
+  /** The W3C header, and the key under which a call's span travels in the SDK's transport context to its HTTP request. */
+  private static final String TRACEPARENT = "traceparent";
+
   private McpAsyncClient build(Connection connection, int generation) {
     Spec spec = connection.spec;
     Optional<String> refused = UrlGuard.check(spec.url(), security);
@@ -274,6 +285,12 @@ final class McpConnections {
         .requestBuilder(requests)
         .connectTimeout(Duration.ofMillis(settings.connectTimeoutMs()))
         .maxResponseSize(settings.maxResponseBytes())
+        .asyncHttpRequestCustomizer((request, method, uri, body, carried) -> {
+          if (carried != null && carried.get(TRACEPARENT) instanceof String traceparent) {
+            request.setHeader(TRACEPARENT, traceparent);
+          }
+          return Mono.just(request);
+        })
         .build();
     return McpClient.async(new SessionWatch(transport, connection.sessionLost))
         .clientInfo(new McpSchema.Implementation("agentbus", "0.1.0"))

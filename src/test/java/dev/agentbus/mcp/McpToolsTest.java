@@ -148,4 +148,26 @@ class McpToolsTest {
     assertThat(ran.bodyAsJsonObject().getString("result")).isEqualTo("the tool failed on purpose");
     assertThat(node.get("/sessions/" + session + "/events?event_type=tool.failed").bodyAsJsonObject().getJsonArray("data")).hasSize(1);
   }
+
+  @Test
+  @DisplayName("an MCP tools/call carries the caller's trace to the server: its traceparent names the request's trace id")
+  void toolCallCarriesTraceparent() {
+    String session = node.createSession();
+    HttpResponse<Buffer> created = node.post("/sessions/" + session + "/tools", new JsonObject().put("name", "echoed")
+        .put("parameters", new JsonObject().put("type", "object"))
+        .put("implementation", new JsonObject().put("kind", "mcp").put("server_id", serverId).put("tool", "echo")));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    String traceId = java.util.UUID.randomUUID().toString().replace("-", "");
+    int before = server.traceparents().size();
+
+    HttpResponse<Buffer> ran = dev.agentbus.support.HttpCalls.await(node.client()
+        .post("/api/v1/sessions/" + session + "/tools/echoed/execute")
+        .putHeader("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+        .sendJsonObject(new JsonObject().put("arguments", new JsonObject().put("message", "traced"))));
+
+    assertThat(ran.statusCode()).as(ran.bodyAsString()).isEqualTo(200);
+    assertThat(ran.bodyAsJsonObject().getString("result")).isEqualTo("traced");
+    assertThat(server.traceparents().subList(before, server.traceparents().size()))
+        .anyMatch(header -> header.matches("00-" + traceId + "-[0-9a-f]{16}-01") && !header.contains("00f067aa0ba902b7"));
+  }
 }

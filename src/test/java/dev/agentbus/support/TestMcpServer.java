@@ -30,6 +30,7 @@ import org.apache.catalina.startup.Tomcat;
 public final class TestMcpServer implements AutoCloseable {
   private final Path baseDir;
   private final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private final List<String> traceparents = new CopyOnWriteArrayList<>();
   /** Opened when the server closes: releases every call of the {@code slow} tool still held. */
   private final CountDownLatch closing = new CountDownLatch(1);
   private int port;
@@ -64,6 +65,11 @@ public final class TestMcpServer implements AutoCloseable {
   /** The {@code Authorization} header of every request so far (null when a request had none). */
   public List<String> authorizations() {
     return authorizations;
+  }
+
+  /** The {@code traceparent} header of every request so far ("null" when a request had none). */
+  public List<String> traceparents() {
+    return traceparents;
   }
 
   /** Adds a tool that answers its name; the SDK notifies every session that the list changed. */
@@ -109,6 +115,7 @@ public final class TestMcpServer implements AutoCloseable {
         .mcpEndpoint("/mcp")
         .contextExtractor(request -> {
           authorizations.add(String.valueOf(request.getHeader("Authorization")));
+          traceparents.add(String.valueOf(request.getHeader("traceparent")));
           return McpTransportContext.EMPTY;
         })
         .build();
