@@ -72,6 +72,7 @@ public final class RouteScopes {
       row(WRITE, "/sessions/" + S + "/handlers(/.*)?", Access.SCOPED, "handlers:write", false),
       row(POST, "/sessions/" + S + "/tools/[^/]+/execute", Access.SCOPED, "commands:write", false),
       row(WRITE, "/sessions/" + S + "/tools(/.*)?", Access.SCOPED, "tools:write", false),
+      row(WRITE, "/sessions/" + S + "/messages(/[^/]+)?", Access.SCOPED, "sessions:write", false),
       row(WRITE, "/sessions/" + S, Access.SCOPED, "sessions:write", false),
       row(GET, "/sessions/" + S + "(/.*)?", Access.SCOPED, "sessions:read", false),
       row(POST, "/engines/[^/]+/execute", Access.SCOPED, "commands:write", true),

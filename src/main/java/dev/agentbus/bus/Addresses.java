@@ -356,6 +356,27 @@ public final class Addresses {
    */
   public static final String MESSAGE_RECENT = PREFIX + "message.recent";
   /**
+   * request, on behalf of a caller: {@code {session_id, role: user|assistant, content, parent_id?,
+   * metadata?}} → the message (as {@link #MESSAGE_LIST} shows it, {@code source: "client"}), stored
+   * and announced ({@code message.created}); a {@code parent_id} must be a message of the session
+   * ({@code VALIDATION_ERROR} naming it). Fails {@code SESSION_NOT_FOUND}.
+   */
+  public static final String MESSAGE_CREATE = PREFIX + "message.create";
+  /** request: {@code {session_id, message_id}} → the message; fails {@code SESSION_NOT_FOUND}, {@code MESSAGE_NOT_FOUND}. */
+  public static final String MESSAGE_GET = PREFIX + "message.get";
+  /**
+   * request: {@code {session_id, message_id, content?, metadata?}} → the message with {@code
+   * edited_at} (content replaced; metadata merged key by key, a null value removes its key),
+   * announced ({@code message.updated}); later engine runs read the edited text.
+   */
+  public static final String MESSAGE_PATCH = PREFIX + "message.patch";
+  /**
+   * request: {@code {session_id, message_id}} → {@code {message_id, deleted: true, reparented: n}}:
+   * the message is gone (also from the history later runs read), its children now have its parent
+   * (the thread stays one tree), announced ({@code message.deleted}).
+   */
+  public static final String MESSAGE_DELETE = PREFIX + "message.delete";
+  /**
    * request: {@code {conversation_id, user_id, company_id}} → {@code {session_id, created}}: the
    * session that holds an external conversation (a company's conversation id), created on first use.
    */

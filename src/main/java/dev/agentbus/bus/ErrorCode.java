@@ -18,6 +18,7 @@ public enum ErrorCode {
   AGENT_NOT_FOUND(404),
   /** A chat thread (a session seen through {@code /chat}) does not exist. */
   THREAD_NOT_FOUND(404),
+  MESSAGE_NOT_FOUND(404),
   TOOL_NOT_FOUND(404),
   METHOD_NOT_ALLOWED(405),
   CONFLICT(409),

@@ -10,7 +10,7 @@ public final class EventTypes {
   private EventTypes() {}
 
   /** Prefixes only agentbus itself may append under. */
-  public static final Set<String> RESERVED_PREFIXES = Set.of("session.", "command.", "engine.", "tool.", "handler.");
+  public static final Set<String> RESERVED_PREFIXES = Set.of("session.", "command.", "engine.", "tool.", "handler.", "message.");
 
   // ---- sessions: data = the session ({@code session.deleted}: {@code {session_id}}) ----
   public static final String SESSION_CREATED = "session.created";
@@ -49,6 +49,14 @@ public final class EventTypes {
   /** {@code {name, description, implementation (no secret), scope, session_id, created_at}} (no schema: GET the tool) */
   public static final String TOOL_REGISTERED = "tool.registered";
   public static final String TOOL_UNREGISTERED = "tool.unregistered";
+
+  // ---- messages a client adds, edits or deletes (POST|PATCH|DELETE /sessions/{id}/messages…) ----
+  /** {@code {message_id, role, type, parent_id}} (the content is read with GET) */
+  public static final String MESSAGE_CREATED = "message.created";
+  /** {@code {message_id, fields: [the fields changed]}} */
+  public static final String MESSAGE_UPDATED = "message.updated";
+  /** {@code {message_id, parent_id, reparented: n}}: its children now have its parent */
+  public static final String MESSAGE_DELETED = "message.deleted";
 
   // ---- engine runs (see README "Engines: the tool-call loop" for each data shape) ----
   public static final String ENGINE_REASONING = "engine.reasoning";

@@ -29,7 +29,8 @@ import java.util.List;
 
 /**
  * Owns conversations ({@link MessageStore}): a session's stored messages (appended by engine runs
- * through {@link Addresses#MESSAGE_APPEND}, read back as a run's history through {@link
+ * through {@link Addresses#MESSAGE_APPEND}, added, read, edited and deleted one by one by clients
+ * ({@link Messages}), read back as a run's history through {@link
  * Addresses#MESSAGE_RECENT}, and listed for chat history and {@code /messages} with filters and
  * search), and the mapping of external conversations {@code (company_id, conversation_id)} to the session that
  * holds it. A session delete removes both once ({@link Addresses#CONVERSATION_PURGE_SESSION}).
@@ -38,7 +39,8 @@ public class ConversationVerticle extends VerticleBase {
   /** How many lost races one open tolerates before answering CONFLICT (each loss means another open won). */
   private static final int MAX_RACES = 3;
   private static final List<String> VIEW = List.of("session_id", "command_id", "role", "type", "content", "parent_id", "created_at");
-  private static final List<String> VIEW_WHEN_SET = List.of("duration_ms", "tool_call", "tool_call_id", "is_error");
+  private static final List<String> VIEW_WHEN_SET = List.of("duration_ms", "tool_call", "tool_call_id", "is_error", "metadata",
+      "source", "edited_at");
 
   private MongoClient mongo;
   private MessageStore messages;
@@ -51,7 +53,12 @@ public class ConversationVerticle extends VerticleBase {
     mongo = Store.client(vertx, settings.mongo());
     messages = new MessageStore(mongo, settings.store().writeBatch(), settings.store().maxQueuedWrites());
     tenants = new SessionTenants(vertx, settings.sessions().cacheMaxEntries());
+    Messages edits = new Messages(vertx, messages);
     return Future.all(List.of(
+        Bus.serve(vertx, Addresses.MESSAGE_CREATE, edits::create).completion(),
+        Bus.serve(vertx, Addresses.MESSAGE_GET, edits::get).completion(),
+        Bus.serve(vertx, Addresses.MESSAGE_PATCH, edits::patch).completion(),
+        Bus.serve(vertx, Addresses.MESSAGE_DELETE, edits::delete).completion(),
         Bus.serve(vertx, Addresses.MESSAGE_LIST, (body, h) -> list(body, h)).completion(),
         Bus.serve(vertx, Addresses.MESSAGE_APPEND, (body, h) -> tenants.of(body.getString("session_id"))
             .compose(tenant -> messages.append(Json.putIfPresent(body.copy(), Tenancy.FIELD, tenant)))).completion(),
@@ -239,8 +246,8 @@ public class ConversationVerticle extends VerticleBase {
 
   /**
    * The public message: {@code {id, session_id, command_id, role, type, content, parent_id,
-   * created_at}} plus {@code duration_ms}, {@code tool_call}, {@code tool_call_id}, {@code is_error}
-   * when stored.
+   * created_at}} plus {@code duration_ms}, {@code tool_call}, {@code tool_call_id}, {@code is_error},
+   * {@code metadata}, {@code source} ({@code client} for a message a client added) and {@code edited_at} when stored.
    */
   static JsonObject toMessage(JsonObject doc) {
     return Json.view(doc, "id", VIEW, VIEW_WHEN_SET);

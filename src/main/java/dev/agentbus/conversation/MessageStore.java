@@ -55,9 +55,41 @@ public final class MessageStore {
     this.tailReads = new GroupRead(mongo, TAILS, writeBatch);
   }
 
-  /** A session's messages in conversation order. */
+  /** A session's messages in conversation order; a message's children (read only when it is deleted). */
   public static Future<Void> ensureIndexes(MongoClient mongo) {
-    return Store.index(mongo, MESSAGES, new JsonObject().put("session_id", 1).put("_id", 1), "session_messages");
+    return Store.index(mongo, MESSAGES, new JsonObject().put("session_id", 1).put("_id", 1), "session_messages")
+        .compose(done -> Store.index(mongo, MESSAGES, new JsonObject().put("session_id", 1).put("parent_id", 1), "message_children"));
+  }
+
+  /** The stored message {@code messageId} if it belongs to {@code sessionId}, else null (read by {@code _id}). */
+  Future<JsonObject> find(String sessionId, String messageId) {
+    return mongo.findOne(MESSAGES, new JsonObject().put("_id", messageId), null)
+        .map(doc -> doc != null && sessionId.equals(doc.getString("session_id")) ? doc : null);
+  }
+
+  /** Applies {@code update} to message {@code messageId} (by {@code _id}) → the document as it is now. */
+  Future<JsonObject> edit(String messageId, JsonObject update) {
+    return mongo.findOneAndUpdateWithOptions(MESSAGES, new JsonObject().put("_id", messageId), update,
+        new io.vertx.ext.mongo.FindOptions(), new io.vertx.ext.mongo.UpdateOptions().setReturningNewDocument(true));
+  }
+
+  /**
+   * Removes {@code message}: first from its session's tail (later runs no longer read it), then the
+   * document, then its children take its parent → how many children moved. The children's update
+   * filters by {@code (session_id, parent_id)}: indexed on MongoDB, a scan of the collection on the
+   * embedded store (deleting one message is rare; no hot path reads by parent).
+   */
+  Future<Long> remove(JsonObject message) {
+    String sessionId = message.getString("session_id");
+    String id = message.getString("_id");
+    JsonObject pull = new JsonObject().put("$pull", new JsonObject().put("ids", id));
+    JsonObject children = new JsonObject().put("session_id", sessionId).put("parent_id", id);
+    JsonObject reparent = new JsonObject().put("$set", new JsonObject().put("parent_id", message.getString("parent_id")));
+    return tails.update(sessionId, pull, false)
+        .compose(pulled -> mongo.removeDocument(MESSAGES, new JsonObject().put("_id", id)))
+        .compose(removed -> mongo.updateCollectionWithOptions(MESSAGES, children, reparent,
+            new io.vertx.ext.mongo.UpdateOptions().setMulti(true)))
+        .map(updated -> updated.getDocModified());
   }
 
   /** Stores one message ({@code _id} and {@code created_at} added to the given fields) and returns its document. */

@@ -241,6 +241,19 @@ final class OpenApiDocument {
         .query("parent_id", str(), "replies to this message")
         .query("q", str(), "messages whose text contains this")
         .json(200, "a page of messages", page("Message"));
+    op("post", base + "/{session_id}/messages", "chat", "Add a message to the conversation").body("MessageCreate")
+        .describe("A turn the client adds without running the model (a user turn, an imported history): later runs of the "
+            + "session read it as history. `parent_id` must be a message of this session. Announced as `message.created`.")
+        .json(201, "the stored message (`source: client`)", "Message");
+    op("get", base + "/{session_id}/messages/{message_id}", "chat", "Get one message").json(200, "the message", "Message");
+    op("patch", base + "/{session_id}/messages/{message_id}", "chat", "Edit a message's content or metadata").body("MessagePatch")
+        .describe("Content is replaced, metadata merged key by key (a null value removes its key); `edited_at` is set and "
+            + "`message.updated` announced. Later runs read the edited text.")
+        .json(200, "the message as edited", "Message");
+    op("delete", base + "/{session_id}/messages/{message_id}", "chat", "Delete a message")
+        .describe("Its children take its parent, so the thread stays one tree; later runs no longer read it. Announced as "
+            + "`message.deleted`.")
+        .json(200, "deleted", "MessageDeleted");
   }
 
   private void commands() {
@@ -556,10 +569,18 @@ final class OpenApiDocument {
     schema("ThreadCreate", example(props(obj("user_id", str(), "metadata", metadata)), obj("user_id", "u-1")));
     schema("Thread", example(props(obj("thread_id", str(), "user_id", nullable("string"), "metadata", metadata, "created_at", timestamp)),
         obj("thread_id", "ses_01", "user_id", "u-1", "metadata", obj(), "created_at", "2026-01-01T00:00:00Z")));
-    schema("Message", example(props(obj("message_id", str(), "session_id", str(), "role", enumOf("user", "assistant", "tool"),
+    schema("Message", example(props(obj("id", str(), "session_id", str(), "role", enumOf("user", "assistant", "tool"),
         "type", enumOf("message", "reasoning", "tool_call", "tool_result"), "content", obj("description", "text, or the call's JSON"),
-        "parent_id", nullable("string"), "created_at", timestamp)),
-        obj("message_id", "msg_01", "session_id", "ses_01", "role", "user", "type", "message", "content", "Hi", "created_at", "2026-01-01T00:00:00Z")));
+        "parent_id", nullable("string"), "created_at", timestamp, "metadata", metadata,
+        "source", obj("type", "string", "description", "`client` for a message a client added"), "edited_at", timestamp)),
+        obj("id", "msg_01", "session_id", "ses_01", "role", "user", "type", "message", "content", "Hi", "created_at", "2026-01-01T00:00:00Z")));
+    schema("MessageCreate", example(props(obj("role", enumOf("user", "assistant"), "content", obj("type", "string", "minLength", 1),
+        "parent_id", str(), "metadata", metadata)), obj("role", "user", "content", "Remember: I prefer metric units")));
+    schema("MessagePatch", example(props(obj("content", obj("type", "string", "minLength", 1), "metadata", metadata)),
+        obj("content", "Remember: I prefer imperial units")));
+    schema("MessageDeleted", example(props(obj("message_id", str(), "deleted", obj("type", "boolean"),
+        "reparented", obj("type", "integer", "description", "children that now have the deleted message's parent"))),
+        obj("message_id", "msg_01", "deleted", true, "reparented", 0)));
     schema("ThreadHistory", props(obj("thread_id", str(), "user_id", nullable("string"),
         "messages", obj("type", "array", "items", ref("Message")), "has_more", obj("type", "boolean"))));
     schema("ChatStreamRequest", example(props(obj("content", str(), "agent_id", str(), "engine_id", str(),

@@ -13,11 +13,15 @@ import java.util.Set;
 /**
  * Chat threads (a thread is a session) and the messages of any session:
  * {@code POST /chat}, {@code GET /chat/{thread_id}} (history, newest page first, paged backwards
- * with {@code before}), {@code GET /sessions/{id}/messages} (oldest first, filters and search).
+ * with {@code before}), {@code GET /sessions/{id}/messages} (oldest first, filters and search),
+ * and one message at a time under its session: {@code POST /sessions/{id}/messages} (a message a
+ * client adds, no model run), {@code GET|PATCH|DELETE /sessions/{id}/messages/{message_id}}.
  */
 record ThreadRoutes(Api api, Limits limits) {
   static final Set<String> ROLES = Set.of("user", "assistant", "tool");
   static final Set<String> TYPES = Set.of("message", "reasoning", "tool_call", "tool_result");
+  /** Who a message a client adds speaks for: the run's history reads it as that turn. */
+  static final Set<String> ADDED_ROLES = Set.of("user", "assistant");
   /** Session metadata keys a thread sets itself. */
   private static final List<String> RESERVED_METADATA = List.of("user_id", "kind");
 
@@ -25,6 +29,46 @@ record ThreadRoutes(Api api, Limits limits) {
     router.post(Api.BASE + "/chat").handler(this::create);
     router.get(Api.BASE + "/chat/:thread_id").handler(this::history);
     router.get(Api.BASE + "/sessions/:session_id/messages").handler(this::messages);
+    String message = Api.BASE + "/sessions/:session_id/messages/:message_id";
+    router.post(Api.BASE + "/sessions/:session_id/messages").handler(this::add);
+    router.get(message).handler(ctx -> api.forwardPlain(ctx, Addresses.MESSAGE_GET, Api.path(ctx, "session_id", "message_id"), 200));
+    router.patch(message).handler(this::edit);
+    router.delete(message).handler(ctx -> api.forwardPlain(ctx, Addresses.MESSAGE_DELETE, Api.path(ctx, "session_id", "message_id"), 200));
+  }
+
+  /** {@code {role: user|assistant, content, parent_id?, metadata?}} → 201 the stored message, with {@code Location}. */
+  private void add(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = Validator.of(ctx);
+    check.onlyKeys(body, "", List.of("role", "content", "parent_id", "metadata"));
+    String role = check.oneOf(body, "", "role", ADDED_ROLES);
+    if (role == null && body.getValue("role") == null) {
+      check.add("role", "is required: one of " + String.join(", ", ADDED_ROLES.stream().sorted().toList()));
+    }
+    JsonObject message = Api.path(ctx, "session_id").put("role", role).put("content", check.text(body, "", "content"))
+        .put("parent_id", check.string(body, "", "parent_id", false, 200))
+        .put("metadata", check.object(body, "", "metadata", false));
+    check.throwIfInvalid();
+    api.send(ctx, Addresses.MESSAGE_CREATE, message)
+        .onSuccess(made -> Api.created(ctx, Api.BASE + "/sessions/" + made.getString("session_id") + "/messages/" + made.getString("id"), made))
+        .onFailure(failure -> Api.fail(ctx, failure));
+  }
+
+  /** {@code {content?, metadata?}} (at least one): the content is replaced, metadata merged key by key (null removes a key). */
+  private void edit(RoutingContext ctx) {
+    JsonObject body = Api.body(ctx);
+    Validator check = Validator.of(ctx);
+    check.onlyKeys(body, "", List.of("content", "metadata"));
+    if (body.getValue("content") == null && body.getValue("metadata") == null) {
+      check.add("body", "must contain content or metadata");
+    }
+    JsonObject patch = Api.path(ctx, "session_id", "message_id");
+    if (body.getValue("content") != null) {
+      patch.put("content", check.text(body, "", "content"));
+    }
+    patch.put("metadata", check.object(body, "", "metadata", false));
+    check.throwIfInvalid();
+    api.forward(ctx, Addresses.MESSAGE_PATCH, patch, 200);
   }
 
   private void create(RoutingContext ctx) {
