@@ -63,6 +63,11 @@ function showError(error, context) {
   }
 }
 
+/** Replaces a node's children, skipping the absent ones (replaceChildren would print "null"). */
+function fillWith(node, ...children) {
+  node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined));
+}
+
 /** Runs an async action from a form or button, disabling it meanwhile; failures are shown. */
 async function busy(control, context, action) {
   if (control) {
@@ -189,7 +194,7 @@ async function refreshSessions() {
   const list = $('session-list');
   list.replaceChildren(...page.data.map((session) => {
     const label = session.name || session.session_id;
-    return el('li', { class: session.session_id === openSession?.session_id ? 'item selected' : 'item', 'data-session-id': session.session_id },
+    return el('li', { class: session.session_id === openSession?.session_id ? 'item stacked selected' : 'item stacked', 'data-session-id': session.session_id },
       el('div', { class: 'item-main' },
         el('strong', { text: label }),
         el('code', { class: 'muted', text: session.session_id }),
@@ -426,7 +431,7 @@ function setupSessions() {
 }
 
 function showCommand(out, command) {
-  out.replaceChildren(
+  fillWith(out,
     el('p', {}, el('span', { class: `badge status-${command.status}`, 'data-status': command.status, text: command.status }), ' ',
       el('code', { text: command.command_id })),
     command.error ? el('p', { class: 'error-text' }, el('strong', { text: command.error.code }), ' ', command.error.message) : null,
@@ -525,7 +530,7 @@ async function refreshRegistry() {
       call('GET', '/tools'), call('GET', '/handlers/commands'), call('GET', '/handlers/events'), call('GET', '/mcp-servers')]);
     fill('tool-list', tools, 'No global tools.', (tool) => el('li', { class: 'item' },
       el('div', { class: 'item-main' }, el('strong', { text: tool.name }), el('span', { class: 'muted small', text: tool.description || '' }),
-        el('span', { class: 'muted small', text: `${tool.scope || 'global'} · ${tool.implementation?.kind || ''}` })),
+        el('span', { class: 'muted small', text: [tool.scope || 'global', tool.implementation?.kind].filter((x, i, all) => x && all.indexOf(x) === i).join(' · ') })),
       tool.scope === 'builtin' ? null : el('div', { class: 'item-actions' }, el('button', { type: 'button', class: 'danger',
         'aria-label': `Delete tool ${tool.name}`, onclick: (e) => remove(e.currentTarget, `/tools/${encodeURIComponent(tool.name)}`, 'tool') }, 'Delete'))));
     fill('command-handler-list', commandHandlers, 'No global command handlers.', (h) => el('li', { class: 'item' },
@@ -588,6 +593,30 @@ function setupRegistry() {
 
 // ---------------------------------------------------------------- status and health
 
+function duration(seconds) {
+  if (typeof seconds !== 'number') {
+    return undefined;
+  }
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return h ? `${h} h ${m} min` : m ? `${m} min ${seconds % 60} s` : `${seconds} s`;
+}
+
+/** A health dependency in a line: its status, then what it says (servers, errors, counts). */
+function describeDependency(dep) {
+  if (!dep || typeof dep !== 'object') {
+    return dep;
+  }
+  const parts = [dep.status];
+  for (const [name, value] of Object.entries(dep)) {
+    if (name === 'status' || value === null || typeof value === 'object') {
+      continue;
+    }
+    parts.push(`${name.replace(/_/g, ' ')}: ${value}`);
+  }
+  return parts.join(' · ');
+}
+
 function facts(listId, pairs) {
   $(listId).replaceChildren(...pairs.filter(([, value]) => value !== undefined && value !== null)
     .flatMap(([name, value]) => [el('dt', { text: name }), el('dd', { text: typeof value === 'object' ? JSON.stringify(value) : String(value) })]));
@@ -601,21 +630,23 @@ async function refreshSystem() {
       $('health-badge').textContent = h.status;
       $('health-badge').dataset.state = h.status;
       const deps = h.dependencies || {};
-      facts('health-list', Object.entries(deps).map(([name, dep]) => [name,
-        typeof dep === 'object' && dep !== null ? [dep.status, dep.message || dep.detail || ''].filter(Boolean).join(' · ') || JSON.stringify(dep) : dep]));
+      facts('health-list', [['Node', h.node_id], ['Version', h.version], ...Object.entries(deps).map(([name, dep]) => [name, describeDependency(dep)])]);
     } else {
       $('health-badge').textContent = 'unknown';
+      $('health-badge').dataset.state = 'unknown';
       showError(health.reason, 'Health');
     }
     if (status.status === 'fulfilled') {
       const s = status.value;
-      facts('status-list', [['Node', s.node_id], ['Version', s.version], ['Uptime', s.uptime_seconds !== undefined ? `${s.uptime_seconds} s` : s.uptime],
-        ['Open streams', s.open_streams], ['Commands', s.commands], ['Queues', s.queue_depths], ['Store latency',
-          s.store_latency_ms !== undefined ? `${s.store_latency_ms} ms` : s.store_latency]]);
-      const members = s.cluster?.members || s.members || [];
+      const store = s.store || {};
+      facts('status-list', [['Node', s.node_id], ['Version', s.version], ['Started', when(s.started_at)],
+        ['Uptime', duration(s.uptime_seconds)], ['Cluster', s.cluster ? `${s.cluster.mode}, ${s.cluster.member_count} member(s)` : undefined],
+        ['Open streams (this node)', s.streams?.open], ['Open commands (cluster)', s.commands?.open],
+        ['Store', [store.status, store.latency_ms !== undefined ? `${store.latency_ms} ms` : null, store.error].filter((x) => x !== null && x !== undefined).join(' · ')]]);
+      const members = s.cluster?.members || [];
       $('member-list').replaceChildren(...(members.length ? members.map((m) => el('li', { class: 'item' },
-        el('div', { class: 'item-main' }, el('strong', { text: m.node_id || m.id }),
-          el('span', { class: 'muted small', text: `${m.http_address || m.address || ''} · ${m.ready ? 'ready' : 'not ready'}` })))) : [emptyItem('No members listed.')]));
+        el('div', { class: 'item-main' }, el('strong', { text: m.node_id + (m.self ? ' (this node)' : '') }),
+          el('span', { class: 'muted small', text: [m.http_address, m.ready ? 'ready' : 'not ready', m.version].filter(Boolean).join(' · ') })))) : [emptyItem('No members listed.')]));
       $('status-raw').textContent = json(s);
     } else {
       facts('status-list', []);
