@@ -8,12 +8,13 @@
 // Prints one line "RESULT {json}" and exits 0 when every check held, else prints the failure and exits 1.
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
 
-const BASE = process.env.AGENTBUS_URL;
+const NODE_URL = process.env.AGENTBUS_URL;
 const MODE = process.env.AGENTBUS_MODE || 'protected';
 const KEY = process.env.AGENTBUS_KEY || '';
 const MCP_URL = process.env.AGENTBUS_MCP_URL || '';
@@ -38,7 +39,7 @@ async function rest(method, apiPath, body) {
   if (KEY) {
     headers.Authorization = 'Bearer ' + KEY;
   }
-  const response = await fetch(BASE + '/api/v1' + apiPath, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(NODE_URL + '/api/v1' + apiPath, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   if (!response.ok) {
     throw new Error(`${method} ${apiPath}: ${response.status} ${text}`);
@@ -94,8 +95,35 @@ async function waitFor(page, fn, arg, what) {
   }
 }
 
+/**
+ * A TCP proxy in front of the node: the browser talks to the console through it, so the script can
+ * cut every connection (the live log's stream among them) as a network failure would. The page's
+ * origin is the proxy's, so the node's same-origin check runs on the Host the browser sent.
+ */
+function proxy(target) {
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const [a, b] of [[client, upstream], [upstream, client]]) {
+      sockets.add(a);
+      a.on('close', () => { sockets.delete(a); b.destroy(); });
+      a.on('error', () => b.destroy());
+      a.pipe(b);
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}`,
+    cut: () => { const n = sockets.size; for (const s of sockets) s.destroy(); return n; },
+    close: () => new Promise((done) => { for (const s of sockets) s.destroy(); server.close(done); }),
+  })));
+}
+
+let BASE;
+
 async function main() {
   mkdirSync(SHOTS, { recursive: true });
+  const front = await proxy(new URL(NODE_URL));
+  BASE = front.url;
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -107,10 +135,12 @@ async function main() {
     const page = await context.newPage();
     const problems = [];
     page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-    page.on('console', (m) => { if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push('console: ' + m.text()); });
+    // expected browser messages: the 4xx the test provokes, and the network failures it causes (offline, the cut)
+    const expected = /status of 4\d\d|net::ERR_(INCOMPLETE_CHUNKED_ENCODING|INTERNET_DISCONNECTED|CONNECTION_RESET|CONNECTION_CLOSED|EMPTY_RESPONSE)/;
+    page.on('console', (m) => { if (m.type() === 'error' && !expected.test(m.text())) problems.push('console: ' + m.text()); });
     page.on('dialog', (d) => d.accept());
     const external = [];
-    page.on('request', (r) => { if (!r.url().startsWith(BASE)) external.push(r.url()); });
+    page.on('request', (r) => { if (!r.url().startsWith(BASE + '/')) external.push(r.url()); });
 
     await page.goto(BASE + '/');
     await page.waitForSelector('body[data-ready="true"]', { timeout: STEP_MS });
@@ -177,11 +207,19 @@ async function main() {
     await context.setOffline(false);
     await waitFor(page, () => document.querySelectorAll('#event-log li[data-type="console.test"]').length >= 6
       && document.getElementById('stream-state').dataset.state === 'live', null, 'the log to resume with the missed events');
-    const reconnects = Number(await page.locator('#stream-reconnects').textContent());
-    check(reconnects >= 1, 'the log reconnected (' + reconnects + ')');
-    // and the stream is live again after the resume
+    const afterOffline = Number(await page.locator('#stream-reconnects').textContent());
+    check(afterOffline >= 1, 'the log reconnected after going offline (' + afterOffline + ')');
+    step(`back online: the log resumed (${afterOffline} reconnect(s))`);
+
+    // ---- reconnect: the connection is cut under the browser (online all along); an event is published as it reconnects
+    const cut = front.cut();
+    check(cut > 0, 'there were connections to cut');
     await rest('POST', `/sessions/${sessionId}/events`, { event_type: 'console.test', data: { n: 7 } });
-    await waitFor(page, () => document.querySelectorAll('#event-log li[data-type="console.test"]').length === 7, null, 'the 7th event');
+    await waitFor(page, (before) => Number(document.getElementById('stream-reconnects').textContent) > before
+      && document.getElementById('stream-state').dataset.state === 'live', afterOffline, 'the log to reconnect after the cut');
+    await waitFor(page, () => document.querySelectorAll('#event-log li[data-type="console.test"]').length >= 7, null, 'the 7th event');
+    const reconnects = Number(await page.locator('#stream-reconnects').textContent());
+    step(`the connection was cut (${cut} sockets): the log reconnected by itself`);
     let events = await logEvents(page);
     const seqs = events.map((e) => e.seq);
     check(new Set(seqs).size === seqs.length, 'no seq twice: ' + seqs);
@@ -191,7 +229,7 @@ async function main() {
     const stored = await rest('GET', `/sessions/${sessionId}/events?limit=500`);
     check(JSON.stringify(stored.data.map((e) => e.seq)) === JSON.stringify(seqs), 'the log shows exactly the stored events');
     result.reconnects = reconnects;
-    step(`the log resumed after going offline (${reconnects} reconnect(s)): seqs ${seqs.join(',')}, no duplicates, none missed`);
+    step(`the log resumed after going offline and after a cut (${reconnects} reconnects): seqs ${seqs.join(',')}, no duplicates, none missed`);
 
     // ---- publish through the console's form
     await page.getByLabel('Event type').fill('console.form');
@@ -290,6 +328,7 @@ async function main() {
     check(problems.length === 0, 'no page errors: ' + problems.join(' | '));
   } finally {
     await browser.close();
+    await front.close();
   }
 }
 
