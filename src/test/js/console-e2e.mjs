@@ -65,6 +65,8 @@ async function unnamedControls(page) {
 }
 
 async function shoot(page, name) {
+  const unnamed = await unnamedControls(page);
+  check(unnamed.length === 0, `${name}: controls without an accessible name: ${unnamed.join(' | ')}`);
   for (const [width, height] of [[1280, 800], [390, 844]]) {
     await page.setViewportSize({ width, height });
     await page.evaluate(() => window.scrollTo(0, 0));

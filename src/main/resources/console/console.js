@@ -113,6 +113,11 @@ async function checkAccess() {
     state.dataset.state = keyed ? 'key' : 'protected';
     return true;
   } catch (error) {
+    if (error instanceof ApiError && error.code === 'PROTECTED_MODE') {
+      state.textContent = 'Protected mode: this node serves only its own machine (loopback). ' + error.message;
+      state.dataset.state = 'refused';
+      return false;
+    }
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       state.textContent = keyed ? `The pasted key is refused (${error.code}).` : 'Authentication is on: paste an API key.';
       state.dataset.state = 'refused';
@@ -484,37 +489,42 @@ async function sendChat(content) {
   transcript.append(bubble);
   $('chat-state').textContent = 'Streaming…';
   let status = 'error';
-  await stream('POST', `/chat/${encodeURIComponent(threadId)}/stream`, {
-    body: { content },
-    onBlock: ({ data }) => {
-      switch (data.type) {
-        case 'message':
-          answer.textContent += data.content || '';
-          break;
-        case 'reasoning':
-          extras.append(el('li', { class: 'muted small', text: `thinking: ${data.content}` }));
-          break;
-        case 'tool_call':
-          extras.append(el('li', { class: 'small', text: `tool call ${data.name}(${data.arguments})` }));
-          break;
-        case 'tool_result':
-          extras.append(el('li', { class: 'small', text: `tool result${data.is_error ? ' (error)' : ''}: ${JSON.stringify(data.result)}` }));
-          break;
-        case 'error':
-          showError(new ApiError(0, data.code || 'ERROR', data.message || 'The run failed', data.details), 'Chat');
-          break;
-        case 'end_stream':
-          status = data.status;
-          break;
-        default:
-          break;
-      }
-      transcript.scrollTop = transcript.scrollHeight;
-    },
-  }).finally(() => {
+  try {
+    await stream('POST', `/chat/${encodeURIComponent(threadId)}/stream`, {
+      body: { content },
+      onBlock: ({ data }) => {
+        switch (data.type) {
+          case 'message':
+            answer.textContent += data.content || '';
+            break;
+          case 'reasoning':
+            extras.append(el('li', { class: 'muted small', text: `thinking: ${data.content}` }));
+            break;
+          case 'tool_call':
+            extras.append(el('li', { class: 'small', text: `tool call ${data.name}(${data.arguments})` }));
+            break;
+          case 'tool_result':
+            extras.append(el('li', { class: 'small', text: `tool result${data.is_error ? ' (error)' : ''}: ${JSON.stringify(data.result)}` }));
+            break;
+          case 'error':
+            showError(new ApiError(0, data.code || 'ERROR', data.message || 'The run failed', data.details), 'Chat');
+            break;
+          case 'end_stream':
+            status = data.status;
+            break;
+          default:
+            break;
+        }
+        transcript.scrollTop = transcript.scrollHeight;
+      },
+    });
+  } catch (error) {
+    $('chat-state').textContent = `Failed: ${error.code || error.message}.`;
+    throw error;
+  } finally {
     answer.dataset.streaming = 'false';
     bubble.setAttribute('aria-busy', 'false');
-  });
+  }
   $('chat-state').textContent = status === 'success' ? 'Done.' : `Ended: ${status}.`;
 }
 
@@ -557,10 +567,12 @@ function describeHandler(handler) {
   return handler.kind === 'bus' ? `bus → ${handler.address}` : `${handler.kind} → ${handler.url || ''}`;
 }
 
+const LIST_NAMES = { 'tool-list': 'tools', 'command-handler-list': 'command handlers', 'event-handler-list': 'event handlers', 'mcp-list': 'MCP servers' };
+
 function fill(listId, settled, emptyText, render) {
   const list = $(listId);
   if (settled.status === 'rejected') {
-    showError(settled.reason, `Listing ${listId.replace('-list', '').replace(/-/g, ' ')}s`);
+    showError(settled.reason, `Listing ${LIST_NAMES[listId] || listId}`);
     list.replaceChildren(emptyItem(`Could not list: ${settled.reason.code || settled.reason.message}`));
     return;
   }
