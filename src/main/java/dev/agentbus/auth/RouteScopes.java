@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 /**
  * The scope each route needs — the one table README's "Scopes" section shows. Paths are matched
  * below {@code /api/v1}, and as they are for the few routes served at the root ({@link #ROOT}:
- * {@code /internal/...}, {@code /health...}, {@code /metrics}, {@code /openapi.json}, {@code /docs...});
+ * {@code /internal/...}, {@code /health...}, {@code /metrics}, {@code /openapi.json}, {@code /docs...}, the console's {@code /} and {@code /console/...});
  * the first matching row wins; a path
  * no row names needs authentication but no scope (the router then answers 404 or 405).
  */
@@ -85,10 +85,12 @@ public final class RouteScopes {
       row(GET, "/(status|result)/[^/]+", Access.SCOPED, "sessions:read", false),
       row(GET, "/stream/[^/]+", Access.SCOPED, "events:read", true),
       row(GET, "/ws", Access.SCOPED, "commands:write", true),
-      row(POST, "/internal/chat/stream", Access.SCOPED, "commands:write", true));
+      row(POST, "/internal/chat/stream", Access.SCOPED, "commands:write", true),
+      // the web console's page and files (at the root; last, as its prefix is every path's)
+      row(GET, "/(console(/.*)?)?", Access.OPEN, null, false));
 
   /** Root paths (outside {@code /api/v1}) whose rows apply as they are; every other root path needs authentication only. */
-  private static final Pattern ROOT = Pattern.compile("/internal/.*|/health(/.*)?|/metrics|/openapi\\.json|/docs(/.*)?");
+  private static final Pattern ROOT = Pattern.compile("/internal/.*|/health(/.*)?|/metrics|/openapi\\.json|/docs(/.*)?|/|/console(/.*)?");
 
   private RouteScopes() {}
 

@@ -114,6 +114,8 @@ public class HttpApiVerticle extends VerticleBase {
     new ChatStreamRoutes(api, engineSettings).mount(router);
     new InferRoutes(api, limits).mount(router);
     new SemanticStreamRoutes(api).mount(router);
+    // Last: the console's page and files shadow no API route.
+    new ConsoleRoutes().mount(router);
     router.route().failureHandler(Api::routeFailure);
     router.errorHandler(404, Api::routeFailure);
     router.errorHandler(405, Api::routeFailure);

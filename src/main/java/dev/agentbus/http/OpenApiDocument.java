@@ -127,6 +127,8 @@ final class OpenApiDocument {
           .json(200, "the OpenAPI 3.1 document", null);
     }
     op("get", "/docs", "system", "Interactive API docs (Swagger UI)").html("Swagger UI, pointed at `/openapi.json`");
+    op("get", "/", "system", "The web console").id("console")
+        .html("The console's page (its files are under `/console/`); it calls this API with the pasted key, or none in protected mode");
     op("get", Api.BASE + "/status", "system", "This node and the cluster")
         .describe("Node id, version, uptime, the cluster's members with their HTTP addresses and readiness, streams open "
             + "on this node, commands not yet final across the cluster, the store's latency. Read from memory and one store "
