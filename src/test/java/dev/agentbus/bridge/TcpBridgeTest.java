@@ -106,8 +106,13 @@ class TcpBridgeTest {
   }
 
   Worker worker(String key, boolean hold, String... addresses) {
+    return worker(bridgePort, key, hold, addresses);
+  }
+
+  /** Starts {@code bridge_worker.py} against the bridge on {@code port}. */
+  Worker worker(int port, String key, boolean hold, String... addresses) {
     assumeTrue(WORKER.isFile(), "the Python worker is at " + WORKER.getAbsolutePath());
-    List<String> command = new ArrayList<>(List.of(python, WORKER.getPath(), "--port", String.valueOf(bridgePort), "--key", key));
+    List<String> command = new ArrayList<>(List.of(python, WORKER.getPath(), "--port", String.valueOf(port), "--key", key));
     for (String address : addresses) {
       command.add("--address");
       command.add(address);
@@ -308,6 +313,25 @@ class TcpBridgeTest {
     assertThat(done.getString("status")).as(done.encode()).isEqualTo("failed");
     assertThat(done.getJsonObject("error").getString("code")).isEqualTo("HANDLER_UNAVAILABLE");
     assertThat(System.currentTimeMillis() - started).as("retried until close to the deadline").isGreaterThan(2_000);
+  }
+
+  @Test
+  @DisplayName("in protected mode a loopback worker needs no key and serves the default tenant's addresses only")
+  void protectedMode() throws InterruptedException {
+    int port = TestNode.freePort();
+    try (TestNode open = TestNode.start(new JsonObject().put("bridge", new JsonObject().put("tcp", new JsonObject().put("port", port))))) {
+      worker(port, "", false, "agentbus.ext.default.local").await("READY");
+      Worker foreign = worker(port, "", false, "agentbus.ext.acme.local");
+      assertThat(foreign.await("REFUSED")).contains("agentbus.ext.default.*");
+      assertThat(foreign.exit()).isEqualTo(2);
+      HttpCalls local = new HttpCalls(open);
+      String session = local.createSession(new JsonObject()).getString("session_id");
+      handler(local, session, "local.upper", "agentbus.ext.default.local");
+      HttpResponse<Buffer> done = local.post("/sessions/" + session + "/commands?wait=15", new JsonObject()
+          .put("command_type", "local.upper").put("parameters", new JsonObject().put("text", "open")));
+      assertThat(done.bodyAsJsonObject().getJsonObject("result")).as(done.bodyAsString())
+          .isEqualTo(new JsonObject().put("upper", "OPEN").put("by", "python"));
+    }
   }
 
   @Test
