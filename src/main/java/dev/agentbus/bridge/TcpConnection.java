@@ -127,7 +127,7 @@ final class TcpConnection implements TcpFrames.Sink {
       if (authenticated.failed()) {
         BusError error = authenticated.cause() instanceof BusError known ? known
             : new BusError(ErrorCode.INTERNAL_ERROR, "Internal error");
-        refuse(error.code().name(), error.getMessage(), frame.getString("address"));
+        refuse(error.code().name(), error.getMessage(), address(frame));
         if (identity != null && error.code() == ErrorCode.UNAUTHENTICATED) {
           LOG.info("tcp bridge connection from {} closed: its credential no longer authenticates", peer);
           socket.close();
@@ -142,7 +142,7 @@ final class TcpConnection implements TcpFrames.Sink {
             principal.tenantId() == null ? "*" : principal.tenantId());
       } else if (!identity.equals(who)) {
         refuse(ErrorCode.FORBIDDEN.name(), "A connection speaks for one credential: open another connection for this one",
-            frame.getString("address"));
+            address(frame));
         return Future.succeededFuture();
       }
       return act(named, frame, principal);
@@ -150,7 +150,7 @@ final class TcpConnection implements TcpFrames.Sink {
   }
 
   private Future<Void> act(String type, JsonObject frame, Principal principal) {
-    String address = frame.getValue("address") instanceof String given ? given : null;
+    String address = address(frame);
     if ("ping".equals(type)) {
       TcpFrames.write(new JsonObject().put("type", "pong"), socket);
       return Future.succeededFuture();
@@ -224,6 +224,10 @@ final class TcpConnection implements TcpFrames.Sink {
     }
   }
 
+  private static String address(JsonObject frame) {
+    return frame.getValue("address") instanceof String given ? given : null;
+  }
+
   // ---- writing ----
 
   /** A message for an address this connection serves. */
@@ -246,6 +250,9 @@ final class TcpConnection implements TcpFrames.Sink {
         }
       });
       pending.put(replyAddress, new Pending(message, timer));
+    } else if (socket.writeQueueFull()) {
+      LOG.debug("tcp bridge worker {} is not reading: a message for {} is dropped", peer, message.address());
+      return;
     }
     JsonObject headers = new JsonObject();
     for (String name : new String[] {Headers.REQUEST_ID, Headers.TRACEPARENT}) {
