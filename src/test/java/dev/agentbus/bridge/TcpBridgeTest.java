@@ -335,6 +335,42 @@ class TcpBridgeTest {
   }
 
   @Test
+  @DisplayName("bridge.tcp.max_connections refuses one connection too many, and a silent connection is closed after idle_timeout_s")
+  void connectionBounds() throws IOException {
+    int port = TestNode.freePort();
+    try (TestNode bounded = TestNode.start(new JsonObject().put("bridge", new JsonObject().put("tcp", new JsonObject()
+        .put("port", port).put("max_connections", 1).put("idle_timeout_s", 1))))) {
+      try (Socket first = connect(port)) {
+        DataInputStream in = new DataInputStream(first.getInputStream());
+        write(new DataOutputStream(first.getOutputStream()), new JsonObject().put("type", "ping"));
+        assertThat(read(in).getString("type")).isEqualTo("pong");
+        try (Socket second = connect(port)) {
+          DataInputStream refused = new DataInputStream(second.getInputStream());
+          assertThat(read(refused).getString("code")).isEqualTo("too_many_connections");
+          assertThat(refused.read()).isEqualTo(-1);
+        }
+        assertThat(in.read()).as("closed once idle for a second").isEqualTo(-1);
+      }
+      // the idle connection's slot is free again (its close is handled asynchronously: poll)
+      long until = System.currentTimeMillis() + STEP_MS;
+      JsonObject answer;
+      do {
+        try (Socket again = connect(port)) {
+          write(new DataOutputStream(again.getOutputStream()), new JsonObject().put("type", "ping"));
+          answer = read(new DataInputStream(again.getInputStream()));
+        }
+      } while (!"pong".equals(answer.getString("type")) && System.currentTimeMillis() < until);
+      assertThat(answer.getString("type")).isEqualTo("pong");
+    }
+  }
+
+  static Socket connect(int port) throws IOException {
+    Socket socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout((int) STEP_MS);
+    return socket;
+  }
+
+  @Test
   @DisplayName("the bridge is off by default: no port unless bridge.tcp.port or AGENTBUS_TCP_BRIDGE_PORT is set")
   void offByDefault() {
     assertThat(Settings.of(AppConfig.defaults()).tcpBridge().enabled()).isFalse();
