@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -47,17 +48,14 @@ final class TcpConnection implements TcpFrames.Sink {
   /** Frames read but not yet handled beyond which the socket is paused. */
   private static final int MAX_QUEUED_FRAMES = 32;
 
-  private record Pending(Message<Object> message, long timer) {}
-
   private final Vertx vertx;
   private final NetSocket socket;
   private final TcpGate gate;
   private final Settings.TcpBridge limits;
-  private final long maxReplyMs;
   private final String peer;
   private final TcpFrames frames;
   private final Map<String, MessageConsumer<Object>> consumers = new LinkedHashMap<>();
-  private final Map<String, Pending> pending = new LinkedHashMap<>();
+  private final TcpReplies replies;
   private final Runnable onClose;
   private Future<Void> tail = Future.succeededFuture();
   private int queued;
@@ -70,7 +68,7 @@ final class TcpConnection implements TcpFrames.Sink {
     this.socket = socket;
     this.gate = gate;
     this.limits = limits;
-    this.maxReplyMs = maxReplyMs;
+    this.replies = new TcpReplies(vertx, limits.maxPending(), maxReplyMs);
     this.onClose = onClose;
     this.peer = socket.remoteAddress() == null ? "unknown" : socket.remoteAddress().hostAddress();
     this.frames = new TcpFrames(limits.maxFrameBytes(), this);
@@ -82,10 +80,6 @@ final class TcpConnection implements TcpFrames.Sink {
   /** Closes the connection (the node stops): its requests fail over. */
   Future<Void> close() {
     return socket.close();
-  }
-
-  int registrations() {
-    return consumers.size();
   }
 
   // ---- reading ----
@@ -208,19 +202,18 @@ final class TcpConnection implements TcpFrames.Sink {
 
   /** A worker's answer to a request it received. */
   private void reply(String address, JsonObject frame) {
-    Pending request = pending.remove(address);
+    Message<Object> request = replies.take(address);
     if (request == null) {
       refuse("access_denied", "Workers send only replies, to the replyAddress of a message they received and have not answered",
           address);
       return;
     }
-    vertx.cancelTimer(request.timer());
     if (frame.getValue("failureCode") != null) {
       int code = frame.getValue("failureCode") instanceof Number number ? number.intValue() : 500;
       String message = frame.getValue("message") instanceof String text ? text : "The worker failed the request";
-      request.message().fail(code, message);
+      request.fail(code, message);
     } else {
-      request.message().reply(busValue(frame.getValue("body")));
+      request.reply(busValue(frame.getValue("body")));
     }
   }
 
@@ -234,22 +227,16 @@ final class TcpConnection implements TcpFrames.Sink {
   private void deliver(Message<Object> message) {
     String replyAddress = message.replyAddress();
     if (closed) {
-      unavailable(message, "The worker serving " + message.address() + " disconnected");
+      TcpReplies.unavailable(message, "The worker serving " + message.address() + " disconnected");
       return;
     }
     if (replyAddress != null) {
-      if (pending.size() >= limits.maxPending() || socket.writeQueueFull()) {
-        unavailable(message, "The worker serving " + message.address() + " is busy (" + pending.size() + " unanswered requests)");
+      if (replies.full() || socket.writeQueueFull()) {
+        TcpReplies.unavailable(message, "The worker serving " + message.address() + " is busy (" + replies.size()
+            + " unanswered requests)");
         return;
       }
-      long timer = vertx.setTimer(maxReplyMs, t -> {
-        Pending expired = pending.remove(replyAddress);
-        if (expired != null) {
-          expired.message().fail(ErrorCode.TIMEOUT.httpStatus(), new BusError(ErrorCode.TIMEOUT,
-              "The worker did not answer within " + maxReplyMs + " ms").toWire());
-        }
-      });
-      pending.put(replyAddress, new Pending(message, timer));
+      replies.hold(message);
     } else if (socket.writeQueueFull()) {
       LOG.debug("tcp bridge worker {} is not reading: a message for {} is dropped", peer, message.address());
       return;
@@ -282,20 +269,12 @@ final class TcpConnection implements TcpFrames.Sink {
     closed = true;
     frames.stop();
     consumers.values().forEach(MessageConsumer::unregister);
-    int unanswered = pending.size();
-    for (Pending request : pending.values()) {
-      vertx.cancelTimer(request.timer());
-      unavailable(request.message(), "The worker serving " + request.message().address() + " disconnected before answering");
-    }
-    pending.clear();
-    LOG.info("tcp bridge connection from {} closed ({} addresses served, {} requests unanswered)", peer, consumers.size(), unanswered);
+    List<Message<Object>> unanswered = replies.drain();
+    unanswered.forEach(request -> TcpReplies.unavailable(request, "The worker serving " + request.address()
+        + " disconnected before answering"));
+    LOG.info("tcp bridge connection from {} closed ({} addresses served, {} requests unanswered)", peer, consumers.size(), unanswered.size());
     consumers.clear();
     onClose.run();
-  }
-
-  private static void unavailable(Message<Object> message, String why) {
-    message.fail(ErrorCode.HANDLER_UNAVAILABLE.httpStatus(), new BusError(ErrorCode.HANDLER_UNAVAILABLE, why,
-        new JsonObject().put("address", message.address())).toWire());
   }
 
   /** A bus body as frame JSON: JSON values as they are, a buffer as its text, anything else as its string. */
