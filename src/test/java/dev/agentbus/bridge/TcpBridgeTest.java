@@ -299,6 +299,20 @@ class TcpBridgeTest {
   }
 
   @Test
+  @DisplayName("a command for a worker not connected yet waits (retried) and completes once the worker connects before the deadline")
+  void workerConnectsLater() {
+    String session = session();
+    handler(tenant, session, "late.upper", "agentbus.ext.default.late");
+    String commandId = submit(session, "late.upper", "late", 30, 0).getString("command_id");
+    HttpResponse<Buffer> waiting = tenant.get("/sessions/" + session + "/commands/" + commandId);
+    assertThat(waiting.bodyAsJsonObject().getString("status")).isIn("pending", "executing");
+    ready("agentbus.ext.default.late", false);
+    JsonObject done = awaitCommand(session, commandId);
+    assertThat(done.getString("status")).as(done.encode()).isEqualTo("completed");
+    assertThat(done.getJsonObject("result")).isEqualTo(new JsonObject().put("upper", "LATE").put("by", "python"));
+  }
+
+  @Test
   @DisplayName("a worker killed with a command in flight and never back: the command fails HANDLER_UNAVAILABLE at its deadline")
   void noWorkerUntilDeadline() {
     Worker holding = ready("agentbus.ext.default.gone", true);
