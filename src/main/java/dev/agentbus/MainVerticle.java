@@ -4,6 +4,7 @@ import dev.agentbus.agent.AgentVerticle;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.auth.AuthVerticle;
+import dev.agentbus.bridge.TcpBridgeVerticle;
 import dev.agentbus.command.CommandVerticle;
 import dev.agentbus.config.AppConfig;
 import dev.agentbus.config.Settings;
@@ -113,6 +114,8 @@ public class MainVerticle extends VerticleBase {
         .compose(done -> deploy(HandlerVerticle.class, config, 1))
         .compose(done -> deploy(AuthVerticle.class, config, 1))
         .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(settings.http())))
+        // The TCP bridge for workers, when configured: on stop it goes first (its workers' requests fail over).
+        .compose(done -> settings.tcpBridge().enabled() ? deploy(TcpBridgeVerticle.class, config, 1) : Future.succeededFuture(""))
         .onSuccess(done -> {
           serving = true;
           LOG.info("agentbus node ready on port {} (clustered: {})", settings.http().port(), vertx.isClustered());

@@ -20,6 +20,47 @@ public final class Addresses {
     return address.toLowerCase(java.util.Locale.ROOT).startsWith(PREFIX);
   }
 
+  // ---- workers outside the JVM (bridge.TcpBridgeVerticle) ----
+
+  /**
+   * The namespace of workers: {@code agentbus.ext.<tenant>.<name>} is served by a worker of that
+   * tenant (through the TCP bridge, or a cluster member), and only that tenant's bus handlers and
+   * tools may point at it. The name has no dot, so the tenant is everything up to the last dot.
+   */
+  public static final String WORKER_PREFIX = PREFIX + "ext.";
+  /** A worker address's name: letters, digits and {@code _ : -}, starting with a letter or digit, at most 64 characters. */
+  public static final java.util.regex.Pattern WORKER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_:-]{0,63}");
+
+  /** The worker address {@code name} of {@code tenant}'s workers. */
+  public static String worker(String tenant, String name) {
+    return WORKER_PREFIX + tenant + "." + name;
+  }
+
+  /** The tenant of a well-formed worker address ({@code agentbus.ext.<tenant>.<name>}), else null. */
+  public static String workerTenant(String address) {
+    if (address == null || !address.startsWith(WORKER_PREFIX)) {
+      return null;
+    }
+    int dot = address.lastIndexOf('.');
+    if (dot <= WORKER_PREFIX.length()) {
+      return null;
+    }
+    String tenant = address.substring(WORKER_PREFIX.length(), dot);
+    return dev.agentbus.auth.Tenancy.ID.matcher(tenant).matches() && WORKER_NAME.matcher(address.substring(dot + 1)).matches()
+        ? tenant : null;
+  }
+
+  /** Whether a handler or tool may be given {@code address}: not agentbus's own, unless it is a worker address. */
+  public static boolean givable(String address) {
+    return !isOwn(address) || workerTenant(address) != null;
+  }
+
+  /** Whether a handler or tool of {@code tenant} may point at {@code address}: any address but another tenant's worker address. */
+  public static boolean givableTo(String address, String tenant) {
+    String owner = workerTenant(address);
+    return owner == null || owner.equals(tenant);
+  }
+
   // ---- sessions (SessionVerticle) ----
 
   /** request: {@code {name?, metadata?, ttl_seconds?}} → session. */

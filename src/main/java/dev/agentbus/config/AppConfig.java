@@ -53,7 +53,8 @@ public final class AppConfig {
       new EnvBinding("AGENTBUS_JWT_TENANT_CLAIM", "auth.jwt.tenant_claim", String.class),
       new EnvBinding("AGENTBUS_CORS_ORIGINS", "http.cors.allowed_origins", JsonArray.class),
       new EnvBinding("AGENTBUS_RATE_LIMITS", "limits.tiers", JsonObject.class),
-      new EnvBinding("AGENTBUS_MAX_INFLIGHT_RUNS", "limits.max_inflight_runs", Integer.class));
+      new EnvBinding("AGENTBUS_MAX_INFLIGHT_RUNS", "limits.max_inflight_runs", Integer.class),
+      new EnvBinding("AGENTBUS_TCP_BRIDGE_PORT", "bridge.tcp.port", Integer.class));
 
   private AppConfig() {}
 

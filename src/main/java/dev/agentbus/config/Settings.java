@@ -12,7 +12,21 @@ import java.util.List;
 public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pages pages, Sessions sessions,
                        Events events, Commands commands, Streams streams, Engines engines, Handlers handlers,
                        Mcp mcp, Tools tools, Security security, Auth auth, Cors cors, RateLimits limits,
-                       Metrics metrics, Shutdown shutdown, Logs logs, Tracing tracing) {
+                       Metrics metrics, Shutdown shutdown, Logs logs, Tracing tracing, TcpBridge tcpBridge) {
+
+  /**
+   * {@code bridge.tcp.*}: the TCP event-bus bridge for workers ({@code dev.agentbus.bridge.TcpBridgeVerticle}),
+   * listening on {@code port} of the HTTP host (0: off, the default); at most {@code max_connections}
+   * workers, frames of at most {@code max_frame_bytes}, {@code max_registrations} addresses and
+   * {@code max_pending} unanswered requests per connection; a connection silent for {@code
+   * idle_timeout_s} is closed (a worker pings to stay connected).
+   */
+  public record TcpBridge(int port, int maxConnections, int maxFrameBytes, int maxRegistrations, int maxPending,
+                          int idleTimeoutSeconds) {
+    public boolean enabled() {
+      return port > 0;
+    }
+  }
 
   /**
    * {@code http.cors.*}: the origins ({@code scheme://host[:port]}) whose pages may call the API from
@@ -275,7 +289,15 @@ public record Settings(Http http, Mongo mongo, Store store, Cluster cluster, Pag
         new Metrics(c.getJsonObject("metrics").getBoolean("enabled")),
         new Shutdown(c.getJsonObject("shutdown").getLong("grace_ms")),
         logs(c.getJsonObject("logs")),
-        tracing(c.getJsonObject("tracing")));
+        tracing(c.getJsonObject("tracing")),
+        tcpBridge(c.getJsonObject("bridge").getJsonObject("tcp")));
+  }
+
+  private static TcpBridge tcpBridge(JsonObject tcp) {
+    Integer port = tcp.getInteger("port");
+    return new TcpBridge(port == null ? 0 : port, Math.max(1, tcp.getInteger("max_connections")),
+        Math.max(256, tcp.getInteger("max_frame_bytes")), Math.max(1, tcp.getInteger("max_registrations")),
+        Math.max(1, tcp.getInteger("max_pending")), Math.max(1, tcp.getInteger("idle_timeout_s")));
   }
 
   private static Logs logs(JsonObject logs) {

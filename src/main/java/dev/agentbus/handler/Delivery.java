@@ -37,13 +37,21 @@ import java.util.regex.Pattern;
  * timeouts and connection failures are retried; any other status fails {@code HANDLER_FAILED}.
  *
  * <p>bus: a clustered request to the address with the command as body and the remaining time as
- * timeout; the reply body is the result, a {@code RECIPIENT_FAILURE} the error; {@code
- * NO_HANDLERS} is retried, and fails {@code HANDLER_UNAVAILABLE} when no retry fits before the deadline.
+ * timeout; the reply body is the result, a {@code RECIPIENT_FAILURE} the error. Nobody there ({@code
+ * NO_HANDLERS}) or a worker gone before answering (a recipient failure coded {@code
+ * HANDLER_UNAVAILABLE}: the TCP bridge fails a disconnected worker's requests so) is retried until
+ * the deadline — {@code handlers.max_attempts} does not apply, the backoff is capped at {@link
+ * #BUS_RETRY_MAX_MS} (so a worker that comes back is found soon), the last attempt is {@link
+ * #BUS_LAST_TRY_MS} before the deadline — then the command fails {@code HANDLER_UNAVAILABLE}.
  */
 final class Delivery {
   /** How long after the deadline a delivery that ran out of time answers (the command's timer is first). */
   static final long GRACE_MS = 1_000;
   private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
+  /** The longest wait between two attempts of a bus delivery (below {@code handlers.retry_max_ms} if that is lower). */
+  static final long BUS_RETRY_MAX_MS = 5_000;
+  /** How long before the deadline a bus delivery makes its last attempt. */
+  static final long BUS_LAST_TRY_MS = 250;
 
   /** What a delivery needs from its verticle. */
   record Needs(Vertx vertx, Webhook webhook, Settings.Handlers limits, String callbackBaseUrl, byte[] callbackKey) {}
@@ -150,19 +158,33 @@ final class Delivery {
         finish(error(ErrorCode.INTERNAL_ERROR.name(), "Internal error while delivering the command", null));
         return;
       }
+      if (!isWebhook()) {
+        retryBus(attempt, failure.getMessage());
+        return;
+      }
       long delay = backoff(attempt);
       boolean exhausted = attempt >= needs.limits().maxAttempts();
       boolean tooLate = System.currentTimeMillis() + delay >= deadline;
-      if (!isWebhook() && (exhausted || tooLate)) {
-        finish(error(ErrorCode.HANDLER_UNAVAILABLE.name(), "Nobody served bus address '" + address() + "' in "
-            + attempt + " attempts before the command's deadline", new JsonObject().put("address", address())));
-      } else if (exhausted) {
+      if (exhausted) {
         finish(error(ErrorCode.HANDLER_FAILED.name(), "The webhook failed " + attempt + " attempts; last: " + failure.getMessage(),
             new JsonObject().put("attempts", attempt)));
       } else if (!tooLate) {
         retryTimer = needs.vertx().setTimer(delay, t -> attempt(attempt + 1));
       } // else: no retry fits before the deadline, which times the command out
     });
+  }
+
+  /** Another bus attempt after a capped backoff, the last one {@link #BUS_LAST_TRY_MS} before the deadline; then {@code HANDLER_UNAVAILABLE}. */
+  private void retryBus(int attempt, String lastFailure) {
+    long remaining = deadline - System.currentTimeMillis();
+    if (remaining <= BUS_LAST_TRY_MS) {
+      finish(error(ErrorCode.HANDLER_UNAVAILABLE.name(), "Nobody served bus address '" + address() + "' in "
+          + attempt + " attempts before the command's deadline (last: " + lastFailure + ")",
+          new JsonObject().put("address", address()).put("attempts", attempt)));
+      return;
+    }
+    long delay = Retry.jitteredBackoff(needs.limits().retryBaseMs(), Math.min(needs.limits().retryMaxMs(), BUS_RETRY_MAX_MS), attempt - 1);
+    retryTimer = needs.vertx().setTimer(Math.max(1, Math.min(delay, remaining - BUS_LAST_TRY_MS)), t -> attempt(attempt + 1));
   }
 
   /** Exponential from {@code retry_base_ms}, doubling, capped at {@code retry_max_ms}, jittered ({@link Retry#jitteredBackoff}). */
@@ -192,7 +214,11 @@ final class Delivery {
             if (reply.failureType() == ReplyFailure.TIMEOUT) {
               return Future.succeededFuture(); // the deadline passed
             }
-            return Future.succeededFuture(recipientFailure(reply));
+            JsonObject failed = recipientFailure(reply);
+            if (ErrorCode.HANDLER_UNAVAILABLE.name().equals(failed.getJsonObject("error").getString("code"))) {
+              return Future.failedFuture(new Retryable(failed.getJsonObject("error").getString("message")));
+            }
+            return Future.succeededFuture(failed);
           }
           return Future.failedFuture(new Retryable(String.valueOf(failure.getMessage())));
         });

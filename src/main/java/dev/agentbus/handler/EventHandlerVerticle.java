@@ -112,6 +112,10 @@ public class EventHandlerVerticle extends VerticleBase {
     }
     return ScopedCollection.tenantOfScope(vertx, sessionId, headers).compose(tenant -> {
       registration.put(Tenancy.FIELD, tenant);
+      if (!webhook && !Addresses.givableTo(handler.getString("address"), tenant)) {
+        return Future.failedFuture(BusError.invalid("handler.address", "must be an address of this tenant's workers (agentbus.ext."
+            + tenant + ".<name>), not another tenant's"));
+      }
       Future<Void> listed = sessionId == null && !Principal.DEFAULT_TENANT.equals(tenant) ? store.addGlobalTenant(tenant)
           : Future.succeededFuture();
       return listed.compose(done -> webhook ? UrlGuard.verify(vertx, handler.getString("url"), settings.security(), "handler.url")

@@ -136,6 +136,10 @@ public class HandlerVerticle extends VerticleBase {
     return HandlerStore.tenantOfScope(vertx, sessionId, headers)
         .compose(tenant -> {
           doc.put("_id", HandlerStore.key(sessionId, tenant, type)).put(Tenancy.FIELD, tenant);
+          if (!webhook && !Addresses.givableTo(handler.getString("address"), tenant)) {
+            return Future.failedFuture(BusError.invalid("handler.address", "must be an address of this tenant's workers (agentbus.ext."
+                + tenant + ".<name>), not another tenant's"));
+          }
           return webhook ? UrlGuard.verify(vertx, handler.getString("url"), settings.security(), "handler.url")
               : Future.<Void>succeededFuture();
         })

@@ -90,8 +90,9 @@ record HandlerRoutes(Api api) {
       check.onlyKeys(handler, "handler.", List.of("kind", "address"));
       String address = check.string(handler, "handler.", "address", true, 255);
       check.pattern("handler.address", address, ADDRESS, "an event-bus address (letters, digits and . _ : / -)");
-      if (address != null && Addresses.isOwn(address)) {
-        check.add("handler.address", "must not be one of agentbus's own addresses (agentbus.*)");
+      if (address != null && !Addresses.givable(address)) {
+        check.add("handler.address", "must not be one of agentbus's own addresses (agentbus.*), except a worker address "
+            + "agentbus.ext.<tenant>.<name> (name: letters, digits and _ : -, at most 64)");
       }
     }
   }

@@ -108,8 +108,9 @@ record ToolRoutes(Api api, Settings.Tools limits) {
       check.onlyKeys(implementation, prefix, List.of("kind", "address", "timeout_ms"));
       String address = check.string(implementation, prefix, "address", true, 255);
       check.pattern("implementation.address", address, HandlerRoutes.ADDRESS, "an event-bus address (letters, digits and . _ : / -)");
-      if (address != null && Addresses.isOwn(address)) {
-        check.add("implementation.address", "must not be one of agentbus's own addresses (agentbus.*)");
+      if (address != null && !Addresses.givable(address)) {
+        check.add("implementation.address", "must not be one of agentbus's own addresses (agentbus.*), except a worker address "
+            + "agentbus.ext.<tenant>.<name> (name: letters, digits and _ : -, at most 64)");
       }
       check.integer(implementation, prefix, "timeout_ms", false, 1, MAX_TIMEOUT_MS);
     } else if ("mcp".equals(kind)) {

@@ -100,6 +100,10 @@ public class ToolVerticle extends VerticleBase {
     return ToolStore.tenantOfScope(vertx, sessionId, headers)
         .compose(tenant -> {
           doc.put("_id", ToolStore.key(sessionId, tenant, name)).put(Tenancy.FIELD, tenant);
+          if ("bus".equals(implementation.getString("kind")) && !Addresses.givableTo(implementation.getString("address"), tenant)) {
+            return Future.failedFuture(BusError.invalid("implementation.address", "must be an address of this tenant's workers "
+                + "(agentbus.ext." + tenant + ".<name>), not another tenant's"));
+          }
           return httpKind ? UrlGuard.verify(vertx, implementation.getString("url"), settings.security(), "implementation.url")
               : "mcp".equals(implementation.getString("kind")) ? mcpServerVisible(implementation.getString("server_id"), headers)
               : Future.<Void>succeededFuture();
