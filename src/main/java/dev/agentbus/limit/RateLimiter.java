@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * structured-field form — {@code RateLimit-Policy: "<tier>";q=<quota>;w=<window s>} and {@code
  * RateLimit: "<tier>";r=<remaining>;t=<s until full>} — and a refusal is 429 {@code RATE_LIMITED}
  * with {@code Retry-After} (seconds). Health checks and the API's description ({@code /openapi.json},
- * the {@code /docs} UI and its files) are not counted. If the cluster's buckets cannot
+ * the {@code /docs} UI and its files) and the console's static files ({@code /}, {@code /console/*}) are not counted. If the cluster's buckets cannot
  * be reached the request passes (fail open, logged): a limit must not take the API down with it.
  */
 public final class RateLimiter implements Handler<RoutingContext> {
@@ -70,10 +70,14 @@ public final class RateLimiter implements Handler<RoutingContext> {
     settings.tiers().forEach((tier, quota) -> policies.put(tier, policy(tier, quota)));
   }
 
-  /** Whether a request is never counted: health checks, and the API's description and its UI (one page load is a dozen files). */
+  /**
+   * Whether a request is never counted: health checks, the API's description and its UI (one page
+   * load is a dozen files), and the console's static files (its API calls are counted like any).
+   */
   static boolean exempt(String path) {
     return path.equals("/health") || path.startsWith("/health/") || path.startsWith("/api/v1/health")
-        || path.equals("/openapi.json") || path.equals("/api/v1/openapi.json") || path.equals("/docs") || path.startsWith("/docs/");
+        || path.equals("/openapi.json") || path.equals("/api/v1/openapi.json") || path.equals("/docs") || path.startsWith("/docs/")
+        || path.equals("/") || path.startsWith("/console/");
   }
 
   /** The tokens a request takes: the first matching {@code limits.route_costs} entry, else 1. */

@@ -61,6 +61,22 @@ class RateLimitTest {
   }
 
   @Test
+  @DisplayName("the console's files cost nothing: past the quota, / and its assets still load while the API is refused")
+  void consoleFilesNotCounted() {
+    try (TestNode node = node(local(2))) {
+      for (int i = 0; i < 2; i++) {
+        assertThat(node.get("/sessions").statusCode()).isEqualTo(200);
+      }
+      assertThat(node.get("/sessions").statusCode()).isEqualTo(429);
+      for (String file : java.util.List.of("/", "/console/console.js", "/console/console.css")) {
+        HttpResponse<Buffer> page = node.client().get(file).send().await();
+        assertThat(page.statusCode()).as(file).isEqualTo(200);
+        assertThat(page.getHeader("RateLimit")).as(file).isNull();
+      }
+    }
+  }
+
+  @Test
   @DisplayName("after the quota a request is 429 RATE_LIMITED with Retry-After in seconds; health checks still answer")
   void quotaThen429() {
     try (TestNode node = node(local(5))) {
