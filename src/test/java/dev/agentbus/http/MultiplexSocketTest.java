@@ -355,4 +355,30 @@ class MultiplexSocketTest {
     await().atMost(WAIT).until(() -> seqsOf(socket, sid).size() == 5);
     assertThat(seqsOf(socket, sid)).containsExactly(1L, 2L, 3L, 3L, live);
   }
+
+  @Test
+  @DisplayName("a subscribed session that is deleted ends its subscription (session.deleted, then unsubscribed) and the socket stays open")
+  void sessionDeleted() {
+    HttpCalls acme = tenants.acme();
+    String gone = session(acme);
+    String kept = session(acme);
+    WsClient socket = ws(tenants.acmeKey());
+    socket.send(subscribe("s-gone", gone));
+    socket.send(subscribe("s-kept", kept));
+    awaitSeq(socket, gone, 1);
+    awaitSeq(socket, kept, 1);
+
+    assertThat(acme.delete("/sessions/" + gone).statusCode()).isEqualTo(200);
+    JsonObject ended = socket.awaitFrame(f -> "unsubscribed".equals(f.getString("type")), WAIT);
+    assertThat(ended).isEqualTo(new JsonObject().put("type", "unsubscribed").put("session_id", gone)
+        .put("reason", "session_deleted").put("resume_after_seq", 2L));
+    assertThat(typesOf(socket, gone)).containsExactly("session.created", "session.deleted");
+
+    long live = publish(acme, kept, "demo.still").getLong("seq");
+    awaitSeq(socket, kept, live);
+    assertThat(socket.closed()).isNotDone();
+    // the ended subscription is gone: the session can no longer be acked on this socket
+    socket.send(new JsonObject().put("type", "ack").put("request_id", "late").put("session_id", gone).put("seq", 2));
+    assertThat(error(socket, "late").getJsonObject("details").getString("field")).isEqualTo("session_id");
+  }
 }
