@@ -135,6 +135,14 @@ class MultiplexSocketTest {
         .bodyAsJsonObject().getJsonArray("data").getJsonObject(0));
   }
 
+  /** A socket of acme's subscribed to {@code sessions} from their start, each one's first event received. */
+  private WsClient following(List<String> sessions) {
+    WsClient socket = ws(tenants.acmeKey());
+    sessions.forEach(sid -> socket.send(subscribe("s-" + sid, sid)));
+    sessions.forEach(sid -> awaitSeq(socket, sid, 1));
+    return socket;
+  }
+
   private static int indexOfFirstEvent(List<JsonObject> frames, String sessionId) {
     for (int i = 0; i < frames.size(); i++) {
       if ("event".equals(frames.get(i).getString("type")) && sessionId.equals(frames.get(i).getJsonObject("event").getString("session_id"))) {
@@ -150,11 +158,7 @@ class MultiplexSocketTest {
     HttpCalls acme = tenants.acme();
     String left = session(acme);
     String kept = session(acme);
-    WsClient socket = ws(tenants.acmeKey());
-    socket.send(subscribe("s-left", left));
-    socket.send(subscribe("s-kept", kept));
-    awaitSeq(socket, left, 1);
-    awaitSeq(socket, kept, 1);
+    WsClient socket = following(List.of(left, kept));
 
     socket.send(new JsonObject().put("type", "unsubscribe").put("request_id", "u-1").put("session_id", left));
     JsonObject ack = answer(socket, "ack", "u-1");
@@ -362,11 +366,7 @@ class MultiplexSocketTest {
     HttpCalls acme = tenants.acme();
     String gone = session(acme);
     String kept = session(acme);
-    WsClient socket = ws(tenants.acmeKey());
-    socket.send(subscribe("s-gone", gone));
-    socket.send(subscribe("s-kept", kept));
-    awaitSeq(socket, gone, 1);
-    awaitSeq(socket, kept, 1);
+    WsClient socket = following(List.of(gone, kept));
 
     assertThat(acme.delete("/sessions/" + gone).statusCode()).isEqualTo(200);
     JsonObject ended = socket.awaitFrame(f -> "unsubscribed".equals(f.getString("type")), WAIT);
