@@ -3,14 +3,13 @@ package dev.agentbus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.agentbus.store.EmbeddedStore;
 import dev.agentbus.support.GatedHandler;
 import dev.agentbus.support.HttpCalls;
 import dev.agentbus.support.SeqCheck;
 import dev.agentbus.support.SseClient;
-import dev.agentbus.support.TestCluster;
 import dev.agentbus.support.TestNode;
 import dev.agentbus.support.Tenants;
+import dev.agentbus.support.TwoNodes;
 import dev.agentbus.support.WsClient;
 import dev.agentbus.util.Nodes;
 import io.vertx.core.Vertx;
@@ -39,28 +38,6 @@ class ShutdownHandOverTest {
   private static final Duration PATIENCE = Duration.ofSeconds(20);
   private static final long GRACE_MS = 15_000;
   private static final Pattern AFTER_SEQ = Pattern.compile("after_seq=(\\d+)");
-
-  /** Two members of one cluster on one shared store: {@code a} (the one that stops) with {@code aOverrides}, and {@code b}. */
-  private record TwoNodes(EmbeddedStore store, Vertx memberA, Vertx memberB, TestNode a, TestNode b) implements AutoCloseable {
-    static TwoNodes start(JsonObject aOverrides) {
-      EmbeddedStore store = EmbeddedStore.start("memory", null, "127.0.0.1", 0);
-      TestCluster cluster = new TestCluster();
-      Vertx memberA = cluster.member();
-      Vertx memberB = cluster.member();
-      JsonObject shared = Tenants.config().put("mongodb", new JsonObject().put("uri", store.uri()));
-      TestNode a = TestNode.start(memberA, false, shared.copy().mergeIn(aOverrides, true));
-      return new TwoNodes(store, memberA, memberB, a, TestNode.start(memberB, false, shared.copy()));
-    }
-
-    @Override
-    public void close() {
-      a.close();
-      b.close();
-      memberA.close().await();
-      memberB.close().await();
-      store.close();
-    }
-  }
 
   @Test
   @DisplayName("the stopping node drains: readiness 503, new work 503 with Retry-After, the running command finishes there,"

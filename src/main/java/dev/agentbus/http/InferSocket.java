@@ -6,21 +6,23 @@ import dev.agentbus.bus.ErrorCode;
 import dev.agentbus.stream.Follow;
 import dev.agentbus.stream.Follower;
 import dev.agentbus.stream.InferSocketFormat;
+import dev.agentbus.stream.MultiplexTransport;
 import dev.agentbus.stream.SocketTransport;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
- * {@code WS /ws}: each client frame {@code {prompt, metadata?, session_id?, stream?}} starts a run,
- * answered by {@code {type: "ack", request_id, session_id, status: "processing"}}, then the run in
- * the {@link InferSocketFormat}. {@code {type: "ping"}} → {@code {type: "pong"}}. A bad frame gets an
- * {@code error} frame and the socket stays open. Several runs may be in flight (at most {@value
- * #MAX_RUNS}); a client that cannot keep up is closed with 1013. Runs are not cancelled when the
- * socket closes; it only stops following them. Each prompt frame is charged like {@code POST /infer}
- * to the principal's rate limit ({@code RATE_LIMITED} error frame when over it).
+ * {@code WS /ws}, the multiplexed socket: the WebSocket protocol's frames ({@link SocketFrames}:
+ * {@code ping}, {@code publish}, {@code command}, {@code ack}, each naming its {@code session_id}),
+ * session subscriptions ({@link Subscriptions}: {@code subscribe}, {@code unsubscribe}), and runs:
+ * a {@code prompt} frame (or one without {@code type}) {@code {prompt, metadata?, session_id?,
+ * stream?}} starts one, answered by {@code {type: "ack", request_id, session_id, status:
+ * "processing"}} ({@code request_id} is the run's id), then the run in the {@link
+ * InferSocketFormat}. At most {@value #MAX_RUNS} runs may be in flight; each prompt is charged like
+ * {@code POST /infer}. Runs are not cancelled when the socket closes. All feeds share the socket
+ * ({@link MultiplexTransport}: how it closes for a slow reader or a shutdown).
  */
 final class InferSocket {
   static final int MAX_RUNS = 16;
@@ -29,6 +31,8 @@ final class InferSocket {
   private final Limits limits;
   private final RoutingContext ctx;
   private final SocketTransport socket;
+  private final MultiplexTransport mux;
+  private final SocketFrames frames;
   private int running;
 
   private InferSocket(Api api, Limits limits, RoutingContext ctx, SocketTransport socket) {
@@ -36,6 +40,10 @@ final class InferSocket {
     this.limits = limits;
     this.ctx = ctx;
     this.socket = socket;
+    this.mux = new MultiplexTransport(socket);
+    Subscriptions subscriptions = new Subscriptions(api, ctx, mux);
+    this.frames = new SocketFrames(api, limits, ctx, socket, subscriptions).on("prompt", this::prompt).untyped("prompt");
+    subscriptions.handle(frames);
   }
 
   static void upgrade(Api api, Limits limits, RoutingContext ctx) {
@@ -45,40 +53,17 @@ final class InferSocket {
     }
     check.throwIfInvalid();
     api.follower().socket(ctx, false, () -> Future.succeededFuture(new JsonObject()),
-        (socket, nothing) -> new InferSocket(api, limits, ctx, socket).open(), failure -> Api.fail(ctx, failure));
+        (socket, nothing) -> new InferSocket(api, limits, ctx, socket).frames.listen(), failure -> Api.fail(ctx, failure));
   }
 
-  private void open() {
-    socket.socket().textMessageHandler(this::onFrame);
-    socket.socket().binaryMessageHandler(binary -> sendError(BusError.invalid("frame", "must be JSON text")));
-  }
-
-  private void onFrame(String text) {
-    JsonObject frame;
-    try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      sendError(BusError.invalid("frame", "is not a JSON object"));
-      return;
-    }
-    Object type = frame.getValue("type");
-    if ("ping".equals(type)) {
-      socket.send(new JsonObject().put("type", "pong").encode());
-    } else if (type == null || "prompt".equals(type)) {
-      try {
-        prompt(frame);
-      } catch (BusError e) {
-        sendError(e);
-      }
-    } else {
-      sendError(BusError.invalid("type", "must be absent or \"prompt\" (a run), or \"ping\""));
-    }
-  }
-
-  /** One bus request per prompt frame: the submit (in a new session unless one is named). */
-  private void prompt(JsonObject frame) {
+  /**
+   * One bus request per prompt frame: the submit (in a new session unless one is named). A frame's
+   * own {@code request_id} is only on the error frame that refuses it; once accepted, {@code
+   * request_id} is the run's id.
+   */
+  private void prompt(JsonObject frame, String frameRequestId) {
     Validator check = new Validator();
-    JsonObject request = Shapes.inference(check, frame, limits, List.of("type", "stream"));
+    JsonObject request = Shapes.inference(check, frame, limits, List.of("type", "stream", "request_id"));
     Boolean stream = check.bool(frame, "", "stream");
     check.throwIfInvalid();
     if (running >= MAX_RUNS) {
@@ -89,22 +74,19 @@ final class InferSocket {
     api.limiter().charge(ctx, "POST", Api.BASE + "/infer")
         .compose(allowed -> api.send(ctx, Addresses.COMMAND_SUBMIT, request)).onSuccess(accepted -> {
       if (socket.socket().isClosed()) {
+        running--;
         return;
       }
       String requestId = accepted.getString("command_id");
-      socket.send(new JsonObject().put("type", "ack").put("request_id", requestId)
-          .put("session_id", accepted.getString("session_id")).put("status", "processing").encode());
-      api.follower().follow(new Follower.Plan(Follow.accepted(accepted),
-          new InferSocketFormat(requestId, !Boolean.FALSE.equals(stream))), socket, Api.requestId(ctx))
-          .whenEnded(() -> running--);
+      frames.send(requestId, new JsonObject().put("type", "ack").put("session_id", accepted.getString("session_id"))
+          .put("status", "processing"));
+      MultiplexTransport.Lane lane = mux.run();
+      lane.attach(api.follower().follow(new Follower.Plan(Follow.accepted(accepted),
+          new InferSocketFormat(requestId, !Boolean.FALSE.equals(stream))), lane, Api.requestId(ctx))
+          .whenEnded(() -> running--));
     }).onFailure(failure -> {
       running--;
-      sendError(BusError.from(failure, "ws infer", Api.requestId(ctx)));
+      frames.sendError(frameRequestId, BusError.from(failure, "ws infer", Api.requestId(ctx)));
     });
-  }
-
-  /** An error about a frame (no run started, so no request id). */
-  private void sendError(BusError error) {
-    socket.send(new JsonObject().put("type", "error").put("error", error.toJson()).encode());
   }
 }

@@ -449,8 +449,17 @@ final class OpenApiDocument {
         .header("Last-Event-ID", "the last seq seen: the stream resumes after it")
         .sse("`event:` start, token, complete or error", "event: token\ndata: {\"text\":\"Hel\"}\n\nevent: complete\ndata: {}\n\n")
         .errors(503);
-    op("get", Api.BASE + "/ws", "shortcuts", "Prompts over a WebSocket")
-        .websocket("send `{prompt, metadata, stream}`; receive `ack`, then tokens, then `result` (or an `error` frame)")
+    op("get", Api.BASE + "/ws", "shortcuts", "The multiplexed WebSocket: prompts and several sessions' streams")
+        .websocket("frames `WsClientFrame` in, `WsServerFrame` out. `{prompt, metadata?, session_id?, stream?}` (type absent or"
+            + " `prompt`) → `ack` (request_id = the run's id), `token`s, then `result` or `error`. `subscribe {session_id, after_seq?,"
+            + " types?, subscriber_id?}` (scope events:read; at most 32 per socket, each one of the principal's streams) → `ack"
+            + " {session_id, after_seq}`, then that session's `event` frames, replay then live; `unsubscribe {session_id}` → `ack"
+            + " {session_id, last_seq}`; `publish {session_id, event_type, data}` → `ack {event_id, seq}`; `command {session_id,"
+            + " command_type, parameters}` → `ack {command_id, status}`; `ack {session_id, seq}` keeps a durable subscriber's"
+            + " cursor; `ping` → `pong`. Every `error` frame carries the `request_id` of the frame it answers (another tenant's"
+            + " session: SESSION_NOT_FOUND). A subscription ended by the server gets `unsubscribed {session_id, reason:"
+            + " shutdown|too_slow|session_deleted|interrupted, resume_after_seq}`; then a slow reader is closed 1013, a"
+            + " draining node closes 1012")
         .errors(503);
   }
 
@@ -534,15 +543,19 @@ final class OpenApiDocument {
             "metadata", obj(), "source", "client", "created_at", "2026-01-01T00:00:00Z")));
     schema("WsClientFrame", obj("type", "object", "required", arr("type"), "description",
         "a WebSocket text frame from the client; each may carry `request_id`", "properties", obj(
-            "type", enumOf("subscribe", "unsubscribe", "command", "publish", "ack", "ping"), "request_id", str(),
+            "type", enumOf("subscribe", "unsubscribe", "command", "publish", "ack", "ping", "prompt"), "request_id", str(),
+            "subscriber_id", str(),
             "session_id", str(), "after_seq", obj("type", "integer"), "types", obj("type", "array", "items", str()),
             "command_type", str(), "parameters", metadata, "event_type", str(), "data", metadata, "seq", obj("type", "integer"),
             "prompt", str(), "metadata", metadata, "stream", obj("type", "boolean")),
         "examples", arr(obj("type", "subscribe", "session_id", "ses_01", "after_seq", 0), obj("type", "ping"))));
     schema("WsServerFrame", obj("type", "object", "required", arr("type"), "description",
         "a WebSocket text frame from the server; close codes: 1008 policy, 1009 too big, 1012 restarting (resume), 1013 too slow (resume with after_seq)",
-        "properties", obj("type", enumOf("event", "ack", "error", "pong", "token", "result"), "request_id", str(),
-            "event", ref("Event"), "command_id", str(), "seq", obj("type", "integer"), "error", ref("Error")),
+        "properties", obj("type", enumOf("event", "ack", "error", "pong", "token", "result", "unsubscribed"), "request_id", str(),
+            "event", ref("Event"), "session_id", str(), "command_id", str(), "status", str(), "event_id", str(),
+            "seq", obj("type", "integer"), "after_seq", obj("type", "integer"), "last_seq", obj("type", "integer"),
+            "acked_seq", obj("type", "integer"), "reason", enumOf("shutdown", "too_slow", "session_deleted", "interrupted"),
+            "resume_after_seq", obj("type", "integer"), "error", ref("Error")),
         "examples", arr(obj("type", "event", "event", obj("seq", 8, "event_type", "app.note")), obj("type", "pong"))));
 
     JsonObject engineConfiguration = obj("type", "object", "additionalProperties", true, "properties", obj(

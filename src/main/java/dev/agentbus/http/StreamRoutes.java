@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * {@link WebSocketChannel}) and one command's events as SSE ({@code /commands/{cid}/stream}).
  */
 record StreamRoutes(Api api, Limits limits) {
-  private static final Pattern SUBSCRIBER_ID = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}");
+  static final Pattern SUBSCRIBER_ID = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}");
 
   void mount(Router router) {
     String session = Api.BASE + "/sessions/:session_id";

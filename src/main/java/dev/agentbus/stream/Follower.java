@@ -72,6 +72,14 @@ public final class Follower {
   }
 
   /**
+   * One more of the principal's streams ({@code RATE_LIMITED} when none is left), for a stream that
+   * shares an open connection (a subscription on {@code /ws}); the returned release is idempotent.
+   */
+  public Runnable principalStream(RoutingContext ctx) {
+    return perPrincipal.acquire(Callers.of(ctx).rateKey());
+  }
+
+  /**
    * An SSE stream: a slot (or {@code SERVICE_UNAVAILABLE} at once), then {@code request}; its reply
    * gives the {@link Plan}. A failed request releases the slot and goes to {@code failed} (the
    * response is still unwritten, so it can be an error envelope).

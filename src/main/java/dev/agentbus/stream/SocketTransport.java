@@ -10,10 +10,9 @@ import io.vertx.core.http.ServerWebSocket;
  * One open WebSocket: a bounded writer, pings every 15 s, cleanup (timer, stream slot) when it
  * closes. A <em>dedicated</em> socket carries one feed and closes when it ends: 1000 after {@code
  * session.deleted}, 1013 for a reader too slow to keep up and 1011 when the store failed, both with
- * the reason {@code resume with after_seq=N}. A <em>shared</em> socket carries several feeds (one per
- * run or subscription) and stays open when one ends, except that a reader too slow is closed (1013).
- * Any socket is closed 1012 (service restart) with {@code resume with after_seq=N} when its node
- * shuts down (on a shared socket, the cursor of the feed that ended first).
+ * the reason {@code resume with after_seq=N}, and 1012 (service restart) with the same reason when its
+ * node shuts down. A <em>shared</em> socket ({@code /ws}) carries several feeds, one {@link
+ * MultiplexTransport} lane each, and it is that which closes it (a reader too slow, a shutdown).
  */
 public final class SocketTransport extends BoundedTransport {
   /** Pings keep idle sockets alive through proxies and reveal dead peers. */
