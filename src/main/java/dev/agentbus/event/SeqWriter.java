@@ -9,6 +9,7 @@ import dev.agentbus.store.Store;
 import dev.agentbus.util.Ids;
 import dev.agentbus.util.Json;
 import dev.agentbus.util.Times;
+import dev.agentbus.trace.Traces;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -83,7 +84,11 @@ final class SeqWriter {
   /** Stores the drafts, of any sessions, in order; completes or fails each {@link Pending}, and never fails itself. */
   Future<Void> write(List<Pending> batch) {
     Metrics.eventBatchWritten(batch.size());
-    return attempt(batch, new HashMap<>());
+    // The group commit's own span is in the trace of whoever started it; each other sampled
+    // producer's trace gets a span of this write too, so every traced append shows its store write.
+    Runnable traced = Traces.alsoIn(vertx, batch.stream().map(Pending::traceparent).toList(), "event append",
+        "agentbus.batch_size", batch.size());
+    return attempt(batch, new HashMap<>()).onComplete(done -> traced.run());
   }
 
   /** The last seq this node stored for the session, as far as it knows (null when it does not). */

@@ -65,6 +65,35 @@ public final class Traces {
     duplicate.dispatch(work);
   }
 
+  /**
+   * Starts a client span {@code name} in each trace of {@code traceparents} (nulls and repeats
+   * skipped) other than the current one, as a child of that traceparent's span: for one piece of
+   * work done for several traced requests at once (a group commit). The returned action ends them.
+   */
+  public static Runnable alsoIn(Vertx vertx, java.util.Collection<String> traceparents, String name, String attribute, long value) {
+    NodeTracing tracing = NodeTracing.of(vertx);
+    if (tracing == null) {
+      return () -> { };
+    }
+    String current = NodeTracing.current() == null ? null : Span.current().getSpanContext().getTraceId();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    java.util.List<Span> spans = new java.util.ArrayList<>();
+    for (String traceparent : traceparents) {
+      if (traceparent == null || !seen.add(traceparent)) {
+        continue;
+      }
+      Context parent = tracing.openTelemetry().getPropagators().getTextMapPropagator()
+          .extract(Context.root(), Map.of(TRACEPARENT, traceparent), SingleHeader.INSTANCE);
+      SpanContext parentSpan = Span.fromContext(parent).getSpanContext();
+      if (!parentSpan.isValid() || parentSpan.getTraceId().equals(current)) {
+        continue;
+      }
+      spans.add(tracing.tracer().spanBuilder(name).setParent(parent).setSpanKind(SpanKind.CLIENT)
+          .setAttribute(attribute, value).startSpan());
+    }
+    return spans.isEmpty() ? () -> { } : () -> spans.forEach(Span::end);
+  }
+
   /** Reads a {@code traceparent} from a one-entry map. */
   private enum SingleHeader implements TextMapGetter<Map<String, String>> {
     INSTANCE;

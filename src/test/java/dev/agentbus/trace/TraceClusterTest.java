@@ -141,6 +141,24 @@ class TraceClusterTest {
     assertThat(receiver.deliveries("/trace-hook")).hasSize(1);
   }
 
+  @Test
+  @DisplayName("work done for several traced requests at once (a group commit of their events) gets one span in each of their traces")
+  void sharedWorkSpansEveryTrace() {
+    String first = UUID.randomUUID().toString().replace("-", "");
+    String second = UUID.randomUUID().toString().replace("-", "");
+    List<String> parents = java.util.Arrays.asList("00-" + first + "-00f067aa0ba902b7-01", "00-" + second + "-00f067aa0ba902b7-01",
+        "00-" + first + "-00f067aa0ba902b7-01", null);
+    nodeA.vertx().runOnContext(v -> dev.agentbus.trace.Traces.alsoIn(nodeA.vertx(), parents, "event append", "agentbus.batch_size", 4).run());
+
+    for (String traceId : List.of(first, second)) {
+      JsonObject trace = awaitTrace(adminB, traceId, spans -> spans.stream().anyMatch(span -> "event append".equals(span.getString("name"))));
+      List<JsonObject> appends = spans(trace).stream().filter(span -> "event append".equals(span.getString("name"))).toList();
+      assertThat(appends).hasSize(1);
+      assertThat(appends.get(0).getString("parent_span_id")).isEqualTo("00f067aa0ba902b7");
+      assertThat(appends.get(0).getJsonObject("attributes").getLong("agentbus.batch_size")).isEqualTo(4);
+    }
+  }
+
   private static boolean isHookCall(JsonObject span) {
     return "client".equals(span.getString("kind")) && span.getString("name").equals("POST /trace-hook");
   }
