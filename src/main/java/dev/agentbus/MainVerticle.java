@@ -4,6 +4,7 @@ import dev.agentbus.agent.AgentVerticle;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.auth.AuthVerticle;
+import dev.agentbus.bridge.BridgeVerticle;
 import dev.agentbus.command.CommandVerticle;
 import dev.agentbus.config.AppConfig;
 import dev.agentbus.config.Settings;
@@ -112,6 +113,8 @@ public class MainVerticle extends VerticleBase {
         .compose(done -> deploy(IdempotencyVerticle.class, config, 1))
         .compose(done -> deploy(HandlerVerticle.class, config, 1))
         .compose(done -> deploy(AuthVerticle.class, config, 1))
+        // The SockJS bridge's inbound addresses, before the HTTP edge that serves its sockets.
+        .compose(done -> deploy(BridgeVerticle.class, config, 1))
         .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(settings.http())))
         .onSuccess(done -> {
           serving = true;
