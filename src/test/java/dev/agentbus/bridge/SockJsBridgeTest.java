@@ -327,6 +327,23 @@ class SockJsBridgeTest {
     }
   }
 
+  @Test
+  @DisplayName("in protected mode (no authentication configured) a loopback client uses the bridge without a credential")
+  void protectedMode() throws Exception {
+    TestNode open = TestNode.start(new JsonObject());
+    try {
+      String session = open.createSession();
+      try (RawSocket socket = RawSocket.open(open, null)) {
+        socket.send("agentbus.bridge.command", new JsonObject().put("session_id", session).put("command_type", "echo"), "r-local");
+        JsonObject reply = socket.reply("r-local");
+        assertThat(reply.getString("type")).as(reply.encode()).isEqualTo("rec");
+        assertThat(reply.getJsonObject("body").getString("session_id")).isEqualTo(session);
+      }
+    } finally {
+      open.close();
+    }
+  }
+
   static Throwable connectFailure(WebSocketConnectOptions options) {
     return connectFailure(node, options);
   }
@@ -382,7 +399,8 @@ class SockJsBridgeTest {
         }
       });
       HttpCalls.await(socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(target.port())
-          .setURI("/eventbus/000/" + Long.toHexString(System.nanoTime()) + "/websocket?access_token=" + credential)));
+          .setURI("/eventbus/000/" + Long.toHexString(System.nanoTime()) + "/websocket"
+              + (credential == null ? "" : "?access_token=" + credential))));
       opened.get(10, TimeUnit.SECONDS);
       return raw;
     }
@@ -406,13 +424,18 @@ class SockJsBridgeTest {
 
     /** The first message, seen before or arriving within 10 s, that {@code test} accepts. */
     JsonObject next(java.util.function.Predicate<JsonObject> test) throws InterruptedException {
+      return next(test, 10_000);
+    }
+
+    /** The first message, seen before or arriving within {@code withinMs}, that {@code test} accepts. */
+    JsonObject next(java.util.function.Predicate<JsonObject> test, long withinMs) throws InterruptedException {
       for (JsonObject frame : seen) {
         if (test.test(frame)) {
           seen.remove(frame);
           return frame;
         }
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(withinMs);
       while (System.nanoTime() < deadline) {
         JsonObject frame = frames.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         if (frame == null) {
@@ -423,7 +446,7 @@ class SockJsBridgeTest {
         }
         seen.add(frame);
       }
-      throw new AssertionError("no such message within 10 s; seen: " + seen);
+      throw new AssertionError("no such message within " + withinMs + " ms; seen: " + seen);
     }
 
     Future<Void> closed() {
