@@ -54,7 +54,8 @@ import java.util.Map;
  *       written to it as an error {@code {failureCode: HTTP status, message: {code, message,
  *       details}}} before Vert.x's own {@code rejected}; a bus publish from the client is refused.</li>
  * </ul>
- * A client that does not read its events fast enough is closed (too slow). Per socket: at most
+ * A client that does not read its events fast enough is closed (too slow), and so is every socket
+ * of an API key when it is revoked ({@link Addresses#AUTH_KEY_REVOKED}). Per socket: at most
  * {@link #MAX_HANDLERS} registrations and unanswered requests; silent (no ping) for {@link
  * #PING_TIMEOUT_MS}: closed. A graceful shutdown closes every socket ({@link OpenBridgeSockets}).
  */
@@ -103,6 +104,17 @@ final class EventBusBridge {
     router.get(PATH + "/info").handler(this::admit);
     router.get(PATH + "/:server_id/:socket_id/websocket").handler(this::admit);
     router.route(PATH + "/*").subRouter(sockJs);
+    // A revoked API key's sockets close at once (as its next HTTP request would be 401).
+    api.vertx().eventBus().<JsonObject>consumer(Addresses.AUTH_KEY_REVOKED, revoked -> revoked(revoked.body().getString("key_id")));
+  }
+
+  private void revoked(String keyId) {
+    List.copyOf(sockets.entrySet()).forEach(open -> {
+      Principal principal = open.getValue().principal();
+      if ("key".equals(principal.kind()) && principal.id().equals(keyId)) {
+        open.getKey().close();
+      }
+    });
   }
 
   private void admit(RoutingContext ctx) {

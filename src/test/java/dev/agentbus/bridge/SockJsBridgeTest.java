@@ -328,6 +328,33 @@ class SockJsBridgeTest {
   }
 
   @Test
+  @DisplayName("a message over http.max_ws_frame_bytes closes the socket (1009) instead of being read")
+  void oversizedMessage() throws Exception {
+    String session = acme.createSession(new JsonObject()).getString("session_id");
+    try (RawSocket socket = RawSocket.open(acmeKey)) {
+      String big = "x".repeat(node.config().getJsonObject("http").getInteger("max_ws_frame_bytes") + 1);
+      socket.send("agentbus.bridge.publish", new JsonObject().put("session_id", session).put("event_type", "app.big")
+          .put("data", new JsonObject().put("text", big)), "r-big");
+      assertThat(socket.closed().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)).isNull();
+      assertThat(socket.closeStatus()).isEqualTo((short) 1009);
+    }
+    assertThat(acme.get("/sessions/" + session + "/events").bodyAsJsonObject().getJsonArray("data").stream()
+        .map(e -> ((JsonObject) e).getString("event_type")).toList()).doesNotContain("app.big");
+  }
+
+  @Test
+  @DisplayName("revoking an API key closes its open bridge sockets")
+  void revokedKey() throws Exception {
+    HttpResponse<Buffer> created = Tenants.admin(node).post("/keys", new JsonObject().put("name", "revoked-soon")
+        .put("tenant_id", "acme").put("scopes", Tenants.TENANT_SCOPES));
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    try (RawSocket socket = RawSocket.open(created.bodyAsJsonObject().getString("key"))) {
+      assertThat(Tenants.admin(node).delete("/keys/" + created.bodyAsJsonObject().getString("key_id")).statusCode()).isEqualTo(200);
+      socket.closed().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   @DisplayName("in protected mode (no authentication configured) a loopback client uses the bridge without a credential")
   void protectedMode() throws Exception {
     TestNode open = TestNode.start(new JsonObject());
@@ -370,12 +397,12 @@ class SockJsBridgeTest {
    */
   static final class RawSocket implements AutoCloseable {
     private final WebSocketClient client;
-    private final WebSocket socket;
+    private final io.vertx.core.http.ClientWebSocket socket;
     private final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     private final java.util.List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
 
-    private RawSocket(WebSocketClient client, WebSocket socket) {
+    private RawSocket(WebSocketClient client, io.vertx.core.http.ClientWebSocket socket) {
       this.client = client;
       this.socket = socket;
     }
@@ -451,6 +478,10 @@ class SockJsBridgeTest {
 
     Future<Void> closed() {
       return closed.future();
+    }
+
+    Short closeStatus() {
+      return socket.closeStatusCode();
     }
 
     @Override
