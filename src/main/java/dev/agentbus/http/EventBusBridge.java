@@ -54,7 +54,8 @@ import java.util.Map;
  *       written to it as an error {@code {failureCode: HTTP status, message: {code, message,
  *       details}}} before Vert.x's own {@code rejected}; a bus publish from the client is refused.</li>
  * </ul>
- * A client that does not read its events fast enough is closed (too slow), and so is every socket
+ * A client that does not read its events fast enough is closed (more than {@code
+ * streams.write_queue_max_bytes} unsent), and so is every socket
  * of an API key when it is revoked ({@link Addresses#AUTH_KEY_REVOKED}). Per socket: at most
  * {@link #MAX_HANDLERS} registrations and unanswered requests; silent (no ping) for {@link
  * #PING_TIMEOUT_MS}: closed. A graceful shutdown closes every socket ({@link OpenBridgeSockets}).
@@ -66,7 +67,33 @@ final class EventBusBridge {
   /** The client pings every 5 s ({@code vertxbus_ping_interval}); silent this long is gone. */
   static final long PING_TIMEOUT_MS = 30_000;
 
-  private record Socket(Principal principal, RoutingContext ctx, String encodedPrincipal, Runnable release) {}
+  /** One open socket: who it acts for, and the bytes of outbound messages written to it but not yet sent. */
+  private static final class Socket {
+    final Principal principal;
+    final RoutingContext ctx;
+    final String encodedPrincipal;
+    final Runnable release;
+    long unsent;
+
+    Socket(Principal principal, RoutingContext ctx, Runnable release) {
+      this.principal = principal;
+      this.ctx = ctx;
+      this.encodedPrincipal = principal.toJson().encode();
+      this.release = release;
+    }
+
+    Principal principal() {
+      return principal;
+    }
+
+    RoutingContext ctx() {
+      return ctx;
+    }
+
+    String encodedPrincipal() {
+      return encodedPrincipal;
+    }
+  }
 
   private final Api api;
   private final Limits limits;
@@ -165,8 +192,7 @@ final class EventBusBridge {
       event.complete(false);
       return;
     }
-    socket.setWriteQueueMaxSize(writeQueueMaxBytes);
-    sockets.put(socket, new Socket(principal, ctx, principal.toJson().encode(), release));
+    sockets.put(socket, new Socket(principal, ctx, release));
     OpenBridgeSockets.track(api.vertx(), socket);
     event.complete(true);
   }
@@ -174,7 +200,7 @@ final class EventBusBridge {
   private void closed(BridgeEvent event) {
     Socket socket = sockets.remove(event.socket());
     if (socket != null) {
-      socket.release().run();
+      socket.release.run();
       OpenBridgeSockets.forget(api.vertx(), event.socket());
     }
     event.complete(true);
@@ -278,16 +304,27 @@ final class EventBusBridge {
     return object;
   }
 
-  /** Outbound: a client too far behind (its write queue full) is closed rather than buffered for. */
+  /**
+   * Outbound: this handler writes each message itself, counting the bytes not yet sent (a SockJS
+   * socket hands every write straight to its WebSocket and never reports a full queue), and closes a
+   * client so far behind that they pass {@code streams.write_queue_max_bytes}, rather than buffer for it.
+   * Vert.x is told not to write it again.
+   */
   private void receive(BridgeEvent event) {
     SockJSSocket socket = event.socket();
-    if (socket.writeQueueFull()) {
+    Socket open = sockets.get(socket);
+    event.complete(false);
+    if (open == null) {
+      return;
+    }
+    String frame = event.getRawMessage().encode();
+    if (open.unsent > 0 && open.unsent + frame.length() > writeQueueMaxBytes) {
       Metrics.slowConsumerClosed();
-      event.complete(false);
       socket.close(1013, "too slow");
       return;
     }
-    event.complete(true);
+    open.unsent += frame.length();
+    socket.write(frame).onComplete(done -> open.unsent -= frame.length());
   }
 
   private static void requireScope(Socket socket, String scope) {

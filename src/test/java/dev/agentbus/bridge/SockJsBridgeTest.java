@@ -355,6 +355,41 @@ class SockJsBridgeTest {
   }
 
   @Test
+  @DisplayName("a client that stops reading its events is closed once streams.write_queue_max_bytes are unsent, instead of being buffered for")
+  void slowReaderClosed() throws Exception {
+    // One HTTP verticle: the socket's events and every publish are served on one event loop.
+    TestNode single = TestNode.start(new JsonObject().put("http", new JsonObject().put("instances", 1)));
+    try {
+      String session = single.createSession();
+      try (RawSocket socket = RawSocket.open(single, null)) {
+        socket.register("agentbus.session." + session + ".events");
+        JsonObject probe = null;
+        for (int n = 1; probe == null && n <= 40; n++) {
+          String eventId = single.post("/sessions/" + session + "/events", new JsonObject().put("event_type", "app.probe"))
+              .bodyAsJsonObject().getString("event_id");
+          try {
+            probe = socket.next(frame -> "rec".equals(frame.getString("type"))
+                && eventId.equals(frame.getJsonObject("body").getString("event_id")), 500);
+          } catch (AssertionError notYet) {
+            // the registration was not live yet
+          }
+        }
+        assertThat(probe).isNotNull();
+        socket.pause();
+        String blob = "b".repeat(48 * 1024);
+        dev.agentbus.support.Publisher.many(single, session, 300, 4, i -> new JsonObject().put("event_type", "app.big")
+            .put("data", new JsonObject().put("i", i).put("blob", blob)), e -> { }).await();
+        socket.resume();
+        socket.closed().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertThat(socket.received()).as("far fewer than the 300 big events reached the slow reader").isLessThan(300);
+      }
+      assertThat(OpenBridgeSockets.count(single.vertx())).isZero();
+    } finally {
+      single.close();
+    }
+  }
+
+  @Test
   @DisplayName("in protected mode (no authentication configured) a loopback client uses the bridge without a credential")
   void protectedMode() throws Exception {
     TestNode open = TestNode.start(new JsonObject());
@@ -401,6 +436,7 @@ class SockJsBridgeTest {
     private final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     private final java.util.List<JsonObject> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
+    private final java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
 
     private RawSocket(WebSocketClient client, io.vertx.core.http.ClientWebSocket socket) {
       this.client = client;
@@ -412,7 +448,9 @@ class SockJsBridgeTest {
     }
 
     static RawSocket open(TestNode target, String credential) throws Exception {
-      WebSocketClient client = target.vertx().createWebSocketClient();
+      // large enough for anything the node sends (SockJS puts what queued up into one frame)
+      WebSocketClient client = target.vertx().createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+          .setMaxFrameSize(1 << 26).setMaxMessageSize(1 << 26));
       CompletableFuture<Void> opened = new CompletableFuture<>();
       // handlers set before the upgrade, so the open frame cannot pass unseen
       io.vertx.core.http.ClientWebSocket socket = client.webSocket();
@@ -422,7 +460,10 @@ class SockJsBridgeTest {
         if (text.equals("o")) {
           opened.complete(null);
         } else if (text.startsWith("a")) {
-          new JsonArray(text.substring(1)).forEach(message -> raw.frames.add(new JsonObject((String) message)));
+          new JsonArray(text.substring(1)).forEach(message -> {
+            raw.received.incrementAndGet();
+            raw.frames.add(new JsonObject((String) message));
+          });
         }
       });
       HttpCalls.await(socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(target.port())
@@ -478,6 +519,19 @@ class SockJsBridgeTest {
 
     Future<Void> closed() {
       return closed.future();
+    }
+
+    void pause() {
+      socket.pause();
+    }
+
+    void resume() {
+      socket.resume();
+    }
+
+    /** How many bridge messages arrived in all. */
+    int received() {
+      return received.get();
     }
 
     Short closeStatus() {
