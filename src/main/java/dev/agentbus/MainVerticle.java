@@ -4,6 +4,7 @@ import dev.agentbus.agent.AgentVerticle;
 import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.Bus;
 import dev.agentbus.auth.AuthVerticle;
+import dev.agentbus.bridge.BridgeVerticle;
 import dev.agentbus.bridge.TcpBridgeVerticle;
 import dev.agentbus.command.CommandVerticle;
 import dev.agentbus.config.AppConfig;
@@ -113,6 +114,8 @@ public class MainVerticle extends VerticleBase {
         .compose(done -> deploy(IdempotencyVerticle.class, config, 1))
         .compose(done -> deploy(HandlerVerticle.class, config, 1))
         .compose(done -> deploy(AuthVerticle.class, config, 1))
+        // The SockJS bridge's inbound addresses, before the HTTP edge that serves its sockets.
+        .compose(done -> deploy(BridgeVerticle.class, config, 1))
         .compose(done -> deploy(HttpApiVerticle.class, config, httpInstances(settings.http())))
         // The TCP bridge for workers, when configured: on stop it goes first (its workers' requests fail over).
         .compose(done -> settings.tcpBridge().enabled() ? deploy(TcpBridgeVerticle.class, config, 1) : Future.succeededFuture(""))

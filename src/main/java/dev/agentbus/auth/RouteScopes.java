@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 /**
  * The scope each route needs — the one table README's "Scopes" section shows. Paths are matched
  * below {@code /api/v1}, and as they are for the few routes served at the root ({@link #ROOT}:
- * {@code /internal/...}, {@code /health...}, {@code /metrics}, {@code /openapi.json}, {@code /docs...}, the console's {@code /} and {@code /console/...});
+ * {@code /internal/...}, {@code /health...}, {@code /metrics}, {@code /openapi.json}, {@code /docs...}, {@code /eventbus...}, the console's {@code /} and {@code /console/...});
  * the first matching row wins; a path
  * no row names needs authentication but no scope (the router then answers 404 or 405).
  */
@@ -20,7 +20,12 @@ public final class RouteScopes {
     /** A handler's callback: authenticated by its own callback token, which the handler verticle verifies. */
     CALLBACK,
     /** A valid principal holding {@link Rule#scope} (null: any valid principal). */
-    SCOPED
+    SCOPED,
+    /**
+     * The SockJS event-bus bridge ({@code /eventbus/...}): any valid principal, a session token of
+     * any session included; the bridge checks each message's scope and session itself.
+     */
+    BRIDGE
   }
 
   /**
@@ -86,11 +91,13 @@ public final class RouteScopes {
       row(GET, "/stream/[^/]+", Access.SCOPED, "events:read", true),
       row(GET, "/ws", Access.SCOPED, "commands:write", true),
       row(POST, "/internal/chat/stream", Access.SCOPED, "commands:write", true),
+      // the SockJS bridge (at the root): ?access_token= (a browser's SockJS cannot set headers); per-message scopes
+      row(GET, "/eventbus(/.*)?", Access.BRIDGE, null, true),
       // the web console's page and files (at the root; last, as its prefix is every path's)
       row(GET, "/(console(/.*)?)?", Access.OPEN, null, false));
 
   /** Root paths (outside {@code /api/v1}) whose rows apply as they are; every other root path needs authentication only. */
-  private static final Pattern ROOT = Pattern.compile("/internal/.*|/health(/.*)?|/metrics|/openapi\\.json|/docs(/.*)?|/|/console(/.*)?");
+  private static final Pattern ROOT = Pattern.compile("/internal/.*|/health(/.*)?|/metrics|/openapi\\.json|/docs(/.*)?|/eventbus(/.*)?|/|/console(/.*)?");
 
   private RouteScopes() {}
 

@@ -137,6 +137,22 @@ public final class Addresses {
     return PREFIX + "session." + sessionId + ".events";
   }
 
+  // ---- the SockJS bridge at /eventbus (bridge.BridgeVerticle; see http.EventBusBridge) ----
+
+  /**
+   * request, inbound on the SockJS bridge: {@code {session_id, command_type, parameters, metadata}} →
+   * the accepted command, as {@code POST /sessions/{id}/commands} answers it (forwarded to {@link
+   * #COMMAND_SUBMIT} for the {@link Headers#PRINCIPAL} on it). The bridge validates the body like REST
+   * before it is sent; a message it refused carries {@link Headers#REFUSED} and fails with that error.
+   */
+  public static final String BRIDGE_COMMAND = PREFIX + "bridge.command";
+  /**
+   * request, inbound on the SockJS bridge: {@code {session_id, event_type, data, metadata}} → the
+   * stored event, as {@code POST /sessions/{id}/events} answers it (forwarded to {@link #EVENT_PUBLISH});
+   * refused like {@link #BRIDGE_COMMAND}.
+   */
+  public static final String BRIDGE_PUBLISH = PREFIX + "bridge.publish";
+
   /** request: {@code {session_id, subscriber_id, seq}} → {@code {acked_seq}}; the cursor only moves forward. */
   public static final String SUBSCRIBER_ACK = PREFIX + "subscriber.ack";
   /**

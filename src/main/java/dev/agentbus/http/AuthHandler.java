@@ -102,7 +102,8 @@ final class AuthHandler implements Handler<RoutingContext> {
         return;
       }
       Principal principal = done.result();
-      if (principal.sessionId() != null && !principal.sessionId().equals(rule.sessionId())) {
+      if (principal.sessionId() != null && rule.access() != RouteScopes.Access.BRIDGE
+          && !principal.sessionId().equals(rule.sessionId())) {
         forbidden(ctx, rule.scope(), "This session token grants session " + principal.sessionId() + " only");
       } else if (rule.scope() != null && !principal.has(rule.scope())) {
         forbidden(ctx, rule.scope(), "This credential lacks the scope " + rule.scope() + " that this route needs");

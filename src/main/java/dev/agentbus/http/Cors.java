@@ -27,7 +27,8 @@ import java.util.stream.Collectors;
  *   <li>A disallowed origin's stream (SSE, WebSocket upgrade) or state-changing request ({@code
  *       POST}, {@code PUT}, {@code PATCH}, {@code DELETE}) is 403 {@code FORBIDDEN} before anything
  *       runs: a browser sends those without asking first (a WebSocket, a "simple" POST), so hiding
- *       the response would not stop the prompt.</li>
+ *       the response would not stop the prompt. So is every request of the SockJS bridge ({@code
+ *       /eventbus/...}), whose own handler would otherwise answer any origin's {@code /info}.</li>
  * </ul>
  */
 final class Cors implements Handler<RoutingContext> {
@@ -70,7 +71,7 @@ final class Cors implements Handler<RoutingContext> {
       return;
     }
     if (!listed && !normalized.equals(ownOrigin(request))
-        && (STATE_CHANGING.contains(request.method()) || StreamRequests.test(ctx))) {
+        && (STATE_CHANGING.contains(request.method()) || StreamRequests.test(ctx) || EventBusBridge.serves(request.path()))) {
       refuse(ctx, origin);
       return;
     }

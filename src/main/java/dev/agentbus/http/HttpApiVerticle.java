@@ -1,6 +1,7 @@
 package dev.agentbus.http;
 
 import dev.agentbus.auth.Authenticator;
+import dev.agentbus.bridge.OpenBridgeSockets;
 import dev.agentbus.config.Settings;
 import dev.agentbus.stream.OpenFeeds;
 import dev.agentbus.stream.SocketLimits;
@@ -41,11 +42,12 @@ public class HttpApiVerticle extends VerticleBase {
    * The first steps of a graceful shutdown of this node's HTTP edge, once {@link
    * dev.agentbus.util.Draining} is set (new work is refused from then on): the node is announced
    * not ready in {@link dev.agentbus.bus.SharedNames#HTTP_NODES}, and every open stream ends with its
-   * resume cursor (SSE: {@code event: server.shutdown}; WebSocket: close 1012). The server itself
+   * resume cursor (SSE: {@code event: server.shutdown}; WebSocket: close 1012), and every SockJS bridge
+   * socket closes (its client reconnects elsewhere). The server itself
    * closes when this verticle is undeployed.
    */
   public static Future<Void> drain(Vertx vertx) {
-    return Future.join(SystemRoutes.withdraw(vertx), OpenFeeds.endAll(vertx)).mapEmpty();
+    return Future.join(SystemRoutes.withdraw(vertx), OpenFeeds.endAll(vertx), OpenBridgeSockets.closeAll(vertx)).mapEmpty();
   }
 
   /**
@@ -114,6 +116,7 @@ public class HttpApiVerticle extends VerticleBase {
     new ChatStreamRoutes(api, engineSettings).mount(router);
     new InferRoutes(api, limits).mount(router);
     new SemanticStreamRoutes(api).mount(router);
+    new EventBusBridge(api, limits, settings).mount(router);
     // Last: the console's page and files shadow no API route.
     new ConsoleRoutes().mount(router);
     router.route().failureHandler(Api::routeFailure);

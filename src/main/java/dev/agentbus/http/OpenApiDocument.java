@@ -1,6 +1,7 @@
 package dev.agentbus.http;
 
 import dev.agentbus.auth.RouteScopes;
+import dev.agentbus.bus.Addresses;
 import dev.agentbus.bus.ErrorCode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -78,7 +79,8 @@ final class OpenApiDocument {
                 Every POST honours `Idempotency-Key`. Lists take `limit` (default 50, max 500) and `cursor` and \
                 answer `{data, next_cursor, has_more}`. Unknown body fields and query parameters are refused (400). \
                 SSE routes stream `text/event-stream`; WebSocket routes (`GET` with `Upgrade: websocket`, answered \
-                `101`) exchange the JSON frames of the schemas `WsClientFrame` and `WsServerFrame`.""",
+                `101`) exchange the JSON frames of the schemas `WsClientFrame` and `WsServerFrame`. Browsers reach \
+                the event bus through the SockJS bridge at `/eventbus` (`@vertx/eventbus-bridge-client.js`).""",
             "license", obj("name", "Apache-2.0", "identifier", "Apache-2.0")))
         .put("tags", doc.tags())
         .put("paths", doc.paths)
@@ -320,6 +322,39 @@ final class OpenApiDocument {
         .header("Last-Event-ID", "the last seq seen: the stream resumes after it")
         .sse("the command's events (schema `Event`) until it is final", "id: 3\nevent: command.completed\ndata: {\"seq\":3}\n\n")
         .errors(503);
+    eventBusBridge();
+  }
+
+  /**
+   * The SockJS event-bus bridge at the root ({@link EventBusBridge}): what a client asks first, and
+   * its socket; SockJS's own framing is beyond OpenAPI, so {@code x-sockjs} names the addresses.
+   */
+  private void eventBusBridge() {
+    String credential = "the credential as `?access_token=` (SockJS keeps the query on every request it makes)";
+    op("get", EventBusBridge.PATH + "/info", "streams", "SockJS event-bus bridge: transport info")
+        .id("eventBusInfo")
+        .describe("The first request of `@vertx/eventbus-bridge-client.js` (`new EventBus(\"/eventbus?access_token=…\")`); "
+            + credential + ". A disallowed `Origin` is 403; a principal at `limits.max_streams_per_principal` is 429.")
+        .json(200, "SockJS info: only the WebSocket transport is served", obj("type", "object", "properties",
+            obj("websocket", obj("const", true), "cookie_needed", obj("type", "boolean"),
+                "origins", obj("type", "array", "items", str()), "entropy", obj("type", "integer"))))
+        .errors(503);
+    Op socket = op("get", EventBusBridge.PATH + "/{server_id}/{socket_id}/websocket", "streams",
+        "SockJS event-bus bridge: the socket")
+        .id("eventBusSocket")
+        .describe("The SockJS WebSocket transport carrying event-bus frames; " + credential + ". Outbound: `register` "
+            + "`agentbus.session.<session_id>.events` (scope `events:read`, a session the caller may read) to receive that "
+            + "session's events (schema `Event`). Inbound: `send` to `" + Addresses.BRIDGE_COMMAND + "` (scope `commands:write`, "
+            + "body `{session_id, command_type, parameters, metadata}`, reply: the accepted `Command`) or `"
+            + Addresses.BRIDGE_PUBLISH + "` (scope `events:write`, body `{session_id, event_type, data, metadata}`, reply: the "
+            + "stored `Event`), validated like REST. A refusal is an error reply `{failureCode: HTTP status, message: "
+            + "error JSON {code, message, details}}`; any other address is refused (403 `FORBIDDEN`).")
+        .websocket("SockJS frames (`o`, `a[...]`, `h`, `c[code, reason]`) carrying event-bus messages")
+        .errors(503);
+    socket.operation.put("x-websocket", obj("protocol", "SockJS 0.3 over WebSocket, vertx-eventbus-bridge messages",
+        "inbound", obj(Addresses.BRIDGE_COMMAND, OpenApiDocument.ref("CommandSubmit"), Addresses.BRIDGE_PUBLISH,
+            OpenApiDocument.ref("EventPublish")),
+        "outbound", obj("agentbus.session.{session_id}.events", OpenApiDocument.ref("Event"))));
   }
 
   private void engines() {
