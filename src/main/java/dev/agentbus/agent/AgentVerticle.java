@@ -33,7 +33,9 @@ import java.util.Map;
  * tenant finds no such agent ({@code AGENT_NOT_FOUND}) and lists none of it. Names need not be unique.
  */
 public class AgentVerticle extends VerticleBase {
-  private static final List<String> PATCHABLE = List.of("name", "llm_config", "mcp_servers", "system_prompt");
+  private static final List<String> PATCHABLE = List.of("name", "description", "status", "llm_config", "mcp_servers", "system_prompt");
+  /** An agent's status when none is stored (an agent created before statuses existed, or created without one). */
+  public static final String ACTIVE = "active";
 
   private MongoClient mongo;
 
@@ -83,6 +85,8 @@ public class AgentVerticle extends VerticleBase {
         .put("_id", Ids.next("agt"))
         .put(Tenancy.FIELD, Tenancy.home(headers))
         .put("name", body.getString("name"))
+        .put("description", body.getString("description"))
+        .put("status", body.getString("status") == null ? ACTIVE : body.getString("status"))
         .put("llm_config", body.getJsonObject("llm_config", new JsonObject()))
         .put("mcp_servers", body.getJsonArray("mcp_servers", new JsonArray()))
         .put("system_prompt", body.getString("system_prompt"))
@@ -99,10 +103,24 @@ public class AgentVerticle extends VerticleBase {
             : Future.succeededFuture(doc));
   }
 
-  /** Oldest first by id (ids are time-ordered); the cursor is the last agent id of the previous page. */
+  /**
+   * Oldest first by id (ids are time-ordered); the cursor is the last agent id of the previous page.
+   * {@code status}: only agents with it (no stored status counts as {@code active}); {@code q}: a
+   * case-insensitive literal substring of the name or the description.
+   */
   private Future<JsonObject> list(JsonObject body, MultiMap headers) {
     int limit = body.getInteger("limit");
     JsonObject query = Tenancy.filter(headers, body.getString(Tenancy.FIELD));
+    String status = body.getString("status");
+    if (status != null) {
+      query.put("status", ACTIVE.equals(status) ? new JsonObject().put("$in", new JsonArray().add(ACTIVE).addNull()) : status);
+    }
+    if (body.getString("q") != null) {
+      String literal = java.util.regex.Pattern.quote(body.getString("q"));
+      query.put("$or", new JsonArray()
+          .add(new JsonObject().put("name", new JsonObject().put("$regex", literal).put("$options", "i")))
+          .add(new JsonObject().put("description", new JsonObject().put("$regex", literal).put("$options", "i"))));
+    }
     if (body.getString("name_prefix") != null) {
       query.put("name", new JsonObject().put("$regex", "^" + java.util.regex.Pattern.quote(body.getString("name_prefix"))));
     }
@@ -152,11 +170,15 @@ public class AgentVerticle extends VerticleBase {
     return BusError.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent", "agent_id", agentId);
   }
 
-  /** The public agent: {@code {agent_id, tenant_id, name, llm_config, mcp_servers, system_prompt, metadata, created_at, updated_at}}. */
+  /**
+   * The public agent: {@code {agent_id, tenant_id, name, description, status, llm_config, mcp_servers,
+   * system_prompt, metadata, created_at, updated_at}}.
+   */
   private static final List<String> VIEW =
-      List.of("name", "llm_config", "mcp_servers", "system_prompt", "metadata", "created_at", "updated_at");
+      List.of("name", "description", "llm_config", "mcp_servers", "system_prompt", "metadata", "created_at", "updated_at");
 
   static JsonObject toAgent(JsonObject doc) {
-    return Json.view(doc, "agent_id", VIEW, List.of()).put(Tenancy.FIELD, Tenancy.of(doc));
+    return Json.view(doc, "agent_id", VIEW, List.of()).put(Tenancy.FIELD, Tenancy.of(doc))
+        .put("status", doc.getString("status") == null ? ACTIVE : doc.getString("status"));
   }
 }

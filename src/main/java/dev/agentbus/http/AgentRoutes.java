@@ -14,7 +14,10 @@ import java.util.List;
  */
 record AgentRoutes(Api api, Limits limits, EngineSettings settings) {
   static final int MAX_MCP_SERVERS = 20;
-  private static final List<String> FIELDS = List.of("name", "llm_config", "mcp_servers", "system_prompt", "metadata");
+  private static final List<String> FIELDS = List.of("name", "description", "status", "llm_config", "mcp_servers", "system_prompt",
+      "metadata");
+  /** {@code active} (the default) agents are in use; {@code inactive} and {@code archived} are for the caller to tell apart. */
+  static final java.util.Set<String> STATUSES = java.util.Set.of("active", "inactive", "archived");
 
   void mount(Router router) {
     String base = Api.BASE + "/agents";
@@ -32,6 +35,8 @@ record AgentRoutes(Api api, Limits limits, EngineSettings settings) {
     check.onlyKeys(body, "", FIELDS);
     JsonObject agent = new JsonObject()
         .put("name", check.string(body, "", "name", true, 200))
+        .put("description", check.string(body, "", "description", false, 2000))
+        .put("status", check.oneOf(body, "", "status", STATUSES))
         .put("llm_config", checks.llmConfig(body, "llm_config"))
         .put("mcp_servers", checks.serverList(body, "mcp_servers", MAX_MCP_SERVERS))
         .put("system_prompt", check.string(body, "", "system_prompt", false, Limits.MAX_TEXT));
@@ -41,10 +46,12 @@ record AgentRoutes(Api api, Limits limits, EngineSettings settings) {
   }
 
   private void list(RoutingContext ctx) {
-    Validator check = Validator.of(ctx, "limit", "cursor", "name_prefix", "tenant_id");
+    Validator check = Validator.of(ctx, "limit", "cursor", "name_prefix", "status", "q", "tenant_id");
     JsonObject query = new JsonObject()
         .put("limit", check.limit(ctx, limits))
         .put("name_prefix", check.queryString(ctx, "name_prefix"))
+        .put("status", check.queryOneOf(ctx, "status", STATUSES))
+        .put("q", check.queryString(ctx, "q"))
         .put("cursor", check.idCursor(ctx))
         .put("tenant_id", check.tenantQuery(ctx));
     check.throwIfInvalid();
@@ -67,6 +74,16 @@ record AgentRoutes(Api api, Limits limits, EngineSettings settings) {
     JsonObject patch = Api.path(ctx, "agent_id");
     if (body.containsKey("name")) {
       patch.put("name", check.string(body, "", "name", true, 200));
+    }
+    if (body.containsKey("description")) {
+      patch.put("description", check.string(body, "", "description", false, 2000));
+    }
+    if (body.containsKey("status")) {
+      String status = check.oneOf(body, "", "status", STATUSES);
+      if (status == null && body.getValue("status") == null) {
+        check.add("status", "must be one of " + String.join(", ", STATUSES.stream().sorted().toList()));
+      }
+      patch.put("status", status);
     }
     if (body.containsKey("llm_config")) {
       patch.put("llm_config", checks.llmConfig(body, "llm_config"));

@@ -379,6 +379,8 @@ final class OpenApiDocument {
     op("post", agents, "engines", "Create an agent (a reusable engine configuration)").idempotent().body("AgentCreate")
         .json(201, "created", "Agent");
     op("get", agents, "engines", "List agents").page().tenant().query("name_prefix", str(), "names starting with this")
+        .query("status", enumOf("active", "inactive", "archived"), "only agents with this status (one stored without any is active)")
+        .query("q", str(), "agents whose name or description contains this (any letter case)")
         .json(200, "a page of agents", page("Agent"));
     op("get", agents + "/{agent_id}", "engines", "Get an agent").json(200, "the agent", "Agent");
     op("patch", agents + "/{agent_id}", "engines", "Update an agent").body("AgentPatch").json(200, "the agent as updated", "Agent");
@@ -606,7 +608,9 @@ final class OpenApiDocument {
         "status", "initialized", "created_at", "2026-01-01T00:00:00Z")));
     schema("EngineExecute", example(props(obj("prompt", str(), "parameters", metadata, "metadata", commandMetadata))
         .put("required", arr("prompt")), obj("prompt", "What is 2+2?")));
-    JsonObject agentFields = obj("name", obj("type", "string", "maxLength", 200), "llm_config", obj("type", "object",
+    JsonObject agentFields = obj("name", obj("type", "string", "maxLength", 200),
+        "description", obj("type", arr("string", "null"), "maxLength", 2000),
+        "status", obj("type", "string", "enum", arr("active", "inactive", "archived"), "description", "default active"), "llm_config", obj("type", "object",
         "additionalProperties", true, "description", "`provider` (dummy|openai), `model`, `temperature`, `max_tokens`, …"),
         "mcp_servers", obj("type", "array", "items", str(), "description", "server ids or URLs"),
         "system_prompt", nullable("string"), "metadata", metadata);

@@ -76,6 +76,42 @@ class AgentApiTest {
   }
 
   @Test
+  @DisplayName("GET /agents filters by status (none given is active) and by q, a case-insensitive search of name and description;"
+      + " a bad status or an unknown parameter is 400 naming it")
+  void filters() {
+    String tag = "flt" + System.nanoTime();
+    String plain = createId(new JsonObject().put("name", tag + "-plain").put("llm_config", new JsonObject().put("provider", "dummy")));
+    String archived = createId(new JsonObject().put("name", tag + "-old").put("status", "archived")
+        .put("description", "Forecasts (Weather) for sailors"));
+    String paused = createId(new JsonObject().put("name", tag + "-paused").put("description", "weather too"));
+    assertThat(http.patch("/agents/" + paused, new JsonObject().put("status", "inactive")).bodyAsJsonObject().getString("status"))
+        .isEqualTo("inactive");
+
+    assertThat(ids("?name_prefix=" + tag + "&status=active")).containsExactly(plain);
+    assertThat(ids("?name_prefix=" + tag + "&status=archived")).containsExactly(archived);
+    assertThat(ids("?name_prefix=" + tag + "&q=WEATHER")).containsExactlyInAnyOrder(archived, paused);
+    assertThat(ids("?name_prefix=" + tag + "&q=(weather)")).containsExactly(archived);
+    assertThat(ids("?q=" + tag + "-PL")).containsExactly(plain);
+
+    assertThat(assertInvalid(http.get("/agents?status=sleeping"))).containsExactly("status");
+    assertThat(assertInvalid(http.get("/agents?colour=red"))).containsExactly("colour");
+    assertThat(assertInvalid(http.post("/agents", new JsonObject().put("name", "x").put("status", "gone")))).containsExactly("status");
+    assertThat(assertInvalid(http.patch("/agents/" + plain, new JsonObject().put("status", null)))).containsExactly("status");
+  }
+
+  private static String createId(JsonObject body) {
+    HttpResponse<Buffer> created = http.post("/agents", body);
+    assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
+    return created.bodyAsJsonObject().getString("agent_id");
+  }
+
+  private static java.util.List<String> ids(String query) {
+    HttpResponse<Buffer> listed = http.get("/agents" + query.replace("(", "%28").replace(")", "%29"));
+    assertThat(listed.statusCode()).as(listed.bodyAsString()).isEqualTo(200);
+    return listed.bodyAsJsonObject().getJsonArray("data").stream().map(a -> ((JsonObject) a).getString("agent_id")).toList();
+  }
+
+  @Test
   @DisplayName("the seed 000 request creates an agent: 201, agt_ id, mcp_servers as an array, Location; GET reads it back")
   void createSeedAgent() {
     JsonObject request = seedAgent("weather-agent");
@@ -84,8 +120,9 @@ class AgentApiTest {
 
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
     JsonObject agent = created.bodyAsJsonObject();
-    assertThat(agent.fieldNames()).containsExactlyInAnyOrder("agent_id", "tenant_id", "name", "llm_config", "mcp_servers",
-        "system_prompt", "metadata", "created_at", "updated_at");
+    assertThat(agent.fieldNames()).containsExactlyInAnyOrder("agent_id", "tenant_id", "name", "description", "status", "llm_config",
+        "mcp_servers", "system_prompt", "metadata", "created_at", "updated_at");
+    assertThat(agent.getString("status")).isEqualTo("active");
     assertThat(agent.getString("agent_id")).startsWith("agt_");
     assertThat(agent.getString("name")).isEqualTo("weather-agent");
     assertThat(agent.getJsonObject("llm_config")).isEqualTo(request.getJsonObject("llm_config"));

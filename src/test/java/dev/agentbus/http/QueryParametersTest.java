@@ -47,7 +47,7 @@ class QueryParametersTest {
     assertThat(assertInvalid(http.get("/sessions/" + session + "/commands?state=pending"))).containsExactly("state");
     assertThat(assertInvalid(http.post("/sessions/" + session + "/events?wait=1",
         new JsonObject().put("event_type", "app.x")))).containsExactly("wait");
-    assertThat(assertInvalid(http.get("/agents?q=x"))).containsExactly("q");
+    assertThat(assertInvalid(http.get("/agents?search=x"))).containsExactly("search");
     assertThat(assertInvalid(http.get("/sessions/" + session + "/commands/cmd_x/stream?from=0"))).containsExactly("from");
     assertThat(assertInvalid(http.get("/status/cmd_x?verbose=1"))).containsExactly("verbose");
     assertThat(assertInvalid(http.delete("/sessions/" + session + "?force=true"))).containsExactly("force");
