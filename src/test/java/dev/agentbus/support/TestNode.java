@@ -86,7 +86,28 @@ public final class TestNode implements AutoCloseable {
 
   /** A node on the given Vert.x (e.g. a clustered one); the caller keeps ownership of it. */
   public static TestNode start(Vertx vertx, boolean ownsVertx, JsonObject overrides) {
-    int port = freePort();
+    // A free port can be taken by another process between freePort() and the listen: try another.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOn(vertx, ownsVertx, overrides, freePort());
+      } catch (RuntimeException e) {
+        if (attempt == 3 || !portTaken(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static boolean portTaken(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.net.BindException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static TestNode startOn(Vertx vertx, boolean ownsVertx, JsonObject overrides, int port) {
     JsonObject config = AppConfig.defaults();
     config.getJsonObject("store").put("embedded", "memory");
     config.getJsonObject("http").put("port", port).put("host", "127.0.0.1").put("instances", 2);
