@@ -3,13 +3,10 @@ package dev.agentbus.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentbus.bridge.SockJsBridgeTest.RawSocket;
-import dev.agentbus.store.EmbeddedStore;
 import dev.agentbus.support.HttpCalls;
 import dev.agentbus.support.Tenants;
-import dev.agentbus.support.TestCluster;
 import dev.agentbus.support.TestNode;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import dev.agentbus.support.TwoNodes;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,29 +21,20 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class SockJsBridgeClusterTest {
-  static EmbeddedStore store;
-  static Vertx memberA;
-  static Vertx memberB;
+  static TwoNodes nodes;
   static TestNode nodeA;
   static TestNode nodeB;
 
   @BeforeAll
   static void startCluster() {
-    store = EmbeddedStore.start("memory", null, "127.0.0.1", 0);
-    TestCluster cluster = new TestCluster();
-    memberA = cluster.member();
-    memberB = cluster.member();
-    JsonObject shared = Tenants.config().put("mongodb", new JsonObject().put("uri", store.uri()));
-    nodeA = TestNode.start(memberA, false, shared.copy());
-    nodeB = TestNode.start(memberB, false, shared.copy());
+    nodes = TwoNodes.start(new JsonObject());
+    nodeA = nodes.a();
+    nodeB = nodes.b();
   }
 
   @AfterAll
   static void stopCluster() {
-    nodeA.close();
-    nodeB.close();
-    Future.join(memberA.close(), memberB.close()).await();
-    store.close();
+    nodes.close();
   }
 
   @Test
@@ -56,7 +44,7 @@ class SockJsBridgeClusterTest {
     HttpCalls onB = new HttpCalls(nodeB, key);
     String session = onB.createSession(new JsonObject().put("name", "clustered")).getString("session_id");
     try (RawSocket socket = RawSocket.open(nodeA, key)) {
-      socket.register("agentbus.session." + session + ".events");
+      socket.register(dev.agentbus.bus.Addresses.sessionEvents(session));
       // The registration reaches the cluster unannounced: publish through B until one event comes back.
       JsonObject received = null;
       JsonObject published = null;
