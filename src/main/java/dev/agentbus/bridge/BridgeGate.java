@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 public final class BridgeGate {
   /** What a session id in an event address may look like (ids are letters, digits, {@code _} and {@code -}). */
   private static final String SESSION_ID = "[A-Za-z0-9_-]{1,128}";
-  private static final Pattern EVENTS = Pattern.compile(Pattern.quote("agentbus.session.") + "(" + SESSION_ID + ")"
-      + Pattern.quote(".events"));
+  private static final Pattern EVENTS = Pattern.compile(Pattern.quote(Addresses.SESSION_EVENTS_PREFIX) + "(" + SESSION_ID + ")"
+      + Pattern.quote(Addresses.SESSION_EVENTS_SUFFIX));
   /** The addresses a client may send requests to. */
   public static final Set<String> INBOUND = Set.of(Addresses.BRIDGE_COMMAND, Addresses.BRIDGE_PUBLISH);
   /** The longest address a client may name (an event address with the longest session id fits). */

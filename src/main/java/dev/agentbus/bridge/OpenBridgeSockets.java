@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * a browser's client then reconnects, through the load balancer, to a node that serves.
  */
 public final class OpenBridgeSockets {
-  private static final String MAP = "agentbus.open-bridge-sockets";
+  private static final String MAP = dev.agentbus.bus.SharedNames.OPEN_BRIDGE_SOCKETS;
 
   private static final class Registry implements Shareable {
     final Map<SockJSSocket, Context> sockets = new ConcurrentHashMap<>();

@@ -134,8 +134,12 @@ public final class Addresses {
    * from {@link #EVENT_LIST}.
    */
   public static String sessionEvents(String sessionId) {
-    return PREFIX + "session." + sessionId + ".events";
+    return SESSION_EVENTS_PREFIX + sessionId + SESSION_EVENTS_SUFFIX;
   }
+
+  /** What {@link #sessionEvents} puts before and after the session id (for a gate that reads the id back). */
+  public static final String SESSION_EVENTS_PREFIX = PREFIX + "session.";
+  public static final String SESSION_EVENTS_SUFFIX = ".events";
 
   // ---- the SockJS bridge at /eventbus (bridge.BridgeVerticle; see http.EventBusBridge) ----
 

@@ -71,4 +71,7 @@ public final class SharedNames {
    * its last change. Node-local when not clustered. See {@code limit.InflightRuns}.
    */
   public static final String INFLIGHT_RUNS = "agentbus.inflight-runs";
+
+  /** node-local shared-data map of the SockJS bridge sockets open on this node, closed on drain. See {@code bridge.OpenBridgeSockets}. */
+  public static final String OPEN_BRIDGE_SOCKETS = "agentbus.open-bridge-sockets";
 }
